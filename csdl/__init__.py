@@ -1,0 +1,35 @@
+"""csdl — the offline toolkit for DataSift's CSDL filter language.
+
+``parse`` and ``format`` are the language core; ``check``, ``cost`` and ``compile`` are loaded on
+first use so that ``import csdl`` stays cheap.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .ast import Filter, Span  # noqa: E402
+from .diagnostics import CSDLError, Diagnostic  # noqa: E402
+from .parser import parse  # noqa: E402
+
+# Public names provided by modules that are imported lazily (PEP 562).
+_LAZY = {
+    "format": ("csdl.printer", "format"),
+    "check": ("csdl.checker", "check"),
+    "cost": ("csdl.cost", "cost"),
+    "compile": ("csdl.compiler", "compile"),
+}
+
+__all__ = ["CSDLError", "Diagnostic", "Filter", "Span", "parse", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'csdl' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value

@@ -1,0 +1,101 @@
+"""The one diagnostic type used for syntax errors, validation errors and lint warnings.
+
+Reporters (``csdl.reporters``) only translate diagnostics into text; nothing else formats them.
+"""
+
+from __future__ import annotations
+
+from .ast import Span
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+class Fix:
+    """A suggested edit: replace ``span`` of the source by ``replacement``."""
+
+    __slots__ = ("span", "replacement", "title")
+
+    def __init__(self, span: Span, replacement: str, title: str = ""):
+        self.span = span
+        self.replacement = replacement
+        self.title = title
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "replacement": self.replacement, "span": self.span.to_dict()}
+
+
+class Diagnostic:
+    """A problem found in a filter: a stable ``code``, a ``severity``, a plain-words ``message``,
+    the ``span`` it points at, an optional ``hint`` (what to do) and an optional ``fix``."""
+
+    __slots__ = ("code", "severity", "message", "span", "hint", "fix", "name")
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        *,
+        severity: str = ERROR,
+        hint: str | None = None,
+        fix: Fix | None = None,
+        name: str | None = None,
+    ):
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.span = span
+        self.hint = hint
+        self.fix = fix
+        self.name = name  # the rule's name (`unknown-target`), when it has one
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self) -> tuple:
+        return (self.span.start, self.span.end, self.code)
+
+    def to_dict(self) -> dict:
+        out = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "span": self.span.to_dict(),
+        }
+        if self.name:
+            out["name"] = self.name
+        if self.hint:
+            out["hint"] = self.hint
+        if self.fix is not None:
+            out["fix"] = self.fix.to_dict()
+        return out
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.code} {self.severity} {self.span.line}:{self.span.column} {self.message!r})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return (self.code, self.severity, self.message, self.span) == (other.code, other.severity, other.message, other.span)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CSDLError(ValueError):
+    """The one exception the library raises for bad input. ``diagnostics`` lists every problem."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        text = f"{first.span.line}:{first.span.column}: {first.code} {first.message}" if first else "invalid CSDL"
+        if len(self.diagnostics) > 1:
+            text += f" (and {len(self.diagnostics) - 1} more)"
+        super().__init__(text)

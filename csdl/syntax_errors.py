@@ -1,0 +1,238 @@
+"""Turn Lark's parse errors into plain-words diagnostics.
+
+The parser state at the error (the value stack of the LALR parser) tells what came just before
+the bad token, so messages can say "expected a quoted text value after `contains`" rather than
+listing terminal names, and an unclosed `{` or `(` can be traced to where it was opened.
+"""
+
+from __future__ import annotations
+
+from .ast import Span
+from .diagnostics import Diagnostic
+
+SYNTAX_CODES = {
+    "E001": ("unexpected-character", "A character that cannot start any CSDL token."),
+    "E002": ("unclosed-string", "A double-quoted string with no closing quote."),
+    "E003": ("unclosed-comment", "A `/*` comment with no closing `*/`."),
+    "E004": ("syntax-error", "A token where CSDL's grammar does not allow it."),
+    "E005": ("unclosed-bracket", "A `{` or `(` that is never closed."),
+    "E006": ("nested-too-deeply", "Parentheses, AND/OR and NOT nested beyond the cap."),
+    "E007": ("empty-filter", "A filter with no condition at all."),
+    "E008": ("filter-too-large", "A filter over DataSift's 1 MB size limit."),
+}
+
+_TERMINALS = {
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "TARGET": "a target such as `interaction.content`",
+    "TEXT_OP": "a text operator",
+    "STRING_OP": "an operator",
+    "EQ_OP": "`==` or `!=`",
+    "ORDER_OP": "`<`, `<=`, `>` or `>=`",
+    "IN": "`in`",
+    "EXISTS": "`exists`",
+    "CS": "`cs`",
+    "NOT": "`NOT`",
+    "_AND": "`AND`",
+    "_OR": "`OR`",
+    "TAG_HEAD": "`tag`",
+    "TAGS": "`tags`",
+    "RETURN": "`return`",
+    "STREAM": "`stream`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "_COMMA": "`,`",
+    "SWITCH_NAME": "a switch name such as `case`",
+    "SWITCH_VALUE": "a switch value",
+    "$END": "the end of the filter",
+}
+
+_LIST_OPERATORS = {"contains_any", "any", "contains_all", "all", "wildcard", "wild", "url_in"}
+
+
+def _diag(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, name=SYNTAX_CODES[code][0], hint=hint)
+
+
+def _join(words: list[str]) -> str:
+    words = sorted(set(words))
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _found(token, text: str) -> str:
+    if token.type == "$END":
+        return "the end of the filter"
+    value = str(token)
+    if token.type == "STRING":
+        return "a quoted string"
+    if len(value) > 30:
+        value = value[:27] + "..."
+    return f"`{value}`"
+
+
+def translate(exc: Exception, text: str) -> Diagnostic:
+    """A diagnostic for any exception raised while Lark parsed ``text``."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    if isinstance(exc, UnexpectedCharacters):
+        return _bad_character(exc.pos_in_stream, text, exc.allowed or set())
+    if isinstance(exc, UnexpectedToken):
+        return _bad_token(exc, text)
+    # Anything else from Lark (or a bug in a callback) is still reported as data, at the start.
+    return _diag("E004", f"the filter could not be parsed ({type(exc).__name__}: {exc})", Span.at(text, 0, 0))
+
+
+def _bad_character(pos: int, text: str, allowed) -> Diagnostic:
+    if text.startswith('"', pos):
+        line_end = text.find("\n", pos)
+        length = (line_end if line_end >= 0 else len(text)) - pos
+        return _diag(
+            "E002",
+            "unclosed string: this `\"` has no closing quote",
+            Span.at(text, pos, max(1, length)),
+            hint='close the string with `"`; write a literal quote inside a string as `\\"`',
+        )
+    if text.startswith("/*", pos):
+        return _unclosed_comment(pos, text)
+    char = text[pos] if pos < len(text) else ""
+    shown = f"`{char}`" if char.isprintable() and char != " " else f"{repr(char)[1:-1]} (U+{ord(char):04X})" if char else "end"
+    expected = _join([_TERMINALS[t] for t in allowed if t in _TERMINALS]) if allowed else ""
+    message = f"unexpected character {shown}" + (f"; expected {expected}" if expected else "")
+    return _diag("E001", message, Span.at(text, pos, 1))
+
+
+def _unclosed_comment(pos: int, text: str) -> Diagnostic:
+    return _diag("E003", "unclosed comment: this `/*` has no closing `*/`", Span.at(text, pos, 2), hint="end the comment with `*/`")
+
+
+def _stack(exc) -> list:
+    try:
+        return list(exc.interactive_parser.parser_state.value_stack)
+    except AttributeError:
+        return []
+
+
+def _opener(stack: list):
+    """The innermost unclosed `{` or `(` on the parser stack, and what it opened."""
+    for i in range(len(stack) - 1, -1, -1):
+        item = stack[i]
+        kind = getattr(item, "type", None)
+        if kind == "LPAR":
+            return item, f"the `(` at line {item.line}, column {item.column}", ")"
+        if kind == "LBRACE":
+            head = stack[i - 2] if i >= 2 else None
+            if getattr(head, "type", None) == "TAG_HEAD":
+                what = f"the tag started at line {head.line}"
+            else:
+                keyword = stack[i - 1] if i >= 1 else None
+                what = f"the `return` block started at line {getattr(keyword, 'line', item.line)}"
+            return item, what, "}"
+    return None
+
+
+def _bad_token(exc, text: str) -> Diagnostic:
+    token = exc.token
+    expected = {"$END" if t == "<END-OF-FILE>" else t for t in exc.expected or ()}
+    stack = _stack(exc)
+    at_end = token.type == "$END"
+    pos = len(text) if at_end else token.start_pos
+    span = Span.at(text, pos, 0 if at_end else max(1, len(str(token))))
+    found = _found(token, text)
+
+    if at_end and not stack:
+        return _diag("E007", "the filter is empty: it needs at least one condition", Span.at(text, 0, 0),
+                     hint='write a condition such as `interaction.content contains "coffee"`')
+    if not at_end and str(token).startswith("/*") and "*/" not in text[token.start_pos:]:
+        return _unclosed_comment(token.start_pos, text)
+
+    if not at_end and token.type != "STRING":
+        for offset, char in enumerate(str(token)):
+            if not char.isprintable():
+                return _bad_character(token.start_pos + offset, text, expected)
+
+    previous = stack[-1] if stack else None
+    prev_type = getattr(previous, "type", None)
+    prev_text = str(previous) if prev_type else ""
+    closers = expected & {"RBRACE", "RPAR"}
+
+    if at_end and closers:
+        opener = _opener(stack)
+        if opener is not None:
+            _token, what, closer = opener
+            return _diag("E005", f"missing `{closer}` to close {what}", span)
+
+    hint = None
+    if prev_type in ("TEXT_OP", "STRING_OP") and "STRING" in expected:
+        op = prev_text.lower()
+        if op in ("contains_near", "near"):
+            what = 'a quoted word list with a distance (`"word1,word2:5"`)'
+        elif op in _LIST_OPERATORS:
+            what = "a quoted, comma-separated list"
+        elif op.startswith("geo_"):
+            what = "a quoted geo value"
+        elif op.startswith("regex_"):
+            what = "a quoted regular expression"
+        else:
+            what = "a quoted text value"
+        message = f"expected {what} after `{prev_text}`, found {found}"
+        if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE"):
+            hint = f'put the value in double quotes: `"{token}"`'
+    elif prev_type == "EQ_OP":
+        message = f"expected a quoted text value or a number after `{prev_text}`, found {found}"
+    elif prev_type == "ORDER_OP":
+        message = f"expected a number after `{prev_text}`, found {found}"
+        if token.type == "STRING":
+            hint = "ordering comparisons take unquoted numbers: `interaction.sample < 50`"
+    elif prev_type == "IN":
+        message = f"expected a quoted list (`\"a, b\"`) or a number list (`[1, 2]`) after `{prev_text}`, found {found}"
+    elif prev_type == "TARGET" and "EXISTS" in expected:
+        message = f"expected an operator after `{prev_text}` (such as `contains`, `==`, `in` or `exists`), found {found}"
+    elif prev_type == "CS":
+        message = f"expected an operator after `cs` (such as `contains` or `==`), found {found}"
+    elif prev_type == "TAG_HEAD":
+        message = f"expected a quoted tag name or a score after `{prev_text}`, found {found}"
+        if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE"):
+            hint = "tag namespaces cannot contain spaces; the tag name must be quoted"
+    elif prev_type in ("TAGS", "STREAM"):
+        message = f"expected a quoted stream hash after `{prev_text}`, found {found}"
+    elif prev_type == "RETURN":
+        message = f"expected `{{` after `{prev_text}`, found {found}"
+    elif "TARGET" in expected and expected & {"LPAR", "NOT"}:
+        starts = ["a condition", "`NOT`", "`(`", "`stream`"]
+        if "TAG_HEAD" in expected:
+            starts += ["`tag`", "`tags`", "`return`"]
+        message = f"expected {', '.join(starts[:-1])} or {starts[-1]}, found {found}"
+        if not at_end and token.type in ("SWITCH_NAME", "SWITCH_VALUE"):
+            hint = "a condition is `target operator value`, e.g. `interaction.content contains \"coffee\"`"
+    elif expected == {"$END"}:
+        if token.type == "RPAR":
+            message = "unmatched `)`: there is no `(` for it to close"
+        elif any(getattr(item, "type", None) == "RETURN" or type(item).__name__ == "Return" for item in stack):
+            message = f"expected the end of the filter after the `return` block, found {found}"
+            hint = "tag rules must come before `return`"
+        else:
+            message = f"expected the end of the filter, found {found}"
+    elif expected and expected <= {"RETURN", "TAG_HEAD", "TAGS", "$END"}:
+        message = f"expected `tag`, `tags`, `return` or the end of the filter after a tag rule, found {found}"
+        if token.type in ("TARGET", "NOT", "LPAR", "STREAM"):
+            hint = "when a filter has tag rules, its conditions go inside `return { ... }`"
+    elif expected & {"_AND", "_OR"}:
+        parts = ["`AND`", "`OR`"]
+        opener = _opener(stack) if closers else None
+        if opener is not None:
+            parts.append(f"`{opener[2]}` (to close {opener[1]})")
+        elif "$END" in expected:
+            parts.append("the end of the filter")
+        message = f"expected {', '.join(parts[:-1])} or {parts[-1]}, found {found}"
+        if token.type in ("TARGET", "NOT", "STREAM", "LPAR"):
+            hint = "CSDL has no implicit AND: join conditions with `AND` or `OR`"
+    else:
+        names = [_TERMINALS.get(t, f"`{t}`") for t in expected]
+        message = f"expected {_join(names)}, found {found}" if names else f"unexpected {found}"
+    return _diag("E004", message, span, hint=hint)

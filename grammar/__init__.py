@@ -1,0 +1,1 @@
+"""The CSDL grammar (csdl.lark), installed as the package ``csdl.grammar``."""
