@@ -1,0 +1,3 @@
+from csdl.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The ``csdl`` command line: one Click group whose commands are imported only when used.
+
+Each command lives in its own module; ``COMMANDS`` maps a command name to ``module:attribute``.
+Lazy loading keeps ``csdl check`` from importing the cost model, the billing tables or the
+evaluator, which is most of what makes a CLI slow to start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+COMMANDS = {
+    "check": "csdl.cli.check_cmd:check",
+    "format": "csdl.cli.format_cmd:format_command",
+    "parse": "csdl.cli.parse_cmd:parse_command",
+    "version": "csdl.cli.version_cmd:version",
+}
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="csdl", prog_name="csdl", message="%(prog)s %(version)s")
+def cli():
+    """Offline toolkit for DataSift's CSDL filter language.
+
+    \b
+    Examples:
+      csdl check filters/                 validate every *.csdl file below filters/
+      csdl cost filter.csdl               DPU cost with a per-operator breakdown
+      csdl format --check filters/        fail if a file is not canonically formatted
+      echo 'twitter.text contains "x"' | csdl parse -
+
+    Exit codes: 0 clean, 1 problems found (or a budget broken), 2 usage, configuration or
+    internal error.
+    """
+
+
+def main(argv=None):
+    """Console entry point: Click's usage errors exit 2; unexpected errors exit 2 without a traceback."""
+    try:
+        cli.main(args=argv, prog_name="csdl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        # The reader went away (`csdl parse big.csdl | head`); that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_CLEAN)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours: say so plainly, traceback only on request
+        if os.environ.get("CSDL_DEBUG"):
+            raise
+        click.echo(f"csdl: internal error: {type(exc).__name__}: {exc} (set CSDL_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CLEAN)

@@ -1,0 +1,140 @@
+"""Renderers of diagnostics. Each takes the checked files and returns the text to print; none of
+them decides anything about the diagnostics themselves.
+
+``REPORTERS`` maps an output format name to a function ``(results, *, color) -> str``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from .diagnostics import ERROR, INFO, WARNING, Diagnostic
+
+
+class FileResult:
+    """The diagnostics of one file, with its text for code frames (None if it could not be read)."""
+
+    __slots__ = ("path", "text", "diagnostics")
+
+    def __init__(self, path: str, text: str | None, diagnostics: list[Diagnostic]):
+        self.path = path
+        self.text = text
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+_STYLES = {ERROR: ("red", True), WARNING: ("yellow", True), INFO: ("cyan", False)}
+
+
+def _style(text: str, color: bool, **kwargs) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, **kwargs)
+
+
+def _location(path: str, d: Diagnostic, color: bool) -> str:
+    return _style(f"{path}:{d.span.line}:{d.span.column}:", color, bold=True)
+
+
+def _code(d: Diagnostic, color: bool) -> str:
+    fg, bold = _STYLES.get(d.severity, ("white", False))
+    return _style(d.code, color, fg=fg, bold=bold)
+
+
+def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1) -> list[str]:
+    """The source lines around ``d`` with carets under the span (multi-line spans mark the first line)."""
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    first = max(1, min(d.span.line, len(lines)))
+    start, stop = max(1, first - context), min(len(lines), first + context)
+    width = len(str(stop))
+    out = [" " * width + " |"]
+    for number in range(start, stop + 1):
+        line = lines[number - 1].replace("\t", " ")
+        if len(line) > 200:
+            line = line[:200] + "…"
+        out.append(f"{number:>{width}} | {line}")
+        if number == first:
+            column = max(1, d.span.column)
+            if d.span.end_line == d.span.line:
+                length = max(1, d.span.end_column - d.span.column)
+            else:
+                length = max(1, len(line) - column + 1)
+            length = min(length, max(1, 201 - column))
+            fg, _ = _STYLES.get(d.severity, ("white", False))
+            out.append(" " * width + " | " + " " * (column - 1) + _style("^" * length, color, fg=fg, bold=True))
+    out.append(" " * width + " |")
+    return out
+
+
+def render_full(results: list[FileResult], *, color: bool = False) -> str:
+    out: list[str] = []
+    for result in results:
+        for d in result.diagnostics:
+            out.append(f"{_location(result.path, d, color)} {_code(d, color)} {d.message}")
+            if result.text is not None and result.text:
+                out.extend(code_frame(result.text, d, color))
+            if d.hint:
+                out.append(f"  = {_style('hint', color, bold=True)}: {d.hint}")
+            if d.fix is not None and d.fix.title:
+                out.append(f"  = {_style('fix', color, bold=True)}: {d.fix.title}")
+            out.append("")
+    out.append(summary(results))
+    return "\n".join(out) + "\n"
+
+
+def render_concise(results: list[FileResult], *, color: bool = False) -> str:
+    out = [f"{_location(r.path, d, color)} {_code(d, color)} {d.message}" for r in results for d in r.diagnostics]
+    out.append(summary(results))
+    return "\n".join(out) + "\n"
+
+
+def render_json(results: list[FileResult], *, color: bool = False) -> str:
+    import json
+
+    payload = [dict(file=r.path, **d.to_dict()) for r in results for d in r.diagnostics]
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def count(results: Iterable[FileResult]) -> tuple[int, int, int]:
+    """(errors, warnings, files with at least one diagnostic)."""
+    errors = warnings = files = 0
+    for r in results:
+        if r.diagnostics:
+            files += 1
+        for d in r.diagnostics:
+            if d.severity == ERROR:
+                errors += 1
+            elif d.severity == WARNING:
+                warnings += 1
+    return errors, warnings, files
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def summary(results: list[FileResult]) -> str:
+    """``Found 3 errors and 1 warning in 2 files (41 checked).`` or ``All checks passed (41 files).``"""
+    errors, warnings, files = count(results)
+    checked = len(results)
+    if not errors and not warnings:
+        return f"All checks passed ({_plural(checked, 'file')} checked)."
+    parts = []
+    if errors:
+        parts.append(_plural(errors, "error"))
+    if warnings:
+        parts.append(_plural(warnings, "warning"))
+    return f"Found {' and '.join(parts)} in {_plural(files, 'file')} ({checked:,} checked)."
+
+
+REPORTERS: dict[str, Callable[..., str]] = {
+    "full": render_full,
+    "concise": render_concise,
+    "json": render_json,
+}
+
+#: Formats whose output is a machine payload: nothing but the payload goes to stdout.
+MACHINE_FORMATS = {"json"}
