@@ -1,0 +1,108 @@
+"""The target catalogue: what each CSDL target holds and which operators it takes.
+
+The facts live in ``csdl/data/targets.tsv`` (copied from the project's reference catalogue). The
+file is read once, on the first lookup, so commands that never validate never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+#: Prefix targets: any path below them is a target (``interaction.tag_tree.sales.lead_score``).
+TAG_TREE = "interaction.tag_tree"
+
+
+class Target:
+    """One catalogue row. ``type`` is ``string``/``int``/``float``/``geo``; ``is_list`` marks ``[]``."""
+
+    __slots__ = ("name", "type", "is_list", "kind", "cs", "operators", "platform", "note", "pylon_use")
+
+    def __init__(self, name: str, type_: str, kind: str, cs: bool, operators: frozenset, platform: str, note: str):
+        self.name = name
+        self.is_list = type_.endswith("[]")
+        self.type = type_[:-2] if self.is_list else type_
+        self.kind = kind
+        self.cs = cs
+        self.operators = operators
+        self.platform = platform
+        self.note = note
+        self.pylon_use = _pylon_use(note)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("int", "float")
+
+    @property
+    def is_text(self) -> bool:
+        return self.type == "string"
+
+    @property
+    def type_label(self) -> str:
+        return self.type + ("[]" if self.is_list else "")
+
+    def __repr__(self) -> str:
+        return f"Target({self.name!r}, {self.type_label}, {self.kind}, {self.platform})"
+
+
+def _pylon_use(note: str) -> frozenset | None:
+    """The PYLON usage flags of a note such as ``pylon use: interaction+analysis+query``."""
+    marker = "pylon use:"
+    index = note.find(marker)
+    if index < 0:
+        return None
+    words = note[index + len(marker):].split(";")[0].strip().split("+")
+    return frozenset(w.strip() for w in words if w.strip())
+
+
+_targets: dict[str, Target] | None = None
+_lock = threading.Lock()
+
+
+def _load() -> dict[str, Target]:
+    global _targets
+    if _targets is None:
+        with _lock:
+            if _targets is None:
+                path = os.path.join(os.path.dirname(__file__), "data", "targets.tsv")
+                table: dict[str, Target] = {}
+                with open(path, encoding="utf-8") as f:
+                    next(f)  # header
+                    for line in f:
+                        cols = line.rstrip("\n").split("\t")
+                        if len(cols) < 6:
+                            continue
+                        name, type_, kind, cs, ops, platform = cols[:6]
+                        note = cols[7] if len(cols) > 7 else ""
+                        table[name] = Target(name, type_, kind, cs == "yes", frozenset(ops.split(",")), platform, note)
+                _targets = table
+    return _targets
+
+
+def targets() -> dict[str, Target]:
+    """Every catalogued target by name."""
+    return _load()
+
+
+def lookup(name: str) -> Target | None:
+    """The catalogue entry for ``name`` (lower case); paths below ``interaction.tag_tree`` map to it."""
+    table = _load()
+    found = table.get(name)
+    if found is None and name.startswith(TAG_TREE + "."):
+        return table.get(TAG_TREE)
+    return found
+
+
+def suggest(name: str) -> str | None:
+    """The closest catalogued target name, if one is close enough to be a likely typo."""
+    import difflib
+
+    table = _load()
+    matches = difflib.get_close_matches(name, table.keys(), n=1, cutoff=0.75)
+    if matches:
+        return matches[0]
+    # A right last segment under a misspelt source (`twiter.text`) or the reverse.
+    head, _, last = name.rpartition(".")
+    same_tail = [t for t in table if t.rpartition(".")[2] == last]
+    matches = difflib.get_close_matches(name, same_tail, n=1, cutoff=0.6)
+    return matches[0] if matches else None

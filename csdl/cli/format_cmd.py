@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import click
+
+from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
+from csdl.cli.inputs import sources
+from csdl.cli.output import log, use_color
+from csdl.reporters import REPORTERS, FileResult
+
+
+@click.command("format")
+@click.argument("paths", nargs=-1, metavar="FILE|DIR|-...")
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of the changes.")
+@click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def format_command(paths, check_only, show_diff, stdin_filename, quiet):
+    """Rewrite filters in canonical form (comments are kept).
+
+    Files are rewritten in place; standard input is written to standard output. A file with a
+    syntax error is reported and left untouched.
+
+    \b
+    Examples:
+      csdl format filter.csdl
+      csdl format --check filters/
+      csdl format --diff filter.csdl
+      cat filter.csdl | csdl format -
+    """
+    import csdl
+    from csdl.cli.output import write_output
+
+    changed = failed = total = 0
+    for source in sources(paths, stdin_filename):
+        total += 1
+        diagnostics = [source.error] if source.error else []
+        formatted = None
+        if not diagnostics:
+            try:
+                formatted = csdl.format(source.text)
+            except csdl.CSDLError as exc:
+                diagnostics = exc.diagnostics
+        if formatted is None:
+            failed += 1
+            click.echo(REPORTERS["concise"]([FileResult(source.path, source.text, diagnostics)]).splitlines()[0], err=True)
+            continue
+        if source.is_stdin and not (check_only or show_diff):
+            click.echo(formatted, nl=False)
+            continue
+        if formatted == source.text:
+            continue
+        changed += 1
+        if show_diff:
+            import difflib
+
+            diff = difflib.unified_diff(
+                source.text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                fromfile=source.path, tofile=source.path,
+            )
+            text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+            click.echo(_color_diff(text) if use_color() else text, nl=False)
+        elif check_only:
+            click.echo(f"Would reformat: {source.path}")
+        else:
+            write_output(formatted, source.path)
+    verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
+    unchanged = total - changed - failed
+    parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}", f"{unchanged} left unchanged"]
+    if failed:
+        parts.append(f"{failed} could not be parsed")
+    log(", ".join(parts) + ".", quiet=quiet)
+    if failed:
+        raise SystemExit(EXIT_PROBLEMS)
+    raise SystemExit(EXIT_PROBLEMS if changed and (check_only or show_diff) else EXIT_CLEAN)
+
+
+def _color_diff(text: str) -> str:
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("+") and not line.startswith("+++"):
+            out.append(click.style(line, fg="green"))
+        elif line.startswith("-") and not line.startswith("---"):
+            out.append(click.style(line, fg="red"))
+        else:
+            out.append(line)
+    return "".join(out)

@@ -1,0 +1,109 @@
+"""The pricing table: DataSift's DPU prices and billing constants, read from ``csdl/data/pricing.toml``.
+
+A user override file (``--pricing FILE`` or ``pricing`` in the config) names only the keys it
+changes; it is checked against the packaged table so that a typo is an error naming the key and
+the file, never a silently ignored setting. New licence sources may be added.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+_PACKAGED = os.path.join(os.path.dirname(__file__), "data", "pricing.toml")
+#: Tables whose keys a user may extend (other tables only accept keys the packaged file has).
+_OPEN_TABLES = {("licence",)}
+
+_default: "Pricing | None" = None
+
+
+class PricingError(ValueError):
+    """A pricing file that cannot be used; the message names the file and the key."""
+
+
+class Pricing:
+    """The merged pricing table. ``get("dpu", "step")`` returns a Decimal (or a str / dict)."""
+
+    def __init__(self, data: dict, sources: tuple[str, ...]):
+        self.data = data
+        self.sources = sources  # the files merged, packaged first
+
+    def get(self, *path: str):
+        node = self.data
+        for key in path:
+            node = node[key]
+        return node
+
+    def table(self, *path: str) -> dict:
+        return dict(self.get(*path))
+
+    def licence_rate(self, source: str) -> Decimal | None:
+        return self.data["licence"].get(source.lower())
+
+    def sample_factor(self, percent: int) -> Decimal | None:
+        return self.data["historics"]["sample_factors"].get(str(percent))
+
+
+def _read(path: str) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f, parse_float=Decimal)
+    except FileNotFoundError:
+        raise PricingError(f"{path}: no such pricing file") from None
+    except OSError as exc:
+        raise PricingError(f"{path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PricingError(f"{path}: not valid TOML: {exc}") from None
+    return data
+
+
+def _numbers(node, path: tuple[str, ...], origin: str):
+    """Ints become Decimals; anything but a number (or ``currency``) is an error naming the key."""
+    if isinstance(node, dict):
+        return {str(k): _numbers(v, path + (str(k),), origin) for k, v in node.items()}
+    if path == ("currency",):
+        if not isinstance(node, str):
+            raise PricingError(f"{origin}: `currency` must be a string")
+        return node
+    if isinstance(node, bool) or not isinstance(node, (int, Decimal)):
+        raise PricingError(f"{origin}: `{'.'.join(path)}` must be a number, not {node!r}")
+    value = Decimal(node)
+    if value < 0:
+        raise PricingError(f"{origin}: `{'.'.join(path)}` must not be negative ({node})")
+    return value
+
+
+def _merge(base: dict, override: dict, path: tuple[str, ...], origin: str) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        where = path + (key,)
+        if key not in base and path not in _OPEN_TABLES:
+            known = ", ".join(sorted(base)) or "none"
+            raise PricingError(f"{origin}: unknown pricing key `{'.'.join(where)}` (known here: {known})")
+        if isinstance(base.get(key), dict):
+            if not isinstance(value, dict):
+                raise PricingError(f"{origin}: `{'.'.join(where)}` must be a table")
+            out[key] = _merge(base[key], value, where, origin)
+        elif isinstance(value, dict):
+            raise PricingError(f"{origin}: `{'.'.join(where)}` must be a single value, not a table")
+        else:
+            out[key] = value
+    return out
+
+
+def default_pricing() -> Pricing:
+    global _default
+    if _default is None:
+        _default = Pricing(_numbers(_read(_PACKAGED), (), _PACKAGED), (_PACKAGED,))
+    return _default
+
+
+def load_pricing(path: str | None = None) -> Pricing:
+    """The packaged table, with the file at ``path`` (if any) merged over it."""
+    base = default_pricing()
+    if path is None:
+        return base
+    override = _numbers(_read(path), (), path)
+    return Pricing(_merge(base.data, override, (), path), base.sources + (path,))

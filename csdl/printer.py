@@ -1,0 +1,224 @@
+"""The canonical printer: ``csdl.format(text)``.
+
+Layout rules (our house style, stable by construction):
+
+* keywords ``AND``/``OR``/``NOT`` upper case, ``tag``/``tags``/``return``/``stream`` lower case,
+  targets lower case, operators by their canonical name (``any`` becomes ``contains_any``, ``rule``
+  becomes ``stream``); string literals are kept exactly as written, numbers too;
+* an expression that fits in 88 columns and holds no comment stays on one line; otherwise each
+  operand of AND/OR starts a line with its operator, and a parenthesised group opens an indented
+  block;
+* a tag rule fits on one line or opens a block; ``return`` always opens a block;
+* parentheses appear only where precedence needs them (NOT > AND > OR);
+* every comment is kept, in order: a comment on the same line as the end of a condition stays at
+  the end of that line, any other comment gets a line of its own before the next condition.
+
+The tree depth is capped by the parser, so this module may recurse.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from . import ast
+from .strings import quote
+
+WIDTH = 88
+INDENT = 4
+
+
+class _Line:
+    __slots__ = ("indent", "text", "is_comment")
+
+    def __init__(self, indent: int, text: str, is_comment: bool = False):
+        self.indent = indent
+        self.text = text
+        self.is_comment = is_comment
+
+
+def condition_text(node: ast.Condition) -> str:
+    parts = [node.target]
+    if node.case_sensitive:
+        parts.append("cs")
+    parts.append(node.operator)
+    if node.switches:
+        parts.append("[" + ", ".join(f"{s.name}({', '.join(s.values)})" for s in node.switches) + "]")
+    argument = node.argument
+    if isinstance(argument, ast.Number):
+        parts.append(argument.text)
+    elif isinstance(argument, ast.NumberList):
+        parts.append("[" + ", ".join(n.text for n in argument.items) + "]")
+    elif argument is not None:
+        parts.append(argument.raw)
+    return " ".join(parts)
+
+
+def _needs_parens(parent: ast.Node, child: ast.Expr) -> bool:
+    if isinstance(parent, ast.Not):
+        return isinstance(child, (ast.And, ast.Or))
+    return isinstance(parent, ast.And) and isinstance(child, ast.Or)
+
+
+def flat(node: ast.Expr) -> str:
+    """The one-line text of an expression."""
+    if isinstance(node, ast.Condition):
+        return condition_text(node)
+    if isinstance(node, ast.StreamRef):
+        return f"stream {quote(node.hash)}"
+    if isinstance(node, ast.Not):
+        inner = flat(node.operand)
+        return f"NOT ({inner})" if _needs_parens(node, node.operand) else f"NOT {inner}"
+    word = " AND " if isinstance(node, ast.And) else " OR "
+    return word.join(f"({flat(op)})" if _needs_parens(node, op) else flat(op) for op in node.operands)
+
+
+def _tag_head(rule: ast.TagRule) -> str:
+    head = ".".join(("tag",) + rule.namespace)
+    label = quote(rule.name) if rule.name is not None else rule.score
+    return f"{head} {label}"
+
+
+class _Printer:
+    def __init__(self, comments: tuple[ast.Comment, ...]):
+        self.comments = sorted(comments, key=lambda c: c.span.start)
+        self.starts = [c.span.start for c in self.comments]
+        self.next_comment = 0
+        self.last_line: _Line | None = None
+        self.last_end_line = 0
+
+    # Comments ------------------------------------------------------------------------------------
+
+    def has_comment(self, span: ast.Span) -> bool:
+        i = bisect.bisect_left(self.starts, span.start)
+        return i < len(self.starts) and self.starts[i] < span.end
+
+    def flush(self, before: int, indent: int, before_line: int | None = None) -> list[_Line]:
+        """Comments that start before offset ``before`` (on line ``before_line``): trailing ones
+        join the last line; a comment block keeps one blank line after it if it had one."""
+        out = []
+        while self.next_comment < len(self.comments) and self.comments[self.next_comment].span.start < before:
+            comment = self.comments[self.next_comment]
+            self.next_comment += 1
+            if self.last_line is not None and comment.span.line == self.last_end_line:
+                self.last_line.text += "  " + comment.text
+                self.last_end_line = comment.span.end_line
+                continue
+            out.append(_Line(indent, comment.text, is_comment=True))
+            following = self.comments[self.next_comment] if self.next_comment < len(self.comments) else None
+            next_line = following.span.line if following is not None and following.span.start < before else before_line
+            if next_line is not None and next_line > comment.span.end_line + 1:
+                out.append(_Line(0, "", is_comment=True))
+        return out
+
+    def ended(self, line: _Line, node: ast.Node) -> None:
+        self.last_line = line
+        self.last_end_line = node.span.end_line
+
+    # Expressions -----------------------------------------------------------------------------------
+
+    def expr(self, node: ast.Expr, indent: int, reserve: int = 0) -> list[_Line]:
+        """Lines for ``node``; ``reserve`` columns are taken by what the caller adds around it."""
+        if isinstance(node, (ast.Condition, ast.StreamRef)):
+            lines = self.flush(node.span.start, indent, node.span.line)
+            line = _Line(indent, flat(node))
+            lines.append(line)
+            self.ended(line, node)
+            return lines
+        if not self.has_comment(node.span):
+            text = flat(node)
+            if indent + reserve + len(text) <= WIDTH and "\n" not in text:
+                lines = self.flush(node.span.start, indent, node.span.line)
+                line = _Line(indent, text)
+                lines.append(line)
+                self.ended(line, node)
+                return lines
+        if isinstance(node, ast.Not):
+            lines = self.operand(node, node.operand, indent, reserve + 4)
+            _prefix(lines, "NOT ")
+            return lines
+        word = "AND " if isinstance(node, ast.And) else "OR "
+        lines = []
+        for i, op in enumerate(node.operands):
+            sub = self.operand(node, op, indent, len(word))
+            if i:
+                _prefix(sub, word)
+            lines.extend(sub)
+        return lines
+
+    def operand(self, parent: ast.Expr, child: ast.Expr, indent: int, reserve: int) -> list[_Line]:
+        """An operand of AND/OR/NOT. A nested AND/OR that cannot stay on one line opens a
+        parenthesised block even where precedence does not need it, so that no line reads as if
+        it bound differently than it does."""
+        if not isinstance(child, (ast.And, ast.Or)):
+            return self.expr(child, indent, reserve)
+        text = f"({flat(child)})" if _needs_parens(parent, child) else flat(child)
+        if not self.has_comment(child.span) and indent + reserve + len(text) <= WIDTH and "\n" not in text:
+            lines = self.flush(child.span.start, indent, child.span.line)
+            line = _Line(indent, text)
+            lines.append(line)
+            self.ended(line, child)
+            return lines
+        lines = self.expr(child, indent + INDENT)
+        lines.insert(_first_code_line(lines), _Line(indent, "("))
+        lines.append(_Line(indent, ")"))
+        return lines
+
+    # Statements ------------------------------------------------------------------------------------
+
+    def block(self, head: str, body: ast.Expr, node: ast.Node, inline: bool) -> list[_Line]:
+        lines = self.flush(node.span.start, 0, node.span.line)
+        if inline and not self.has_comment(node.span):
+            text = f"{head} {{ {flat(body)} }}"
+            if len(text) <= WIDTH and "\n" not in text:
+                line = _Line(0, text)
+                lines.append(line)
+                self.ended(line, body)
+                return lines
+        lines.append(_Line(0, head + " {"))
+        lines.extend(self.expr(body, INDENT))
+        lines.append(_Line(0, "}"))
+        return lines
+
+    def document(self, tree: ast.Filter) -> str:
+        lines: list[_Line] = []
+        if tree.expression is not None:
+            lines.extend(self.expr(tree.expression, 0))
+        for statement in tree.statements:
+            if isinstance(statement, ast.TagsImport):
+                lines.extend(self.flush(statement.span.start, 0, statement.span.line))
+                line = _Line(0, f"tags {quote(statement.hash)}")
+                lines.append(line)
+                self.ended(line, statement)
+            else:
+                lines.extend(self.block(_tag_head(statement), statement.body, statement, inline=True))
+        if tree.returns is not None:
+            if tree.statements:
+                lines.append(_Line(0, ""))
+            lines.extend(self.block("return", tree.returns.body, tree.returns, inline=False))
+        lines.extend(self.flush(float("inf"), 0))  # type: ignore[arg-type]
+        return "\n".join((" " * line.indent + line.text) if line.text else "" for line in lines) + "\n"
+
+
+def _first_code_line(lines: list[_Line]) -> int:
+    for i, line in enumerate(lines):
+        if not line.is_comment:
+            return i
+    return len(lines)
+
+
+def _prefix(lines: list[_Line], word: str) -> None:
+    i = _first_code_line(lines)
+    if i < len(lines):
+        lines[i].text = word + lines[i].text
+
+
+def print_filter(tree: ast.Filter) -> str:
+    """The canonical text of a parsed filter (comments come from ``tree.comments``)."""
+    return _Printer(tree.comments).document(tree)
+
+
+def format(text: str) -> str:  # noqa: A001 - the public name is csdl.format
+    """Parse ``text`` and return its canonical form. Raises ``csdl.CSDLError`` on a syntax error."""
+    from .parser import parse
+
+    return print_filter(parse(text))
