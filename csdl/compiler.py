@@ -1,0 +1,91 @@
+"""``csdl.compile``: validate a filter and return its canonical text, DPU cost and hash.
+
+The hash is **ours, not DataSift's**: the MD5 (32 hex digits) of the canonical text, which is what
+``csdl format`` prints minus comments. Comments and layout therefore never change it, while any
+change of meaning (or of a string literal as written) does. DataSift computed its stream hashes on
+its servers from its own normal form; they cannot be reproduced offline, so a library file may be
+named after its DataSift hash instead (see ``csdl.library``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def canonical_text(tree) -> str:
+    """The canonical text of a parsed filter, without its comments."""
+    from . import ast
+    from .printer import print_filter
+
+    bare = ast.Filter(tree.statements, tree.returns, tree.expression, tree.span, comments=(), source="")
+    return print_filter(bare)
+
+
+def text_hash(canonical: str) -> str:
+    import hashlib
+
+    return hashlib.md5(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+class Compiled:
+    """A validated filter: ``csdl`` (canonical text), ``dpu`` (exact), ``hash``, the cost ``report``.
+
+    ``match(post)`` and ``evaluate(post)`` run the filter locally; the matcher is built on first use.
+    """
+
+    def __init__(self, csdl: str, hash: str, report, tree, library=None):
+        self.csdl = csdl
+        self.hash = hash
+        self.report = report
+        self.tree = tree
+        self.library = library
+        self._matcher = None
+
+    @property
+    def dpu(self) -> Decimal:
+        return self.report.dpu
+
+    @property
+    def complete(self) -> bool:
+        return self.report.complete
+
+    def to_dict(self) -> dict:
+        from .units import dpu_json
+
+        return {"hash": self.hash, "dpu": dpu_json(self.dpu), "csdl": self.csdl}
+
+    def _compiled_matcher(self):
+        if self._matcher is None:
+            from .evaluate import compile_matcher
+
+            self._matcher = compile_matcher(self.tree, library=self.library)
+        return self._matcher
+
+    def match(self, post) -> bool:
+        """Whether ``post`` (an interaction as a dict) passes the filter."""
+        return self._compiled_matcher().match(post)
+
+    def evaluate(self, post):
+        """The evaluator's full answer for ``post`` (match, tags, scores)."""
+        return self._compiled_matcher().evaluate(post)
+
+    def __repr__(self) -> str:
+        from .units import dpu_text
+
+        return f"Compiled(hash={self.hash!r}, dpu={dpu_text(self.dpu)})"
+
+
+def compile(text: str, *, library=None, pricing=None) -> Compiled:  # noqa: A001 - public name csdl.compile
+    """Validate ``text`` (raising ``csdl.CSDLError`` with every error) and compile it.
+
+    ``library`` (a ``csdl.library.Library`` or a directory) resolves ``stream``/``tags`` references;
+    ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices.
+    """
+    from .cost import cost_tree, validate
+    from .library import as_library
+
+    tree = validate(text)
+    lib = as_library(library)
+    report = cost_tree(tree, library=lib, pricing=pricing)
+    canonical = canonical_text(tree)
+    return Compiled(canonical, text_hash(canonical), report, tree, lib)

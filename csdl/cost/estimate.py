@@ -1,0 +1,219 @@
+"""Price a whole filter: its main expression, its tag and scoring statements, the tag statements
+it imports with ``tags "<hash>"`` and the streams it references with ``stream "<hash>"`` (§5).
+
+References are resolved through a ``csdl.library.Library``. A reference that cannot be resolved
+makes the cost unknown, which the report says (``complete`` False and a warning) instead of
+counting it as 0; a reference cycle or an invalid referenced file is an error located at the
+reference.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import ast
+from ..diagnostics import WARNING, CSDLError, Diagnostic
+from ..strings import quote
+from .model import Prices, price_scope, scope_conditions
+from .report import (
+    INCOMPLETE_REFERENCE,
+    INVALID_REFERENCE,
+    REFERENCE_CYCLE,
+    UNRESOLVED_STREAM,
+    UNRESOLVED_TAGS,
+    CostReport,
+    StreamCost,
+    TagCost,
+)
+
+_prices_cache: dict[int, tuple[object, Prices]] = {}
+
+
+def prices_for(pricing) -> Prices:
+    if pricing is None:
+        from ..pricing import default_pricing
+
+        pricing = default_pricing()
+    cached = _prices_cache.get(id(pricing))
+    if cached is None or cached[0] is not pricing:
+        cached = _prices_cache[id(pricing)] = (pricing, Prices(pricing))
+    return cached[1]
+
+
+def tag_label(rule: ast.TagRule) -> str:
+    head = ".".join(("tag",) + tuple(rule.namespace))
+    return f"{head} {quote(rule.name) if rule.name is not None else rule.score}"
+
+
+def _key(hash: str) -> str:
+    return hash.strip().lower()
+
+
+def _short(path: str | None) -> str:
+    import os
+
+    return os.path.basename(path) if path else "?"
+
+
+class Estimator:
+    def __init__(self, library, pricing):
+        self.library = library
+        self.prices = prices_for(pricing)
+
+    # One filter ---------------------------------------------------------------------------------
+
+    def filter(self, tree: ast.Filter, stack: tuple[str, ...], file: str | None) -> CostReport:
+        prices = self.prices
+        warnings: list[Diagnostic] = []
+        errors: list[Diagnostic] = []
+        conditions, refs = scope_conditions(tree.main)
+        items = price_scope(conditions, prices)
+        # hash -> (as written, spans in this file); a stream reached only through an import is
+        # located at that import statement.
+        streams: dict[str, tuple[str, list[ast.Span]]] = {}
+        for ref in refs:
+            streams.setdefault(_key(ref.hash), (ref.hash, []))[1].append(ref.span)
+
+        tags: list[TagCost] = []
+        for rule in tree.tag_rules:
+            tag, body_refs = self.tag(rule, None, file)
+            tags.append(tag)
+            for ref in body_refs:
+                streams.setdefault(_key(ref.hash), (ref.hash, []))[1].append(ref.span)
+
+        imported: set[str] = set()
+        for statement in tree.imports:
+            key = _key(statement.hash)
+            if key in imported:
+                continue  # each distinct hash is charged once per filter
+            imported.add(key)
+            entry, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
+            if problem is not None:
+                (errors if problem.is_error else warnings).append(problem)
+                continue
+            try:
+                new_tags, new_refs = self.imported_tags(entry, stack + (entry.path,), statement.hash, imported)
+            except CSDLError as exc:
+                errors.append(self._wrap(exc, statement.hash, entry.path, statement.hash_span))
+                continue
+            tags.extend(new_tags)
+            for ref_hash in new_refs:
+                streams.setdefault(_key(ref_hash), (ref_hash, []))[1].append(statement.span)
+
+        stream_costs: list[StreamCost] = []
+        for key, (written, spans) in streams.items():
+            entry, problem = self.lookup(written, spans[0], stack, "stream")
+            if problem is not None:
+                (errors if problem.is_error else warnings).append(problem)
+                stream_costs.append(StreamCost(written, spans, None, None, False))
+                continue
+            try:
+                report = self.entry_report(entry, stack)
+            except CSDLError as exc:
+                errors.append(self._wrap(exc, written, entry.path, spans[0]))
+                continue
+            stream_costs.append(StreamCost(written, spans, report.dpu, entry.path, report.complete))
+            if not report.complete:
+                warnings.append(Diagnostic(
+                    INCOMPLETE_REFERENCE,
+                    f"the cost of stream {quote(written)} ({_short(entry.path)}) is incomplete: it refers to "
+                    "streams that are not in the library",
+                    spans[0], severity=WARNING, name="incomplete-stream-cost",
+                ))
+        if errors:
+            raise CSDLError(sorted(errors, key=Diagnostic.sort_key))
+        return CostReport(items, tags, stream_costs, warnings)
+
+    def tag(self, rule: ast.TagRule, origin: str | None, file: str | None) -> tuple[TagCost, list[ast.StreamRef]]:
+        conditions, refs = scope_conditions(rule.body)
+        items = price_scope(conditions, self.prices)
+        full = sum((i.dpu for i in items), Decimal(0))
+        kind = "score" if rule.score is not None else "tag"
+        return TagCost(tag_label(rule), kind, rule.span, full, self.prices.tag_charge(full), items, origin, file), refs
+
+    # References ---------------------------------------------------------------------------------
+
+    def lookup(self, written: str, span: ast.Span, stack: tuple[str, ...], keyword: str):
+        """(entry, None) when ``written`` resolves to a usable library file, else (None, diagnostic)."""
+        code, name = (UNRESOLVED_STREAM, "unresolved-stream") if keyword == "stream" else (UNRESOLVED_TAGS, "unresolved-tags")
+        if self.library is None:
+            return None, Diagnostic(
+                code, f"{keyword} {quote(written)} cannot be resolved without a stream library; its cost is unknown",
+                span, severity=WARNING, name=name, hint="pass --library DIR (a directory of .csdl files)",
+            )
+        entry = self.library.resolve(written)
+        if entry is None:
+            return None, Diagnostic(
+                code, f"{keyword} {quote(written)} is not in the stream library {self.library.directory}; its cost is unknown",
+                span, severity=WARNING, name=name,
+                hint="add the filter to the library as <hash>.csdl",
+            )
+        if entry.errors:
+            first = entry.errors[0]
+            return None, Diagnostic(
+                INVALID_REFERENCE,
+                f"{keyword} {quote(written)} refers to {entry.path}, which is not valid CSDL "
+                f"({first.span.line}:{first.span.column}: {first.code} {first.message})",
+                span, name="invalid-reference",
+            )
+        if entry.path in stack:
+            chain = " → ".join(_short(p) for p in stack[stack.index(entry.path):] + (entry.path,))
+            return None, Diagnostic(
+                REFERENCE_CYCLE, f"{keyword} {quote(written)} makes a reference cycle: {chain}", span,
+                name="reference-cycle", hint="a stream cannot include itself, directly or through others",
+            )
+        return entry, None
+
+    def entry_report(self, entry, stack: tuple[str, ...]) -> CostReport:
+        memo_key = (entry.path, id(self.prices))
+        cached = self.library.memo.get(memo_key)
+        if cached is None:
+            try:
+                cached = self.filter(entry.tree, stack + (entry.path,), entry.path)
+            except CSDLError as exc:
+                cached = exc
+            self.library.memo[memo_key] = cached
+        if isinstance(cached, CSDLError):
+            raise cached
+        return cached
+
+    def imported_tags(self, entry, stack, origin: str, imported: set[str]) -> tuple[list[TagCost], list[str]]:
+        """The tag statements ``tags "<hash>"`` brings in (with those its file imports in turn), and
+        the hashes of the streams their bodies reference."""
+        tags: list[TagCost] = []
+        refs: list[str] = []
+        errors: list[Diagnostic] = []
+        for rule in entry.tree.tag_rules:
+            tag, body_refs = self.tag(rule, origin, entry.path)
+            tags.append(tag)
+            refs.extend(r.hash for r in body_refs)
+        for statement in entry.tree.imports:
+            key = _key(statement.hash)
+            if key in imported:
+                continue
+            imported.add(key)
+            inner, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
+            if problem is not None:
+                errors.append(problem if problem.is_error else Diagnostic(
+                    INVALID_REFERENCE, problem.message, problem.span, name="invalid-reference"))
+                continue
+            try:
+                more_tags, more_refs = self.imported_tags(inner, stack + (inner.path,), origin, imported)
+            except CSDLError as exc:
+                errors.append(self._wrap(exc, statement.hash, inner.path, statement.hash_span))
+                continue
+            tags.extend(more_tags)
+            refs.extend(more_refs)
+        if errors:
+            raise CSDLError(errors)
+        return tags, refs
+
+    @staticmethod
+    def _wrap(exc: CSDLError, written: str, path: str, span: ast.Span) -> Diagnostic:
+        first = exc.diagnostics[0]
+        return Diagnostic(
+            first.code if first.code in (REFERENCE_CYCLE, INVALID_REFERENCE) else INVALID_REFERENCE,
+            f"{quote(written)} ({_short(path)}) cannot be costed: {first.message}",
+            span,
+            name=first.name or "invalid-reference",
+        )

@@ -1,0 +1,187 @@
+"""The DPU price of each part of a filter (spec/dpu-model.md §2–§6).
+
+``price_scope`` turns one priced scope — the main expression, or the body of one tag or scoring
+statement — into priced items. It knows nothing of files, libraries or reports; every number comes
+from the pricing table (``csdl/data/pricing.toml``) through ``Prices``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, localcontext
+
+from .. import ast
+from ..geo import GeoFormatError, parse_polygon
+from ..tokens import count_tokens
+from ..units import PRECISION
+
+_one_word = re.compile(r"\w+").fullmatch
+
+COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+REGEX_OPERATORS = frozenset({"regex_partial", "regex_exact"})
+#: Priced on the sliding scale by token weight (model §4 and its [decision] for all/wildcard).
+WEIGHTED_LISTS = frozenset({"contains_any", "contains_all", "wildcard"})
+#: Priced on the sliding scale by item count (`url_in` like `in`: [decision]).
+COUNTED_LISTS = frozenset({"in", "url_in"})
+
+
+class Prices:
+    """The numbers of the ``[dpu]`` table, read once per pricing table."""
+
+    def __init__(self, pricing):
+        t = pricing.table("dpu")
+        self.step = t["step"]
+        self.fixed = dict(t["fixed"])
+        self.contains_conditions = int(t["contains_conditions_per_step"])
+        self.contains_words = int(t["contains_words_per_step"])
+        self.regex_chars = t["regex_chars_per_dpu"]
+        self.regex_minimum = t["regex_minimum"]
+        self.polygon_vertices = t["polygon_vertices_per_dpu"]
+        self.polygon_minimum = t["polygon_minimum"]
+        self.scale_items = int(t["scale_items_per_step"])
+        self.scale_base = t["scale_base"]
+        self.tag_fraction = t["tag_fraction"]
+        self.tag_threshold = t["tag_threshold"]
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            self.scale_exponent = t["scale_growth"].log10()
+
+    def scale(self, n: int) -> Decimal:
+        """The sliding scale: ``min(step × (floor(n/10) + 1), (n/100) ^ log10(2))``."""
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            banded = self.step * (n // self.scale_items + 1)
+            if n <= 0:
+                return Decimal(0)
+            power = (Decimal(n) / self.scale_base) ** self.scale_exponent
+            return min(banded, power)
+
+    def tag_charge(self, full: Decimal) -> Decimal:
+        """10 % of the body's normal cost when that is at least 1 DPU, otherwise nothing."""
+        return self.tag_fraction * full if full >= self.tag_threshold else Decimal(0)
+
+
+class Item:
+    """One priced item: a condition, or a group of ``contains`` conditions on one target."""
+
+    __slots__ = ("operator", "target", "dpu", "conditions", "detail")
+
+    def __init__(self, operator: str, target: str, dpu: Decimal, conditions: list, detail: dict):
+        self.operator = operator
+        self.target = target
+        self.dpu = dpu
+        self.conditions = conditions  # the ast.Condition nodes priced together
+        self.detail = detail  # JSON-ready facts the price was computed from
+
+    @property
+    def spans(self) -> list[ast.Span]:
+        return [c.span for c in self.conditions]
+
+
+def scope_conditions(expr: ast.Expr | None) -> tuple[list[ast.Condition], list[ast.StreamRef]]:
+    """The conditions and stream references of an expression, in source order."""
+    conditions: list[ast.Condition] = []
+    refs: list[ast.StreamRef] = []
+    if expr is None:
+        return conditions, refs
+    for node in expr.walk():
+        if isinstance(node, ast.Condition):
+            conditions.append(node)
+        elif isinstance(node, ast.StreamRef):
+            refs.append(node)
+    return conditions, refs
+
+
+def price_scope(conditions: list[ast.Condition], prices: Prices) -> list[Item]:
+    """Items for the conditions of one priced scope, ``contains`` grouped by target (§3)."""
+    items: list[Item] = []
+    groups: dict[str, Item] = {}
+    for cond in conditions:
+        if cond.operator == "contains":
+            words = count_tokens(_text(cond))
+            group = groups.get(cond.target)
+            if group is None:
+                group = groups[cond.target] = Item("contains", cond.target, Decimal(0), [], {"phrase_words": []})
+                items.append(group)
+            group.conditions.append(cond)
+            group.detail["phrase_words"].append(words)
+        else:
+            items.append(price_condition(cond, prices))
+    for group in groups.values():
+        words = group.detail["phrase_words"]
+        m = len(words)
+        group.dpu = prices.step * (m // prices.contains_conditions + 1) + sum(
+            (prices.step * (w // prices.contains_words) for w in words), Decimal(0)
+        )
+        group.detail = {"conditions": m, "phrase_words": words}
+    return items
+
+
+def price_condition(cond: ast.Condition, prices: Prices) -> Item:
+    """One condition of any operator except ``contains`` (which is priced per target group)."""
+    op = cond.operator
+    if op in prices.fixed:
+        return Item(op, cond.target, prices.fixed[op], [cond], {})
+    if op in REGEX_OPERATORS:
+        chars = len(_text(cond))
+        dpu = max(prices.regex_minimum, Decimal(chars) / prices.regex_chars)
+        return Item(op, cond.target, dpu, [cond], {"characters": chars})
+    if op == "geo_polygon":
+        vertices = polygon_vertices(_text(cond))
+        dpu = max(prices.polygon_minimum, Decimal(vertices) / prices.polygon_vertices)
+        return Item(op, cond.target, dpu, [cond], {"vertices": vertices})
+    if op in COUNTED_LISTS:
+        n = list_length(cond.argument)
+        return Item(op, cond.target, prices.scale(max(n, 1)), [cond], {"items": n, "weight": n})
+    if op in WEIGHTED_LISTS:
+        items, tokens, weight = list_weight(cond.argument, wildcard=op == "wildcard")
+        return Item(op, cond.target, prices.scale(max(weight, 1)), [cond], {"items": items, "tokens": tokens, "weight": weight})
+    raise ValueError(f"no price for operator {op!r}")  # the grammar admits no other operator
+
+
+def _text(cond: ast.Condition) -> str:
+    argument = cond.argument
+    if isinstance(argument, ast.Text):
+        return argument.value
+    if isinstance(argument, ast.TextList):
+        return ",".join(argument.items)
+    if isinstance(argument, ast.NearList):
+        return ",".join(argument.words)
+    if isinstance(argument, ast.Number):
+        return argument.text
+    return ""
+
+
+def polygon_vertices(value: str) -> int:
+    """Vertices of a ``geo_polygon`` argument; a closing vertex equal to the first is not counted."""
+    try:
+        points = parse_polygon(value)
+    except GeoFormatError:
+        return len(value.split(":"))  # the validator reports the shape; price what was written
+    if len(points) > 1 and points[-1] == points[0]:
+        return len(points) - 1
+    return len(points)
+
+
+def list_length(argument) -> int:
+    if isinstance(argument, ast.NumberList):
+        return len(argument.items)
+    if isinstance(argument, ast.TextList):
+        return len(argument.items)
+    return 1 if argument is not None else 0
+
+
+def list_weight(argument, *, wildcard: bool = False) -> tuple[int, int, int]:
+    """(items, tokens, weight): each item weighs its token count, plus 1 if it has several (§4)."""
+    if not isinstance(argument, ast.TextList):
+        return 0, 0, 0
+    tokens = weight = 0
+    for item in argument.items:
+        if _one_word(item):  # one plain word is one token: the common case, kept off the tokenizer
+            tokens += 1
+            weight += 1
+            continue
+        n = count_tokens(item, wildcard=wildcard)
+        tokens += n
+        weight += n + 1 if n > 1 else n
+    return len(argument.items), tokens, weight
