@@ -1,0 +1,365 @@
+"""One closure per condition: ``cond(post, memo) -> bool``.
+
+Everything that depends only on the filter (lower-cased keywords, keyword sets, compiled RE2
+patterns, parsed geo shapes, normalised URLs) is computed here, once; the closures do only the
+per-post work. A multi-valued target holds if the test holds for any of its values; an absent
+target fails every test except in ``NOT`` (handled by the caller).
+"""
+
+from __future__ import annotations
+
+from csdl import ast
+from csdl.diagnostics import CSDLError, Diagnostic
+
+from . import geomath, text
+from .urls import normalise_url
+from .values import as_text, flat, is_number, make_getter, parse_number
+
+
+class Memo:
+    """Per-post scratch space shared by the conditions: lower-cased text and token lists (so
+    ten conditions on one target lower-case and tokenise it once), and wrong-typed values met."""
+
+    __slots__ = ("low", "tokens", "words", "issues")
+
+    def __init__(self):
+        self.low = {}
+        self.tokens = {}
+        self.words = {}
+        self.issues = None
+
+    def wrong_type(self, target: str, value, expected: str) -> None:
+        if self.issues is None:
+            self.issues = []
+        self.issues.append((target, f"{target} is {_describe(value)}, expected {expected}"))
+
+
+def _describe(value) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    return f"the number {value!r}"
+
+
+def _error(condition: ast.Condition, code: str, message: str) -> CSDLError:
+    return CSDLError([Diagnostic(code, message, condition.span, name="cannot-evaluate")])
+
+
+def case_sensitive(condition: ast.Condition) -> bool:
+    """``cs`` wins; otherwise ``[case(true)]`` makes the operator case sensitive (spec §4)."""
+    if condition.case_sensitive:
+        return True
+    switch = condition.switch("case")
+    return bool(switch and switch.values and switch.values[0].strip().lower() == "true")
+
+
+# --- text operators -------------------------------------------------------------------------
+
+
+def _text_condition(target: str, get, test, lower: bool):
+    def slow(value, memo):
+        values = flat(value) if value.__class__ is list else (value,)
+        for item in values:
+            item_text = as_text(item)
+            if item_text is None:
+                memo.wrong_type(target, item, "text")
+                continue
+            if lower:
+                low = memo.low.get(item_text)
+                if low is None:
+                    low = memo.low[item_text] = item_text.lower()
+                item_text = low
+            if test(item_text, memo):
+                return True
+        return False
+
+    if lower:
+
+        def cond(post, memo):
+            value = get(post)
+            if value.__class__ is str:
+                low = memo.low.get(value)
+                if low is None:
+                    low = memo.low[value] = value.lower()
+                return test(low, memo)
+            if value is None:
+                return False
+            return slow(value, memo)
+
+    else:
+
+        def cond(post, memo):
+            value = get(post)
+            if value.__class__ is str:
+                return test(value, memo)
+            if value is None:
+                return False
+            return slow(value, memo)
+
+    return cond
+
+
+def _text_test(condition: ast.Condition, lower: bool):
+    op, arg = condition.operator, condition.argument
+    if op == "contains":
+        return text.contains(arg.value, lower=lower)
+    if op == "substr":
+        return text.substr(arg.value, lower=lower)
+    if op == "contains_any":
+        return text.contains_any(_items(arg), lower=lower)
+    if op == "contains_all":
+        return text.contains_all(_items(arg), lower=lower)
+    if op == "wildcard":
+        return text.wildcard(_items(arg), lower=lower)
+    if op == "contains_near":
+        if not isinstance(arg, ast.NearList) or arg.distance is None:
+            raise _error(condition, "R001", 'contains_near needs "word,word,...:N"')
+        return text.contains_near(arg.words, arg.distance, lower=lower)
+    raise AssertionError(op)
+
+
+def _items(arg) -> tuple[str, ...]:
+    if isinstance(arg, ast.TextList):
+        return arg.items
+    if isinstance(arg, ast.Text):
+        return (arg.value,)
+    return tuple(str(v) for v in getattr(arg, "values", ()))
+
+
+def _regex_test(condition: ast.Condition):
+    """RE2 as documented; case sensitive unless the pattern says ``(?i)`` (no source pairs
+    ``cs`` with the regex operators, so the pattern is taken as written)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        pattern = re2.compile(condition.argument.value, options)
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise _error(condition, "R002", f"RE2 cannot compile this regular expression: {detail}") from None
+    if condition.operator == "regex_exact":
+        fullmatch = pattern.fullmatch
+        return lambda value, memo: fullmatch(value) is not None
+    search = pattern.search
+    return lambda value, memo: search(value) is not None
+
+
+def _url_test(condition: ast.Condition):
+    wanted = frozenset(normalise_url(item) for item in _items(condition.argument) if item.strip())
+    return lambda value, memo: normalise_url(value) in wanted
+
+
+# --- scalar operators -------------------------------------------------------------------------
+
+
+def _scalar_condition(get, test):
+    """``test(value, memo)`` on each present value; any one true is enough."""
+
+    def cond(post, memo):
+        value = get(post)
+        if value is None:
+            return False
+        if value.__class__ is list:
+            for item in flat(value):
+                if test(item, memo):
+                    return True
+            return False
+        return test(value, memo)
+
+    return cond
+
+
+def _equals_test(condition: ast.Condition, target: str):
+    """Equality between a post value and the argument, whatever their JSON types.
+
+    Text compares case-insensitively unless ``cs``; a number compares numerically with a number
+    or a numeric string (``twitter.user.id == "155505157"`` and ``== 155505157`` both work, as
+    DataSift's examples use both); booleans are 1 and 0.
+    """
+    arg = condition.argument
+    lower = not case_sensitive(condition)
+    if isinstance(arg, ast.Number):
+        number = arg.value
+
+        def equals(value, memo):
+            if is_number(value):
+                return value == number
+            if value.__class__ is str:
+                parsed = parse_number(value)
+                return parsed is not None and parsed == number
+            memo.wrong_type(target, value, "a number")
+            return False
+
+        return equals
+    wanted = arg.value
+    wanted_cmp = wanted.lower() if lower else wanted
+    wanted_number = parse_number(wanted)
+
+    def equals_text(value, memo):
+        if value.__class__ is str:
+            return (value.lower() if lower else value) == wanted_cmp
+        if is_number(value):
+            return wanted_number is not None and value == wanted_number
+        memo.wrong_type(target, value, "text or a number")
+        return False
+
+    return equals_text
+
+
+def _in_test(condition: ast.Condition, target: str):
+    """Whole-value membership. Strings compare case-insensitively (like ``==`` without ``cs``;
+    ``in`` has no ``cs`` form); numbers match numeric strings and the other way round."""
+    arg = condition.argument
+    if isinstance(arg, ast.NumberList):
+        numbers = frozenset(arg.values)
+
+        def in_numbers(value, memo):
+            if is_number(value):
+                return value in numbers
+            if value.__class__ is str:
+                parsed = parse_number(value)
+                return parsed is not None and parsed in numbers
+            memo.wrong_type(target, value, "a number")
+            return False
+
+        return in_numbers
+    items = _items(arg)
+    strings = frozenset(item.lower() for item in items)
+    numbers = frozenset(n for n in (parse_number(item) for item in items) if n is not None)
+
+    def in_strings(value, memo):
+        if value.__class__ is str:
+            return value.lower() in strings
+        if is_number(value):
+            return value in numbers
+        memo.wrong_type(target, value, "text or a number")
+        return False
+
+    return in_strings
+
+
+_ORDER = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _order_test(condition: ast.Condition, target: str):
+    """Numeric comparison; a numeric string is read as its number, other text never matches
+    and is reported as a wrong-typed value."""
+    compare = _ORDER[condition.operator]
+    bound = condition.argument.value
+
+    def order(value, memo):
+        if is_number(value):
+            return compare(value, bound)
+        if value.__class__ is str:
+            parsed = parse_number(value)
+            if parsed is not None:
+                return compare(parsed, bound)
+        memo.wrong_type(target, value, "a number")
+        return False
+
+    return order
+
+
+def _point(value, memo, target: str):
+    """(lat, lon) of a geo value ``{"latitude": …, "longitude": …}``, else None (reported)."""
+    if value.__class__ is dict:
+        lat, lon = value.get("latitude"), value.get("longitude")
+        if lat.__class__ in (int, float) and lon.__class__ in (int, float) and -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lat, lon
+    memo.wrong_type(target, value, 'a point {"latitude": …, "longitude": …} within ±90/±180')
+    return None
+
+
+def _geo_test(condition: ast.Condition, target: str):
+    from csdl.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
+
+    op, raw = condition.operator, condition.argument.value
+    try:
+        if op == "geo_box":
+            nw, se = parse_box(raw)
+            inside = lambda lat, lon: geomath.in_box(lat, lon, nw, se)  # noqa: E731
+        elif op == "geo_radius":
+            (clat, clon), radius = parse_radius(raw)
+            inside = lambda lat, lon: geomath.distance_km(clat, clon, lat, lon) <= radius  # noqa: E731
+        else:
+            vertices = parse_polygon(raw)
+            if len(vertices) > 1 and vertices[0] == vertices[-1]:
+                vertices = vertices[:-1]
+            if len(vertices) < 3:
+                raise GeoFormatError("geo_polygon needs at least 3 vertices")
+            inside = lambda lat, lon: geomath.in_polygon(lat, lon, vertices)  # noqa: E731
+    except GeoFormatError as exc:
+        raise _error(condition, "R003", f"{op}: {exc.message}") from None
+
+    def geo(value, memo):
+        point = _point(value, memo, target)
+        return point is not None and inside(*point)
+
+    return geo
+
+
+def _exists(get):
+    def exists(post, memo):
+        value = get(post)
+        if value is None:
+            return False
+        if value.__class__ is list:
+            return bool(flat(value))
+        return True
+
+    return exists
+
+
+TEXT_OPERATORS = frozenset({"contains", "substr", "contains_any", "contains_all", "wildcard", "contains_near"})
+STRING_OPERATORS = frozenset({"regex_partial", "regex_exact", "url_in"})
+GEO_OPERATORS = frozenset({"geo_box", "geo_radius", "geo_polygon"})
+
+
+def build(condition: ast.Condition):
+    """The closure for ``condition``; raises CSDLError for an argument that cannot run."""
+    target, op = condition.target, condition.operator
+    get = make_getter(target)
+    if op == "exists":
+        return _exists(get)
+    if op in TEXT_OPERATORS:
+        lower = not case_sensitive(condition)
+        return _text_condition(target, get, _text_test(condition, lower), lower)
+    if op in STRING_OPERATORS:
+        test = _regex_test(condition) if op != "url_in" else _url_test(condition)
+        # Regexes see the value as written; url_in normalises (and lower-cases) by itself.
+        return _text_condition(target, get, test, lower=False)
+    if op == "==":
+        return _scalar_condition(get, _equals_test(condition, target))
+    if op == "!=":
+        equals = _equals_test(condition, target)
+
+        def differs(value, memo):
+            # An object or array element is neither equal nor different: it is wrong-typed.
+            if value.__class__ is dict:
+                memo.wrong_type(target, value, "text or a number")
+                return False
+            return not equals(value, memo)
+
+        # Any present value that differs; an absent target gives False (spec §4.3).
+        return _scalar_condition(get, differs)
+    if op == "in":
+        return _scalar_condition(get, _in_test(condition, target))
+    if op in _ORDER:
+        if not isinstance(condition.argument, ast.Number):
+            raise _error(condition, "R001", f"{op} needs a number")
+        return _scalar_condition(get, _order_test(condition, target))
+    if op in GEO_OPERATORS:
+        return _scalar_condition(get, _geo_test(condition, target))
+    raise _error(condition, "R004", f"the operator {condition.spelling} cannot be evaluated")
