@@ -79,7 +79,8 @@ def _tag_head(rule: ast.TagRule) -> str:
 
 
 class _Printer:
-    def __init__(self, comments: tuple[ast.Comment, ...]):
+    def __init__(self, comments: tuple[ast.Comment, ...], source: str):
+        self.source = source
         self.comments = sorted(comments, key=lambda c: c.span.start)
         self.starts = [c.span.start for c in self.comments]
         self.next_comment = 0
@@ -92,9 +93,15 @@ class _Printer:
         i = bisect.bisect_left(self.starts, span.start)
         return i < len(self.starts) and self.starts[i] < span.end
 
-    def flush(self, before: int, indent: int, before_line: int | None = None) -> list[_Line]:
-        """Comments that start before offset ``before`` (on line ``before_line``): trailing ones
-        join the last line; a comment block keeps one blank line after it if it had one."""
+    def has_interior_comment(self, node: ast.Expr) -> bool:
+        """A comment after the start of ``node``'s first condition and before its end. Comments
+        before the first condition are printed above the node whatever its layout, so they must
+        not decide the layout (or formatting twice would differ)."""
+        return self.has_comment(ast.Span(0, 0, 0, 0, _first_leaf(node).span.start, node.span.end))
+
+    def flush(self, before: float, indent: int) -> list[_Line]:
+        """Comments that start before offset ``before``: trailing ones join the last line; a
+        comment keeps one blank line after it if only blank space separated it from what follows."""
         out = []
         while self.next_comment < len(self.comments) and self.comments[self.next_comment].span.start < before:
             comment = self.comments[self.next_comment]
@@ -105,8 +112,10 @@ class _Printer:
                 continue
             out.append(_Line(indent, comment.text, is_comment=True))
             following = self.comments[self.next_comment] if self.next_comment < len(self.comments) else None
-            next_line = following.span.line if following is not None and following.span.start < before else before_line
-            if next_line is not None and next_line > comment.span.end_line + 1:
+            next_start = following.span.start if following is not None and following.span.start < before else before
+            next_start = int(min(next_start, len(self.source)))
+            gap = self.source[comment.span.end : next_start]
+            if gap.count("\n") >= 2 and not gap.strip():
                 out.append(_Line(0, "", is_comment=True))
         return out
 
@@ -119,15 +128,16 @@ class _Printer:
     def expr(self, node: ast.Expr, indent: int, reserve: int = 0) -> list[_Line]:
         """Lines for ``node``; ``reserve`` columns are taken by what the caller adds around it."""
         if isinstance(node, (ast.Condition, ast.StreamRef)):
-            lines = self.flush(node.span.start, indent, node.span.line)
+            lines = self.flush(node.span.start, indent)
             line = _Line(indent, flat(node))
             lines.append(line)
             self.ended(line, node)
             return lines
-        if not self.has_comment(node.span):
+        if not self.has_interior_comment(node):
             text = flat(node)
             if indent + reserve + len(text) <= WIDTH and "\n" not in text:
-                lines = self.flush(node.span.start, indent, node.span.line)
+                first = _first_leaf(node).span
+                lines = self.flush(first.start, indent)
                 line = _Line(indent, text)
                 lines.append(line)
                 self.ended(line, node)
@@ -152,21 +162,25 @@ class _Printer:
         if not isinstance(child, (ast.And, ast.Or)):
             return self.expr(child, indent, reserve)
         text = f"({flat(child)})" if _needs_parens(parent, child) else flat(child)
-        if not self.has_comment(child.span) and indent + reserve + len(text) <= WIDTH and "\n" not in text:
-            lines = self.flush(child.span.start, indent, child.span.line)
+        if not self.has_interior_comment(child) and indent + reserve + len(text) <= WIDTH and "\n" not in text:
+            first = _first_leaf(child).span
+            lines = self.flush(first.start, indent)
             line = _Line(indent, text)
             lines.append(line)
             self.ended(line, child)
             return lines
         lines = self.expr(child, indent + INDENT)
-        lines.insert(_first_code_line(lines), _Line(indent, "("))
+        opening = _first_code_line(lines)
+        for line in lines[:opening]:  # comments above the block align with its `(`
+            line.indent = indent
+        lines.insert(opening, _Line(indent, "("))
         lines.append(_Line(indent, ")"))
         return lines
 
     # Statements ------------------------------------------------------------------------------------
 
     def block(self, head: str, body: ast.Expr, node: ast.Node, inline: bool) -> list[_Line]:
-        lines = self.flush(node.span.start, 0, node.span.line)
+        lines = self.flush(node.span.start, 0)
         if inline and not self.has_comment(node.span):
             text = f"{head} {{ {flat(body)} }}"
             if len(text) <= WIDTH and "\n" not in text:
@@ -185,7 +199,7 @@ class _Printer:
             lines.extend(self.expr(tree.expression, 0))
         for statement in tree.statements:
             if isinstance(statement, ast.TagsImport):
-                lines.extend(self.flush(statement.span.start, 0, statement.span.line))
+                lines.extend(self.flush(statement.span.start, 0))
                 line = _Line(0, f"tags {quote(statement.hash)}")
                 lines.append(line)
                 self.ended(line, statement)
@@ -195,8 +209,14 @@ class _Printer:
             if tree.statements:
                 lines.append(_Line(0, ""))
             lines.extend(self.block("return", tree.returns.body, tree.returns, inline=False))
-        lines.extend(self.flush(float("inf"), 0))  # type: ignore[arg-type]
+        lines.extend(self.flush(float("inf"), 0))
         return "\n".join((" " * line.indent + line.text) if line.text else "" for line in lines) + "\n"
+
+
+def _first_leaf(node: ast.Expr) -> ast.Expr:
+    while isinstance(node, (ast.Not, ast.And, ast.Or)):
+        node = node.operand if isinstance(node, ast.Not) else node.operands[0]
+    return node
 
 
 def _first_code_line(lines: list[_Line]) -> int:
@@ -214,7 +234,7 @@ def _prefix(lines: list[_Line], word: str) -> None:
 
 def print_filter(tree: ast.Filter) -> str:
     """The canonical text of a parsed filter (comments come from ``tree.comments``)."""
-    return _Printer(tree.comments).document(tree)
+    return _Printer(tree.comments, tree.source).document(tree)
 
 
 def format(text: str) -> str:  # noqa: A001 - the public name is csdl.format
