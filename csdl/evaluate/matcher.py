@@ -3,6 +3,7 @@ so matching a post is a few function calls per condition, not a walk over the tr
 
 from __future__ import annotations
 
+import os
 import time
 
 from csdl import ast
@@ -59,6 +60,10 @@ def _never(post, memo):
 def _resolver(library):
     if library is None:
         return None
+    if isinstance(library, (str, os.PathLike)):
+        from csdl.library import Library
+
+        library = Library(os.fspath(library))
     if callable(library):
         return library
     for name in ("resolve", "get"):
@@ -155,7 +160,15 @@ class _Compiler:
             from csdl.parser import parse
 
             found = parse(found)
-        found = getattr(found, "filter", found)
+        if found is not None and not isinstance(found, ast.Filter):
+            # A csdl.library.Entry: its tree, or None when the file has errors.
+            tree = getattr(found, "tree", None)
+            if tree is None and getattr(found, "errors", None):
+                where = getattr(found, "path", "the library")
+                raise CSDLError(
+                    [Diagnostic("R005", f'{keyword} "{hash_}": {where} has errors and cannot run', span, name="unresolved-stream")]
+                )
+            found = tree
         if not isinstance(found, ast.Filter):
             raise CSDLError([Diagnostic("R005", f'{keyword} "{hash_}" is not in the stream library', span, name="unresolved-stream")])
         return found
@@ -163,12 +176,12 @@ class _Compiler:
     def stream(self, node: ast.StreamRef, scope: str):
         """A referenced stream's own return expression; its tags are ignored (spec §5.5)."""
         key = node.hash.lower()
-        if key in self.streams:
-            compiled = self.streams[key]
-            return lambda post, memo: compiled[0](post, memo)
         if key in self.active:
             chain = " -> ".join(self.active + [key])
             raise CSDLError([Diagnostic("R006", f"stream references form a loop: {chain}", node.span, name="stream-loop")])
+        if key in self.streams:
+            compiled = self.streams[key]
+            return lambda post, memo: compiled[0](post, memo)
         referenced = self.lookup(node.hash, node.span, node.keyword)
         self.active.append(key)
         # A box filled after compiling lets a diamond (two references to one stream) share it.
