@@ -1,7 +1,9 @@
 """The target catalogue: what each CSDL target holds and which operators it takes.
 
-The facts live in ``csdl/data/targets.tsv`` (copied from the project's reference catalogue). The
-file is read once, on the first lookup, so commands that never validate never pay for it.
+The facts live in ``csdl/data/targets.tsv`` (copied unchanged from the project's reference
+catalogue); ``csdl/data/targets-extra.tsv`` adds the few targets that DataSift's own examples use but
+the reference catalogue lacks, each with its evidence in the note column. The files are read once,
+on the first lookup, so commands that never validate never pay for them.
 """
 
 from __future__ import annotations
@@ -64,19 +66,27 @@ def _load() -> dict[str, Target]:
     if _targets is None:
         with _lock:
             if _targets is None:
-                path = os.path.join(os.path.dirname(__file__), "data", "targets.tsv")
                 table: dict[str, Target] = {}
-                with open(path, encoding="utf-8") as f:
-                    next(f)  # header
-                    for line in f:
-                        cols = line.rstrip("\n").split("\t")
-                        if len(cols) < 6:
-                            continue
-                        name, type_, kind, cs, ops, platform = cols[:6]
-                        note = cols[7] if len(cols) > 7 else ""
-                        table[name] = Target(name, type_, kind, cs == "yes", frozenset(ops.split(",")), platform, note)
+                for filename in ("targets.tsv", "targets-extra.tsv"):
+                    _read(os.path.join(os.path.dirname(__file__), "data", filename), table)
                 _targets = table
     return _targets
+
+
+def _read(path: str, table: dict[str, Target]) -> None:
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        return
+    with f:
+        next(f, None)  # header
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 6:
+                continue
+            name, type_, kind, cs, ops, platform = cols[:6]
+            note = cols[7] if len(cols) > 7 else ""
+            table.setdefault(name, Target(name, type_, kind, cs == "yes", frozenset(ops.split(",")), platform, note))
 
 
 def targets() -> dict[str, Target]:

@@ -1,0 +1,78 @@
+"""The registry of every diagnostic code: syntax (E0xx), validation (E1xx-E4xx), lint (W1xx-W3xx)
+and suppression (W9xx). ``csdl rules``, SARIF output and ``--select`` validation read it."""
+
+from __future__ import annotations
+
+from .diagnostics import ERROR, WARNING
+
+
+class RuleInfo:
+    """A code's identity and documentation."""
+
+    __slots__ = ("code", "name", "summary", "severity", "doc", "group")
+
+    def __init__(self, code: str, name: str, summary: str, severity: str, doc: str, group: str):
+        self.code = code
+        self.name = name
+        self.summary = summary
+        self.severity = severity
+        self.doc = doc
+        self.group = group
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "summary": self.summary, "severity": self.severity,
+                "group": self.group}
+
+
+_GROUPS = {
+    "E0": "syntax", "E1": "targets and operators", "E2": "arguments", "E3": "limits and structure",
+    "E4": "platform (PYLON query filters)", "W1": "cost", "W2": "correctness", "W3": "style", "W9": "suppression",
+}
+
+_registry: dict[str, RuleInfo] | None = None
+
+
+def group_of(code: str) -> str:
+    return _GROUPS.get(code[:2], "other")
+
+
+def registry() -> dict[str, RuleInfo]:
+    """Every code, sorted."""
+    global _registry
+    if _registry is None:
+        from .error_codes import VALIDATION_CODES
+        from .lint import rules
+        from .suppression import SUPPRESSION_CODES
+        from .syntax_errors import SYNTAX_CODES
+
+        table: dict[str, RuleInfo] = {}
+        syntax = dict(SYNTAX_CODES)
+        syntax.setdefault("E009", ("unreadable-file", "A file that cannot be read or is not UTF-8."))
+        for code, (name, summary) in syntax.items():
+            table[code] = RuleInfo(code, name, summary, ERROR, summary + "\n\nSyntax errors cannot be ignored or suppressed.", group_of(code))
+        for code, (name, summary, doc) in VALIDATION_CODES.items():
+            table[code] = RuleInfo(code, name, summary, ERROR, doc.strip(), group_of(code))
+        for rule in rules():
+            doc = rule.documentation()
+            body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
+            table[rule.code] = RuleInfo(rule.code, rule.name, rule.summary(), rule.severity, body, group_of(rule.code))
+        for code, (name, summary, doc) in SUPPRESSION_CODES.items():
+            table[code] = RuleInfo(code, name, summary, WARNING, doc.strip(), group_of(code))
+        _registry = dict(sorted(table.items()))
+    return _registry
+
+
+def find(code_or_name: str) -> RuleInfo | None:
+    """The rule for a code (`W101`, any case) or a name (`contains-to-contains-any`)."""
+    table = registry()
+    key = code_or_name.strip()
+    if key.upper() in table:
+        return table[key.upper()]
+    for info in table.values():
+        if info.name == key.lower():
+            return info
+    return None
+
+
+def is_syntax(code: str) -> bool:
+    return code.startswith("E0")

@@ -1,0 +1,97 @@
+"""Lint rules: warnings about filters that DataSift accepts but that cost more than they should,
+cannot behave as written, or read ambiguously.
+
+Each rule is a class with a stable ``code`` (W1xx cost, W2xx correctness, W3xx style), a kebab-case
+``name`` and a docstring whose first line is the summary and whose body is the documentation
+(``csdl rule CODE``), with a bad and a good example. ``check(ctx)`` yields diagnostics.
+Rule modules are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from ..ast import Filter, Span
+from ..diagnostics import WARNING, Diagnostic, Fix
+
+_MODULES = ("csdl.lint.cost_rules", "csdl.lint.correctness", "csdl.lint.style")
+_RULES: list[type["Rule"]] = []
+
+
+class Context:
+    """What a rule sees: the tree, its source text and the platform profile."""
+
+    __slots__ = ("tree", "source", "platform")
+
+    def __init__(self, tree: Filter, platform: str = "stream"):
+        self.tree = tree
+        self.source = tree.source
+        self.platform = platform
+
+    def text(self, span: Span) -> str:
+        return self.source[span.start:span.end]
+
+    def scopes(self):
+        """The priced scopes (DPU model §5): the main expression, then each tag rule's body."""
+        if self.tree.main is not None:
+            yield self.tree.main
+        for rule in self.tree.tag_rules:
+            yield rule.body
+
+
+class Rule:
+    code = ""
+    name = ""
+    severity = WARNING
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    def diag(self, message: str, span: Span, *, hint: str | None = None, fix: Fix | None = None) -> Diagnostic:
+        return Diagnostic(self.code, message, span, severity=self.severity, hint=hint, fix=fix, name=self.name)
+
+    def check(self, ctx: Context) -> Iterable[Diagnostic]:  # pragma: no cover - overridden
+        return ()
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    _RULES.append(cls)
+    return cls
+
+
+def rules() -> list[type[Rule]]:
+    """Every lint rule class, sorted by code."""
+    if not _RULES:
+        import importlib
+
+        for module in _MODULES:
+            importlib.import_module(module)
+        _RULES.sort(key=lambda r: r.code)
+    return list(_RULES)
+
+
+def lint(tree: Filter, platform: str = "stream", enabled: Callable[[str], bool] | None = None) -> list[Diagnostic]:
+    """The warnings of every enabled rule for a parsed filter."""
+    ctx = Context(tree, platform)
+    out: list[Diagnostic] = []
+    for rule in rules():
+        if enabled is not None and not enabled(rule.code):
+            continue
+        out.extend(rule().check(ctx))
+    return out
+
+
+def conditions_in(expr) -> Iterator:
+    """Every condition below ``expr`` (itself included)."""
+    from ..ast import Condition
+
+    for node in expr.walk():
+        if isinstance(node, Condition):
+            yield node

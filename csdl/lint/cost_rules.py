@@ -1,0 +1,177 @@
+"""W1xx: filters that cost more DPU than an equivalent spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .. import ast
+from ..diagnostics import Diagnostic, Fix
+from . import Context, Rule, conditions_in, register
+
+
+def _quote_list(items) -> str:
+    """A CSDL list literal of ``items``: backslashes, quotes and commas inside items escaped."""
+    escaped = (i.replace("\\", "\\\\").replace('"', '\\"').replace(",", "\\,") for i in items)
+    return '"' + ", ".join(escaped) + '"'
+
+
+@register
+class ContainsToContainsAny(Rule):
+    """Several `contains` on one target joined by OR: use one `contains_any`.
+
+    What it does: finds two or more `contains` conditions on the same target that are operands of
+    the same OR (same `cs`, no switches, not negated).
+
+    Why: DataSift prices ORed `contains` at 0.1 DPU per four values, `contains_any` on a sliding
+    scale that stays at 0.1 DPU up to nine keywords and reaches 1 DPU at one hundred
+    (spec/dpu-model.md §3, §4). Four `contains` cost 0.2 DPU, one `contains_any` with the same
+    four words 0.1; one hundred cost 2.6 against 1. The message says how many DPU the rewrite saves
+    under the project's cost model (our model of DataSift's pricing), and one condition is also
+    easier to read and to keep under the 1,000-condition limit.
+
+    Bad:
+        twitter.text contains "coffee" OR twitter.text contains "tea"
+            OR twitter.text contains "latte" OR twitter.text contains "mocha"
+    Good:
+        twitter.text contains_any "coffee, tea, latte, mocha"
+    """
+
+    code = "W101"
+    name = "contains-to-contains-any"
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        from ..tokens import count_tokens
+        from .dpu import contains_group, fmt, list_weight, sliding_scale
+
+        for scope in ctx.scopes():
+            all_contains: dict[str, list[ast.Condition]] = {}
+            for cond in conditions_in(scope):
+                if cond.operator == "contains" and isinstance(cond.argument, ast.Text):
+                    all_contains.setdefault(cond.target, []).append(cond)
+            for node in scope.walk():
+                if not isinstance(node, ast.Or):
+                    continue
+                groups: dict[tuple, list[ast.Condition]] = {}
+                for operand in node.operands:
+                    if (isinstance(operand, ast.Condition) and operand.operator == "contains"
+                            and not operand.switches and isinstance(operand.argument, ast.Text)):
+                        groups.setdefault((operand.target, operand.case_sensitive), []).append(operand)
+                for (target, cs), group in groups.items():
+                    if len(group) < 2:
+                        continue
+                    ids = {id(c) for c in group}
+                    rest = [c for c in all_contains.get(target, []) if id(c) not in ids]
+                    words = [count_tokens(c.argument.value) for c in all_contains.get(target, [])]
+                    before = contains_group(words)
+                    phrases = [c.argument.value for c in group]
+                    after = contains_group([count_tokens(c.argument.value) for c in rest]) + sliding_scale(list_weight(phrases))
+                    saving = before - after
+                    if saving < 0:
+                        continue
+                    cs_text = "cs " if cs else ""
+                    if saving > 0:
+                        cost = f"saves {fmt(saving)} DPU: {fmt(before)} → {fmt(after)}"
+                    else:
+                        cost = f"same {fmt(before)} DPU, {len(group) - 1} fewer conditions"
+                    message = (f"{len(group)} `{cs_text}contains` conditions on `{target}` joined by OR "
+                               f"can be one `{cs_text}contains_any` ({cost})")
+                    fix = None
+                    if len(group) == len(node.operands):
+                        replacement = f"{target} {cs_text}contains_any {_quote_list(phrases)}"
+                        fix = Fix(node.span, replacement, f"Replace with `{target} {cs_text}contains_any \"…\"`")
+                    span = group[0].span.cover(group[-1].span)
+                    yield self.diag(message, span, fix=fix)
+
+
+# A regex that is only literal words: optional (?i), optional \b, optional group, word alternatives.
+_WORDS = re.compile(r"[A-Za-z0-9_]+(?: [A-Za-z0-9_]+)*")
+
+
+def _word_list(pattern: str) -> tuple[list[str], bool, bool] | None:
+    """(words, case_insensitive, bounded) if ``pattern`` is only a list of literal words."""
+    p = pattern
+    insensitive = p.startswith("(?i)")
+    if insensitive:
+        p = p[4:]
+    bounded = p.startswith("\\b") and p.endswith("\\b") and len(p) > 4
+    if bounded:
+        p = p[2:-2]
+    for opener in ("(?:", "("):
+        if p.startswith(opener) and p.endswith(")") and p.count("(") == 1 and p.count(")") == 1:
+            p = p[len(opener):-1]
+            break
+    alternatives = p.split("|")
+    words = []
+    inner_bounds = []
+    for alt in alternatives:
+        b = alt.startswith("\\b") and alt.endswith("\\b") and len(alt) > 4
+        if b:
+            alt = alt[2:-2]
+        inner_bounds.append(b)
+        if not _WORDS.fullmatch(alt):
+            return None
+        words.append(alt)
+    if all(inner_bounds):
+        bounded = True
+    elif any(inner_bounds):
+        return None
+    return words, insensitive, bounded
+
+
+@register
+class RegexIsWordList(Rule):
+    """A regular expression that only lists words: use `contains_any` or `wildcard`.
+
+    What it does: finds `regex_partial` patterns that are nothing but alternatives of literal words,
+    such as `\\b(apple|banana)\\b` or `apple|banana`.
+
+    Why: a regular expression costs one DPU per 100 characters (at least 0.1), is evaluated by RE2
+    on every interaction, and is harder to read. A word list with boundaries is what `contains_any`
+    does (matching by DataSift's tokens); without boundaries the words may sit inside longer words,
+    which `wildcard "*apple*"` expresses. Regular expressions are case sensitive unless they start
+    with `(?i)`, so the suggestion keeps `cs` when the pattern did. The equivalence of `\\bword\\b`
+    and token matching is our model; the two differ on punctuation inside words.
+
+    Bad:
+        interaction.content regex_partial "(?i)\\\\b(apple|banana|cherry)\\\\b"
+    Good:
+        interaction.content contains_any "apple, banana, cherry"
+    """
+
+    code = "W102"
+    name = "regex-is-word-list"
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        from .dpu import fmt, list_weight, regex_cost, sliding_scale
+
+        for cond in conditions_in_filter(ctx):
+            if cond.operator != "regex_partial" or not isinstance(cond.argument, ast.Text):
+                continue
+            found = _word_list(cond.argument.value)
+            if found is None:
+                continue
+            words, insensitive, bounded = found
+            cs_text = "" if insensitive else "cs "
+            if bounded:
+                suggestion = f"{cond.target} {cs_text}contains_any {_quote_list(words)}"
+                items = words
+            elif all(" " not in w for w in words):
+                items = [f"*{w}*" for w in words]
+                suggestion = f"{cond.target} {cs_text}wildcard {_quote_list(items)}"
+            else:
+                continue
+            before = regex_cost(cond.argument.value)
+            after = sliding_scale(list_weight(items))
+            if after > before:
+                continue
+            cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
+            operator = suggestion.split(" ")[2 if cs_text else 1]
+            fix = Fix(cond.span, suggestion, f"Replace with `{operator}`") if bounded else None
+            yield self.diag(f"this regular expression only lists words; use `{suggestion}` ({cost})", cond.span, fix=fix)
+
+
+def conditions_in_filter(ctx: Context):
+    for node in ctx.tree.conditions():
+        if isinstance(node, ast.Condition):
+            yield node
