@@ -81,14 +81,14 @@ def translate(exc: Exception, text: str) -> Diagnostic:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(exc, UnexpectedCharacters):
-        return _bad_character(exc.pos_in_stream, text, exc.allowed or set())
+        return _bad_character(exc.pos_in_stream, text)
     if isinstance(exc, UnexpectedToken):
         return _bad_token(exc, text)
     # Anything else from Lark (or a bug in a callback) is still reported as data, at the start.
     return _diag("E004", f"the filter could not be parsed ({type(exc).__name__}: {exc})", Span.at(text, 0, 0))
 
 
-def _bad_character(pos: int, text: str, allowed) -> Diagnostic:
+def _bad_character(pos: int, text: str) -> Diagnostic:
     if text.startswith('"', pos):
         line_end = text.find("\n", pos)
         length = (line_end if line_end >= 0 else len(text)) - pos
@@ -102,8 +102,9 @@ def _bad_character(pos: int, text: str, allowed) -> Diagnostic:
         return _unclosed_comment(pos, text)
     char = text[pos] if pos < len(text) else ""
     shown = f"`{char}`" if char.isprintable() and char != " " else f"{repr(char)[1:-1]} (U+{ord(char):04X})" if char else "end"
-    expected = _join([_TERMINALS[t] for t in allowed if t in _TERMINALS]) if allowed else ""
-    message = f"unexpected character {shown}" + (f"; expected {expected}" if expected else "")
+    # The lexer's allowed set is per lexer state, wider than what the grammar allows here, so it is
+    # not repeated: the character itself is the news.
+    message = f"unexpected character {shown}"
     return _diag("E001", message, Span.at(text, pos, 1))
 
 
@@ -154,7 +155,7 @@ def _bad_token(exc, text: str) -> Diagnostic:
     if not at_end and token.type != "STRING":
         for offset, char in enumerate(str(token)):
             if not char.isprintable():
-                return _bad_character(token.start_pos + offset, text, expected)
+                return _bad_character(token.start_pos + offset, text)
 
     previous = stack[-1] if stack else None
     prev_type = getattr(previous, "type", None)
