@@ -54,6 +54,13 @@ def money(value: Decimal) -> str:
         return format(D(value).quantize(_CENTS, rounding=ROUND_HALF_UP), "f")
 
 
+def money_text(value: Decimal) -> str:
+    """Dollars for tables: ``"2,500.00"``."""
+    whole, _, cents = money(value).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}.{cents}"
+
+
 def parse_decimal(text: str, what: str) -> Decimal:
     """A user-given decimal number (``"0.5"``, ``"1e3"``); ``ValueError`` names ``what`` otherwise."""
     from decimal import InvalidOperation

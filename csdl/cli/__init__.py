@@ -14,7 +14,10 @@ import sys
 import click
 
 COMMANDS = {
+    "bill": "csdl.cli.bill_cmd:bill",
     "check": "csdl.cli.check_cmd:check",
+    "compile": "csdl.cli.compile_cmd:compile_command",
+    "cost": "csdl.cli.cost_cmd:cost_command",
     "format": "csdl.cli.format_cmd:format_command",
     "parse": "csdl.cli.parse_cmd:parse_command",
     "version": "csdl.cli.version_cmd:version",

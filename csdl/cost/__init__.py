@@ -48,3 +48,20 @@ def cost(text: str, *, library=None, pricing=None) -> CostReport:
     the packaged ``csdl/data/pricing.toml``).
     """
     return cost_tree(validate(text), library=library, pricing=pricing)
+
+
+def _make_callable() -> None:
+    """``csdl.cost`` is both this package and the function ``cost``: importing any submodule
+    (``csdl.cost.render``) rebinds the attribute ``csdl.cost`` to the package, so the package itself
+    must answer ``csdl.cost(text)``."""
+    import sys
+    import types
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, text: str, *, library=None, pricing=None) -> CostReport:
+            return cost(text, library=library, pricing=pricing)
+
+    sys.modules[__name__].__class__ = _CallableModule
+
+
+_make_callable()

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import click
+
+from csdl.cli import EXIT_PROBLEMS
+from csdl.cli.cost_settings import load_config, resolve, shared_options
+from csdl.cli.inputs import sources
+from csdl.cli.output import log, use_color, write_output
+
+
+@click.command("compile")
+@click.argument("path", metavar="FILE|-")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help='text: the canonical filter under `// hash` and `// dpu` comments; json: {"hash", "dpu", "csdl"}.')
+@click.option("-o", "--output", metavar="FILE", help="Write the result to FILE (atomically) instead of stdout.")
+@click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
+@shared_options
+def compile_command(path, output_format, output, stdin_filename, library_dir, pricing_file, config_file, isolated):
+    """Validate a filter and print its canonical form, DPU cost and hash.
+
+    The hash is ours (MD5 of the canonical text without comments), not DataSift's: comments and
+    layout never change it.
+
+    \b
+    Examples:
+      csdl compile filter.csdl
+      csdl compile filter.csdl --format json
+      echo 'twitter.text contains "coffee"' | csdl compile - --format json
+    """
+    import csdl
+    from csdl.reporters import REPORTERS, FileResult
+
+    config = load_config(config_file, isolated)
+    library, pricing = resolve(library_dir, pricing_file, config)
+    source = next(iter(sources((path,), stdin_filename)))
+    diagnostics = [source.error] if source.error else []
+    compiled = None
+    if not diagnostics:
+        try:
+            compiled = csdl.compile(source.text, library=library, pricing=pricing)
+        except csdl.CSDLError as exc:
+            diagnostics = exc.diagnostics
+    if compiled is None:
+        report = REPORTERS["full"]([FileResult(source.path, source.text, diagnostics)], color=use_color(click.get_text_stream("stderr")))
+        click.echo(report, err=True, nl=False)
+        raise SystemExit(EXIT_PROBLEMS)
+    for w in compiled.report.warnings:
+        log(f"{source.path}:{w.span.line}:{w.span.column}: warning: {w.code} {w.message}")
+    if output_format == "json":
+        import json
+
+        data = compiled.to_dict()
+        if not compiled.complete:
+            data["complete"] = False  # the DPU leaves out streams the library could not resolve
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        from csdl.units import dpu_text
+
+        dpu = dpu_text(compiled.dpu) + ("" if compiled.complete else " + unknown (unresolved references)")
+        text = f"// hash: {compiled.hash}\n// dpu: {dpu}\n{compiled.csdl}"
+    write_output(text, output)

@@ -1,0 +1,103 @@
+"""Options shared by ``csdl cost``, ``csdl compile`` and ``csdl bill``: the stream library, the
+pricing file and budgets, from flags first and then from the configuration (``csdl.config``)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+class DecimalParam(click.ParamType):
+    """A decimal number read exactly (never through a float)."""
+
+    name = "NUMBER"
+
+    def __init__(self, minimum=0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        from decimal import Decimal
+
+        from csdl.units import parse_decimal
+
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = parse_decimal(value, param.opts[0] if param else "value")
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if self.minimum is not None and number < self.minimum:
+            self.fail(f"`{value}` must not be negative", param, ctx)
+        return number
+
+
+DECIMAL = DecimalParam()
+
+
+def shared_options(func):
+    """--library, --pricing, --config, --isolated."""
+    for option in reversed([
+        click.option("--library", "library_dir", metavar="DIR",
+                     help="Directory of .csdl files that resolves stream \"<hash>\" and tags \"<hash>\"."),
+        click.option("--pricing", "pricing_file", metavar="FILE",
+                     help="A pricing TOML file overriding the packaged prices (same keys)."),
+        click.option("--config", "config_file", metavar="FILE", help="Use this configuration file."),
+        click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+    ]):
+        func = option(func)
+    return func
+
+
+def load_config(config_file: str | None, isolated: bool):
+    """The project's configuration, or None where there is none (or no config support)."""
+    try:
+        from csdl import config as config_module
+    except ImportError:
+        if config_file:
+            raise click.ClickException("--config: configuration files are not supported by this build")
+        return None
+    errors = (ValueError, OSError) + tuple(
+        getattr(config_module, name) for name in ("ConfigError",) if isinstance(getattr(config_module, name, None), type)
+    )
+    try:
+        return config_module.load_config(os.getcwd(), explicit_path=config_file, isolated=isolated)
+    except errors as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def config_value(config, name: str):
+    return None if config is None else getattr(config, name, None)
+
+
+def config_decimal(config, name: str):
+    """A numeric config value as a Decimal (config values may arrive as int, float or str)."""
+    value = config_value(config, name)
+    if value is None:
+        return None
+    from csdl.units import parse_decimal
+
+    try:
+        return parse_decimal(str(value), f"configuration `{name.replace('_', '-')}`")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def resolve(library_dir, pricing_file, config):
+    """(library or None, pricing) from the flags, else from the configuration."""
+    from csdl.library import Library, LibraryError
+    from csdl.pricing import PricingError, load_pricing
+
+    library_dir = library_dir or config_value(config, "library")
+    pricing_file = pricing_file or config_value(config, "pricing")
+    try:
+        pricing = load_pricing(os.fspath(pricing_file) if pricing_file else None)
+    except PricingError as exc:
+        raise click.ClickException(str(exc)) from None
+    library = None
+    if library_dir:
+        try:
+            library = Library(os.fspath(library_dir))
+        except LibraryError as exc:
+            raise click.ClickException(str(exc)) from None
+    return library, pricing

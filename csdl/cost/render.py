@@ -1,0 +1,189 @@
+"""Renderers of the ``csdl cost`` payload (and of its diff): table, JSON and markdown. They only
+lay out what the payload says; nothing is priced here."""
+
+from __future__ import annotations
+
+import json
+
+from .diff import CHANGED, SYMBOLS, UNCHANGED
+
+
+def _num(value) -> str:
+    return "?" if value is None else f"{value}"
+
+
+def _lines(spans: list[dict]) -> str:
+    numbers = sorted({s["line"] for s in spans})
+    if not numbers:
+        return ""
+    if len(numbers) > 3:
+        return f"{numbers[0]}, {numbers[1]}, … {numbers[-1]}"
+    return ", ".join(str(n) for n in numbers)
+
+
+def _style(text: str, color: bool, **kwargs) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, **kwargs)
+
+
+def _table(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
+
+
+def _error_lines(record: dict) -> list[str]:
+    out = []
+    for d in record["errors"]:
+        out.append(f"  {record['path']}:{d['line']}:{d['column']}: {d['code']} {d['message']}")
+    return out
+
+
+def file_rows(record: dict) -> list[tuple[str, str, str, str, str]]:
+    """(operator, target, lines, count, dpu) for every priced clause of one file."""
+    rows = []
+    for item in record["items"]:
+        rows.append((item["operator"], item["target"], _lines(item["spans"]), str(item["count"]), _num(item["dpu"])))
+    for tag in record["tags"]:
+        where = f"{tag['line']}" if "imported_from" not in tag else f"via tags {tag['imported_from'][:12]}"
+        rows.append((tag["kind"], f"{tag['label']} (10 % of {tag['full']})", where, "1", _num(tag["charged"])))
+    for stream in record["streams"]:
+        state = "" if stream["resolved"] else " (unresolved: cost unknown)"
+        rows.append(("stream", f"\"{stream['hash']}\"{state}", _lines(stream["references"]),
+                     str(len(stream["references"])), _num(stream["dpu"])))
+    return rows
+
+
+def render_table(payload: dict, *, color: bool = False) -> str:
+    out: list[str] = []
+    for record in payload["files"]:
+        out.append(_style(record["path"], color, bold=True))
+        if record["errors"]:
+            out.append(_style("  not costed: the filter has errors", color, fg="red"))
+            out.extend(_error_lines(record))
+            out.append("")
+            continue
+        rows = [("Operator", "Target", "Lines", "Count", "DPU")] + file_rows(record)
+        total = f"{record['dpu']}" + ("" if record["complete"] else " + unknown")
+        rows.append(("Total", "", "", "", total))
+        lines = _table(rows, {3, 4})
+        lines[0] = _style(lines[0], color, dim=True)
+        out.extend(lines)
+        for w in record["warnings"]:
+            out.append(f"  {_style('warning', color, fg='yellow')}: {w['line']}:{w['column']}: {w['code']} {w['message']}")
+        out.append("")
+    out.append(summary_line(payload))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(payload: dict) -> str:
+    s = payload["summary"]
+    parts = [f"{s['files']:,} file{'s' if s['files'] != 1 else ''}"]
+    if s["with_errors"]:
+        parts.append(f"{s['with_errors']:,} with errors, not costed")
+    if s["incomplete"]:
+        parts.append(f"{s['incomplete']:,} incomplete (unresolved references)")
+    return f"OVERALL TOTAL: {s['dpu']} DPU per hour ({', '.join(parts)})"
+
+
+def render_json(payload: dict, *, color: bool = False) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(payload: dict, *, color: bool = False) -> str:
+    out = ["## DPU cost estimate", "", "| File | DPU per hour |", "|---|---:|"]
+    for record in payload["files"]:
+        value = "errors, not costed" if record["errors"] else f"{record['dpu']}" + ("" if record["complete"] else " + unknown")
+        out.append(f"| `{_md_escape(record['path'])}` | {value} |")
+    out.append(f"| **Total** | **{payload['summary']['dpu']}** |")
+    out += ["", "<details><summary>Breakdown</summary>", ""]
+    for record in payload["files"]:
+        if record["errors"]:
+            continue
+        out += [f"**`{_md_escape(record['path'])}`**", "", "| Operator | Target | Lines | Count | DPU |", "|---|---|---|---:|---:|"]
+        for row in file_rows(record):
+            out.append("| " + " | ".join(_md_escape(cell) for cell in row) + " |")
+        out.append("")
+    out += ["</details>", ""]
+    return "\n".join(out)
+
+
+# Diffs ----------------------------------------------------------------------------------------
+
+
+def _change(entry: dict) -> str:
+    sign = "+" if entry["change"] > 0 else ""
+    pct = "" if entry["percent"] is None else f" ({'+' if entry['percent'] > 0 else ''}{entry['percent']}%)"
+    return f"{sign}{entry['change']}{pct}"
+
+
+def _diff_line(entry: dict, name: str) -> str:
+    symbol = SYMBOLS[entry["status"]]
+    if entry["status"] == "added":
+        return f"{symbol} {name}  {entry['new']} DPU"
+    if entry["status"] == "removed":
+        return f"{symbol} {name}  {entry['old']} DPU"
+    return f"{symbol} {name}  {_num(entry['old'])} → {_num(entry['new'])} DPU  {_change(entry)}"
+
+
+def diff_lines(diff: dict) -> list[str]:
+    out = []
+    for entry in diff["files"]:
+        if entry["status"] == UNCHANGED:
+            continue
+        out.append(_diff_line(entry, entry["path"]))
+        for op in entry["operators"]:
+            out.append("    " + _diff_line(op, op["operator"]))
+    return out
+
+
+def total_line(diff: dict) -> str:
+    t = diff["total"]
+    return f"DPU per hour change: {_change(t) if t['status'] == CHANGED else '0'} ({t['old']} → {t['new']})"
+
+
+def render_diff_table(payload: dict, diff: dict, *, color: bool = False) -> str:
+    out = ["Legend: + added, ~ changed, - removed", ""]
+    lines = diff_lines(diff)
+    for line in lines:
+        fg = {"+": "red", "-": "green", "~": "yellow"}.get(line.strip()[:1])
+        out.append(_style(line, color, fg=fg) if fg else line)
+    if not lines:
+        out.append("No cost changes.")
+    out += ["", total_line(diff), f"{diff['changed_files']:,} of {len(diff['files']):,} files changed"]
+    return "\n".join(out) + "\n"
+
+
+def render_diff_markdown(payload: dict, diff: dict, *, color: bool = False) -> str:
+    t = diff["total"]
+    if t["status"] != CHANGED:
+        headline = f"DPU estimate unchanged at {t['new']} DPU per hour"
+    elif t["change"] > 0:
+        headline = f"DPU estimate increased by {t['change']} DPU per hour 📈"
+    else:
+        headline = f"DPU estimate decreased by {-t['change']} DPU per hour 📉"
+    out = [f"## {headline}", "", "| File | Before | After | Change |", "|---|---:|---:|---:|"]
+    for entry in diff["files"]:
+        if entry["status"] == UNCHANGED:
+            continue
+        out.append(f"| `{_md_escape(entry['path'])}` | {_num(entry['old'])} | {_num(entry['new'])} | {_change(entry)} |")
+    out.append(f"| **Total** | **{t['old']}** | **{t['new']}** | **{_change(t)}** |")
+    lines = diff_lines(diff)
+    if lines:
+        out += ["", "<details><summary>Changes by operator</summary>", "", "```diff", *lines, "```", "", "</details>"]
+    out.append("")
+    return "\n".join(out)
+
+
+RENDERERS = {"table": render_table, "json": render_json, "markdown": render_markdown}
+DIFF_RENDERERS = {"table": render_diff_table, "markdown": render_diff_markdown}
