@@ -130,11 +130,106 @@ def summary(results: list[FileResult]) -> str:
     return f"Found {' and '.join(parts)} in {_plural(files, 'file')} ({checked:,} checked)."
 
 
+_SARIF_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _sarif_uri(path: str) -> str:
+    return path.replace("\\", "/")
+
+
+def render_sarif(results: list[FileResult], *, color: bool = False) -> str:
+    """SARIF 2.1.0: one run, the rules that occur in it, one result per diagnostic."""
+    import json
+
+    from . import __version__
+    from .codes import find
+
+    rules: list[dict] = []
+    index: dict[str, int] = {}
+    out_results = []
+    for result in results:
+        for d in result.diagnostics:
+            if d.code not in index:
+                info = find(d.code)
+                rule = {"id": d.code, "name": d.name or (info.name if info else d.code)}
+                if info is not None:
+                    rule["shortDescription"] = {"text": info.summary}
+                    if info.doc:
+                        rule["fullDescription"] = {"text": info.doc}
+                    rule["defaultConfiguration"] = {"level": _SARIF_LEVELS.get(info.severity, "warning")}
+                    rule["properties"] = {"tags": [info.group]}
+                index[d.code] = len(rules)
+                rules.append(rule)
+            region = {
+                "startLine": d.span.line,
+                "startColumn": d.span.column,
+                "endLine": d.span.end_line,
+                "endColumn": max(d.span.end_column, d.span.column + (1 if d.span.end_line == d.span.line else 0)),
+                "charOffset": d.span.start,
+                "charLength": d.span.end - d.span.start,
+            }
+            entry = {
+                "ruleId": d.code,
+                "ruleIndex": index[d.code],
+                "level": _SARIF_LEVELS.get(d.severity, "warning"),
+                "message": {"text": d.message + (f" (hint: {d.hint})" if d.hint else "")},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _sarif_uri(result.path)}, "region": region}}],
+            }
+            if d.fix is not None:
+                fix_region = {"startLine": d.fix.span.line, "startColumn": d.fix.span.column,
+                              "endLine": d.fix.span.end_line, "endColumn": d.fix.span.end_column}
+                entry["fixes"] = [{
+                    "description": {"text": d.fix.title or "Apply the suggested edit"},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": _sarif_uri(result.path)},
+                        "replacements": [{"deletedRegion": fix_region, "insertedContent": {"text": d.fix.replacement}}],
+                    }],
+                }]
+            out_results.append(entry)
+    payload = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "csdl", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "results": out_results,
+        }],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+_GITHUB_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(results: list[FileResult], *, color: bool = False) -> str:
+    """GitHub Actions workflow commands: one ``::error file=…,line=…,col=…::message`` per diagnostic."""
+    lines = []
+    for r in results:
+        for d in r.diagnostics:
+            level = _GITHUB_LEVELS.get(d.severity, "warning")
+            props = (f"title={_gh_property(f'csdl ({d.code})')},file={_gh_property(r.path)},line={d.span.line},"
+                     f"col={d.span.column},endLine={d.span.end_line},endColumn={d.span.end_column}")
+            message = f"{r.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}"
+            lines.append(f"::{level} {props}::{_gh_data(message)}")
+    return "".join(line + "\n" for line in lines)
+
+
 REPORTERS: dict[str, Callable[..., str]] = {
     "full": render_full,
     "concise": render_concise,
     "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
 }
 
 #: Formats whose output is a machine payload: nothing but the payload goes to stdout.
-MACHINE_FORMATS = {"json"}
+MACHINE_FORMATS = {"json", "sarif", "github"}

@@ -20,6 +20,8 @@ COMMANDS = {
     "cost": "csdl.cli.cost_cmd:cost_command",
     "format": "csdl.cli.format_cmd:format_command",
     "parse": "csdl.cli.parse_cmd:parse_command",
+    "rule": "csdl.cli.rules_cmd:rule",
+    "rules": "csdl.cli.rules_cmd:rules",
     "version": "csdl.cli.version_cmd:version",
 }
 

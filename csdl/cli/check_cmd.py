@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
+
 import click
 
-from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
+from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.inputs import sources
 from csdl.cli.output import use_color, write_output
 from csdl.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
@@ -12,27 +14,66 @@ from csdl.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 @click.argument("paths", nargs=-1, metavar="FILE|DIR|-...")
 @click.option("--output-format", "--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="full",
               show_default=True, help="How to print the diagnostics.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Report only these codes or prefixes (comma-separated, e.g. E,W1); replaces the configured list.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Report these codes in addition to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes or prefixes (e.g. W205,W3).")
+@click.option("--platform", type=click.Choice(["stream", "pylon"]), default=None,
+              help="stream: interaction filter (default); pylon: PYLON query filter.")
+@click.option("--config", "config_path", metavar="PATH", help="Read settings from this file (csdl.toml or pyproject.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--no-noqa", "ignore_noqa", is_flag=True, help="Ignore `// noqa` comments.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary line.")
-def check(paths, output_format, stdin_filename, output, quiet):
+def check(paths, output_format, select, extend_select, ignore, platform, config_path, isolated, ignore_noqa,
+          stdin_filename, output, quiet):
     """Check filters for syntax errors, invalid targets and operators, and lint problems.
+
+    Settings come from the closest csdl.toml or pyproject.toml [tool.csdl]; options override them.
+    `csdl rules` lists every code; `csdl rule CODE` explains one.
 
     \b
     Examples:
       csdl check filter.csdl
-      csdl check filters/ --format concise
+      csdl check filters/ --format concise --ignore W3
+      csdl check query.csdl --platform pylon
       cat filter.csdl | csdl check - --stdin-filename filter.csdl
-      csdl check filters/ --format json -o report.json
+      csdl check filters/ --format sarif -o report.sarif
     """
     from csdl.checker import check as check_text
+    from csdl.config import ConfigError, load_config
+    from csdl.selection import SelectionError
+
+    configs: dict[str, object] = {}
+
+    def config_for(path: str | None):
+        directory = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+        key = "" if (config_path or isolated) else directory
+        if key not in configs:
+            configs[key] = load_config(directory, explicit_path=config_path, isolated=isolated)
+        return configs[key]
+
+    def options(config) -> dict:
+        return {
+            "platform": platform or config.platform,
+            "select": list(select) if select else config.select,
+            "extend_select": list(config.extend_select) + list(extend_select),
+            "ignore": list(config.ignore) + list(ignore),
+            "noqa": not ignore_noqa,
+        }
 
     results = []
-    for source in sources(paths, stdin_filename):
-        if source.error is not None:
-            results.append(FileResult(source.path, source.text, [source.error]))
-            continue
-        results.append(FileResult(source.path, source.text, check_text(source.text)))
+    try:
+        for source in sources(paths, stdin_filename):
+            if source.error is not None:
+                results.append(FileResult(source.path, source.text, [source.error]))
+                continue
+            config = config_for(None if source.is_stdin else source.path)
+            results.append(FileResult(source.path, source.text, check_text(source.text, **options(config))))
+    except (ConfigError, SelectionError) as exc:
+        click.echo(f"csdl: error: {exc}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
     text = REPORTERS[output_format](results, color=use_color() and output is None)
     if quiet and output_format not in MACHINE_FORMATS:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if text.strip() else text

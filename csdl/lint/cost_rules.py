@@ -41,8 +41,7 @@ class ContainsToContainsAny(Rule):
     name = "contains-to-contains-any"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from ..tokens import count_tokens
-        from .dpu import contains_group, fmt, list_weight, sliding_scale
+        from .dpu import fmt, price, synthetic
 
         for scope in ctx.scopes():
             all_contains: dict[str, list[ast.Condition]] = {}
@@ -61,11 +60,12 @@ class ContainsToContainsAny(Rule):
                     if len(group) < 2:
                         continue
                     ids = {id(c) for c in group}
-                    rest = [c for c in all_contains.get(target, []) if id(c) not in ids]
-                    words = [count_tokens(c.argument.value) for c in all_contains.get(target, [])]
-                    before = contains_group(words)
+                    on_target = all_contains.get(target, [])
+                    rest = [c for c in on_target if id(c) not in ids]
                     phrases = [c.argument.value for c in group]
-                    after = contains_group([count_tokens(c.argument.value) for c in rest]) + sliding_scale(list_weight(phrases))
+                    merged = synthetic(target, "contains_any", cs, phrases, group[0].span)
+                    before = price(on_target)
+                    after = price(rest + [merged])
                     saving = before - after
                     if saving < 0:
                         continue
@@ -143,7 +143,7 @@ class RegexIsWordList(Rule):
     name = "regex-is-word-list"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from .dpu import fmt, list_weight, regex_cost, sliding_scale
+        from .dpu import fmt, price, synthetic
 
         for cond in conditions_in_filter(ctx):
             if cond.operator != "regex_partial" or not isinstance(cond.argument, ast.Text):
@@ -161,12 +161,12 @@ class RegexIsWordList(Rule):
                 suggestion = f"{cond.target} {cs_text}wildcard {_quote_list(items)}"
             else:
                 continue
-            before = regex_cost(cond.argument.value)
-            after = sliding_scale(list_weight(items))
+            before = price([cond])
+            operator = "contains_any" if bounded else "wildcard"
+            after = price([synthetic(cond.target, operator, not insensitive, items, cond.span)])
             if after > before:
                 continue
             cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
-            operator = suggestion.split(" ")[2 if cs_text else 1]
             fix = Fix(cond.span, suggestion, f"Replace with `{operator}`") if bounded else None
             yield self.diag(f"this regular expression only lists words; use `{suggestion}` ({cost})", cond.span, fix=fix)
 
