@@ -1,0 +1,286 @@
+"""Running a compiled filter over a JSON Lines file: matching posts (with their tags) out,
+counts, bad lines, timestamps and per-condition timings in.
+
+Lines are handled in batches so that ``--jobs N`` can hand batches to worker processes and
+write their output back in input order; one process runs the very same batch function. Memory
+is bounded by the batch size, however long the file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+
+from .posts import INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error
+from .timestamps import to_epoch
+
+BATCH_LINES = 2000
+# One post in PROFILE_EVERY runs through the timed twin of the matcher: enough samples for the
+# "slowest conditions" table at a cost of a few percent.
+PROFILE_EVERY = 50
+# Bad lines kept with their messages; beyond this they are only counted.
+MAX_BAD_DETAILS = 1000
+
+
+class StrictFailure(Exception):
+    def __init__(self, bad: BadPost):
+        super().__init__(bad.message)
+        self.bad = bad
+
+
+class Stats:
+    """Everything the summary and the forecast need, mergeable across batches and processes."""
+
+    def __init__(self, n_conditions: int = 0):
+        self.read = 0  # posts decoded (JSON objects)
+        self.matched = 0
+        self.blank = 0
+        self.bad_count = 0  # lines not evaluated + posts with wrong-typed values
+        self.unevaluated = 0
+        self.bad: list[BadPost] = []
+        self.tags: Counter = Counter()
+        self.sources: Counter = Counter()  # interaction.type of every post read
+        self.matched_sources: Counter = Counter()
+        self.first_time: float | None = None
+        self.last_time: float | None = None
+        self.timed = 0  # posts with a readable interaction.created_at
+        self.untimed_first_line: int | None = None
+        self.cond_seconds = [0.0] * n_conditions
+        self.cond_calls = [0] * n_conditions
+
+    def add_bad(self, bad: BadPost, evaluated: bool) -> None:
+        self.bad_count += 1
+        if not evaluated:
+            self.unevaluated += 1
+        if len(self.bad) < MAX_BAD_DETAILS:
+            self.bad.append(bad)
+
+    def merge(self, other: "Stats") -> None:
+        self.read += other.read
+        self.matched += other.matched
+        self.blank += other.blank
+        self.bad_count += other.bad_count
+        self.unevaluated += other.unevaluated
+        self.bad.extend(other.bad[: max(0, MAX_BAD_DETAILS - len(self.bad))])
+        self.tags.update(other.tags)
+        self.sources.update(other.sources)
+        self.matched_sources.update(other.matched_sources)
+        for t in (other.first_time, other.last_time):
+            if t is not None:
+                self.first_time = t if self.first_time is None else min(self.first_time, t)
+                self.last_time = t if self.last_time is None else max(self.last_time, t)
+        self.timed += other.timed
+        if self.untimed_first_line is None:
+            self.untimed_first_line = other.untimed_first_line
+        for i, (s, c) in enumerate(zip(other.cond_seconds, other.cond_calls)):
+            self.cond_seconds[i] += s
+            self.cond_calls[i] += c
+
+
+def _count_tags(counter: Counter, tags, tree) -> None:
+    if tags:
+        for name in tags:
+            counter[f'tag "{name}"'] += 1
+    if tree:
+        stack = [("tag", tree)]
+        while stack:
+            prefix, node = stack.pop()
+            for key, value in node.items():
+                path = f"{prefix}.{key}"
+                if isinstance(value, dict):
+                    stack.append((path, value))
+                elif isinstance(value, list):
+                    for name in value:
+                        counter[f'{path} "{name}"'] += 1
+                else:
+                    counter[f"{path} (score)"] += 1
+
+
+class BatchRunner:
+    """Evaluates batches of raw lines with one compiled matcher (and its timed twin)."""
+
+    def __init__(self, matcher, *, profile: bool = True):
+        self.matcher = matcher
+        self.profiled = matcher.with_profiling() if profile and matcher.conditions else None
+        self.loads, self.dumps, self.codec_name = codec()
+
+    def run(self, first_line: int, lines: list[bytes]) -> tuple[list[bytes], Stats]:
+        matcher, profiled = self.matcher, self.profiled
+        loads, dumps = self.loads, self.dumps
+        run_one = matcher.run_one
+        stats = Stats(len(matcher.conditions))
+        out: list[bytes] = []
+        first_time = last_time = None
+        timed = 0
+        sources = stats.sources
+        matched_sources = stats.matched_sources
+        tag_counts = stats.tags
+        read = matched = 0
+        countdown = PROFILE_EVERY
+        for number, line in enumerate(lines, first_line):
+            if len(line) < 3 and not line.strip():
+                stats.blank += 1
+                continue
+            try:
+                post = loads(line)
+            except (ValueError, UnicodeDecodeError) as exc:
+                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    try:
+                        post = loads(line[3:])
+                    except (ValueError, UnicodeDecodeError) as exc2:
+                        stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc2)), False)
+                        continue
+                else:
+                    stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc)), False)
+                    continue
+            if post.__class__ is not dict:
+                kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
+                stats.add_bad(BadPost(number, NOT_OBJECT, f"a post must be a JSON object, found {kind}"), False)
+                continue
+            read += 1
+            interaction = post.get("interaction")
+            if interaction.__class__ is dict:
+                source = interaction.get("type")
+                when = to_epoch(interaction.get("created_at"))
+            else:
+                source = when = None
+            if source.__class__ is not str:
+                source = "unknown"
+            sources[source] += 1
+            if when is not None:
+                timed += 1
+                if first_time is None or when < first_time:
+                    first_time = when
+                if last_time is None or when > last_time:
+                    last_time = when
+            elif stats.untimed_first_line is None:
+                stats.untimed_first_line = number
+            countdown -= 1
+            if countdown == 0 and profiled is not None:
+                countdown = PROFILE_EVERY
+                hit, tags, tree, issues = profiled.run_one(post)
+            else:
+                hit, tags, tree, issues = run_one(post)
+            if issues:
+                target, message = issues[0]
+                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+                stats.add_bad(BadPost(number, WRONG_TYPE, f"{message}{more}; the condition reading it did not match"), True)
+            if hit:
+                matched += 1
+                matched_sources[source] += 1
+                if tags or tree:
+                    _count_tags(tag_counts, tags, tree)
+                    if interaction.__class__ is not dict:
+                        interaction = post["interaction"] = {}
+                    if tags:
+                        interaction["tags"] = tags
+                    if tree:
+                        interaction["tag_tree"] = tree
+                    out.append(dumps(post) + b"\n")
+                else:
+                    out.append(line if line.endswith(b"\n") else line + b"\n")
+        stats.read, stats.matched, stats.timed = read, matched, timed
+        stats.first_time, stats.last_time = first_time, last_time
+        if profiled is not None:
+            for info in profiled.conditions:
+                stats.cond_seconds[info.index] = info.seconds
+                stats.cond_calls[info.index] = info.calls
+                info.seconds, info.calls = 0.0, 0
+        return out, stats
+
+
+# --- worker processes -------------------------------------------------------------------------
+
+_worker: BatchRunner | None = None
+
+
+def _init_worker(filter_text: str, library, profile: bool) -> None:
+    global _worker
+    import csdl
+
+    from .matcher import compile_matcher
+
+    _worker = BatchRunner(compile_matcher(csdl.parse(filter_text), library=library), profile=profile)
+
+
+def _run_batch(job):
+    first_line, lines = job
+    return _worker.run(first_line, lines)
+
+
+def _batches(lines, size: int):
+    number = 1
+    iterator = iter(lines)
+    while True:
+        batch = list(itertools.islice(iterator, size))
+        if not batch:
+            return
+        yield number, batch
+        number += len(batch)
+
+
+class Result:
+    def __init__(self, stats: Stats, seconds: float, jobs: int, codec_name: str):
+        self.stats = stats
+        self.seconds = seconds
+        self.jobs = jobs
+        self.codec = codec_name
+
+
+def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_text: str | None = None,
+        library=None, profile: bool = True, batch_lines: int = BATCH_LINES) -> Result:
+    """Evaluate every line of ``lines`` (an iterable of bytes) and write matching posts to
+    ``sink`` (``write(bytes)``). With ``jobs > 1`` the filter is recompiled in each worker
+    from ``filter_text``. With ``strict`` the first bad line raises ``StrictFailure`` after
+    its batch."""
+    start = time.perf_counter()
+    total = Stats(len(matcher.conditions))
+    write = sink.write
+    if jobs <= 1:
+        runner = BatchRunner(matcher, profile=profile)
+        codec_name = runner.codec_name
+        results = (runner.run(first, batch) for first, batch in _batches(lines, batch_lines))
+        pool = None
+    else:
+        import multiprocessing
+
+        if filter_text is None:
+            raise ValueError("jobs > 1 needs the filter's text to compile it in each worker")
+        codec_name = codec()[2]
+        pool = multiprocessing.get_context("spawn" if _needs_spawn() else "fork").Pool(
+            jobs, initializer=_init_worker, initargs=(filter_text, library, profile)
+        )
+        results = _bounded(pool, _batches(lines, batch_lines), 2 * jobs)
+    try:
+        for out, stats in results:
+            total.merge(stats)
+            if strict and stats.bad:
+                raise StrictFailure(stats.bad[0])
+            if out:
+                write(b"".join(out))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    return Result(total, time.perf_counter() - start, max(1, jobs), codec_name)
+
+
+def _bounded(pool, jobs, in_flight: int):
+    """Results in input order with at most ``in_flight`` batches queued: ``Pool.imap`` would read
+    the whole file ahead into its task queue, and memory would grow with the file."""
+    from collections import deque
+
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.apply_async(_run_batch, (job,)))
+        if len(pending) >= in_flight:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def _needs_spawn() -> bool:
+    import sys
+
+    return sys.platform == "darwin" or sys.platform.startswith("win")

@@ -1,0 +1,47 @@
+"""``interaction.created_at`` ("Mon, 04 Mar 2024 01:07:00 +0000") to Unix seconds, fast.
+
+The forecast reads every post's timestamp, so the common shape is parsed by slicing (with the
+day number of each date cached) and only other shapes go through ``email.utils``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from email.utils import parsedate_to_datetime
+
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+_days: dict[str, int] = {}
+
+
+def _slow(text: str) -> float | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
+
+
+def to_epoch(text) -> float | None:
+    """Seconds since 1970 UTC, or None when ``text`` is not an RFC 2822-like date."""
+    if text.__class__ is not str:
+        return None
+    if len(text) == 31 and text[3] == "," and text[25] == " ":
+        date = text[5:16]
+        days = _days.get(date)
+        try:
+            if days is None:
+                days = datetime.date(int(date[7:11]), _MONTHS[date[3:6]], int(date[0:2])).toordinal() - _EPOCH
+                if len(_days) < 100_000:
+                    _days[date] = days
+            seconds = int(text[17:19]) * 3600 + int(text[20:22]) * 60 + int(text[23:25])
+            zone = text[26:31]
+            offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
+            return days * 86400 + seconds - offset
+        except (KeyError, ValueError):
+            pass
+    return _slow(text)
