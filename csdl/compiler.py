@@ -75,16 +75,17 @@ class Compiled:
         return f"Compiled(hash={self.hash!r}, dpu={dpu_text(self.dpu)})"
 
 
-def compile(text: str, *, library=None, pricing=None) -> Compiled:  # noqa: A001 - public name csdl.compile
+def compile(text: str, *, library=None, pricing=None, checks: dict | None = None) -> Compiled:  # noqa: A001 - public name csdl.compile
     """Validate ``text`` (raising ``csdl.CSDLError`` with every error) and compile it.
 
     ``library`` (a ``csdl.library.Library`` or a directory) resolves ``stream``/``tags`` references;
-    ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices.
+    ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices; ``checks`` are options
+    of the validation (keyword arguments of ``csdl.checker.check``).
     """
     from .cost import cost_tree, validate
     from .library import as_library
 
-    tree = validate(text)
+    tree = validate(text, checks)
     lib = as_library(library)
     report = cost_tree(tree, library=lib, pricing=pricing)
     canonical = canonical_text(tree)

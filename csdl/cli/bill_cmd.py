@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, load_config, resolve, shared_options
+from csdl.cli.cost_settings import DECIMAL, check_options, load_config, resolve, shared_options
 from csdl.cli.inputs import sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -51,6 +51,7 @@ class _Context:
     def __init__(self, library_dir, pricing_file, config_file, isolated):
         config = load_config(config_file, isolated)
         self.library, self.pricing = resolve(library_dir, pricing_file, config)
+        self.checks = check_options(config)
 
 
 def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = False):
@@ -65,7 +66,7 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
             diagnostics = [source.error] if source.error else []
             if not diagnostics:
                 try:
-                    report = csdl.cost(source.text, library=ctx.library, pricing=ctx.pricing)
+                    report = csdl.cost(source.text, library=ctx.library, pricing=ctx.pricing, checks=ctx.checks)
                 except csdl.CSDLError as exc:
                     diagnostics = exc.diagnostics
                 else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.cost_settings import load_config, resolve, shared_options
+from csdl.cli.cost_settings import check_options, load_config, resolve, shared_options
 from csdl.cli.inputs import sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -37,7 +37,7 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
     compiled = None
     if not diagnostics:
         try:
-            compiled = csdl.compile(source.text, library=library, pricing=pricing)
+            compiled = csdl.compile(source.text, library=library, pricing=pricing, checks=check_options(config))
         except csdl.CSDLError as exc:
             diagnostics = exc.diagnostics
     if compiled is None:

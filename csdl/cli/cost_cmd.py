@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, config_decimal, load_config, resolve, shared_options
+from csdl.cli.cost_settings import DECIMAL, check_options, config_decimal, load_config, resolve, shared_options
 from csdl.cli.inputs import sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -56,6 +56,7 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, libra
 
     config = load_config(config_file, isolated)
     library, pricing = resolve(library_dir, pricing_file, config)
+    checks = check_options(config)
     budgets = budget.Budgets(**{name: limits.get(name) if limits.get(name) is not None else config_decimal(config, name)
                                 for name in budget.Budgets.FIELDS})
     increase_set = budgets.fail_on_increase is not None or budgets.warn_on_increase is not None
@@ -75,7 +76,7 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, libra
             records.append(payloads.file_record(source.path, errors=[source.error]))
             continue
         try:
-            report = csdl.cost(source.text, library=library, pricing=pricing)
+            report = csdl.cost(source.text, library=library, pricing=pricing, checks=checks)
         except csdl.CSDLError as exc:
             records.append(payloads.file_record(source.path, errors=exc.diagnostics))
             continue

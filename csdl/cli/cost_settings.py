@@ -101,3 +101,15 @@ def resolve(library_dir, pricing_file, config):
         except LibraryError as exc:
             raise click.ClickException(str(exc)) from None
     return library, pricing
+
+
+def check_options(config) -> dict:
+    """The configuration's rule selection and platform, for the validation that runs before costing."""
+    if config is None:
+        return {}
+    out = {"platform": getattr(config, "platform", "stream") or "stream"}
+    for name in ("select", "ignore", "extend_select"):
+        value = getattr(config, name, None)
+        if value:
+            out[name] = value
+    return out

@@ -11,16 +11,17 @@ from .report import CostReport, StreamCost, TagCost
 __all__ = ["CostReport", "StreamCost", "TagCost", "cost", "cost_tree", "validate"]
 
 
-def validate(text: str):
+def validate(text: str, checks: dict | None = None):
     """Check ``text`` as ``csdl check`` does and return its syntax tree; raise ``csdl.CSDLError``
-    with every error-severity diagnostic otherwise."""
+    with every error-severity diagnostic otherwise. ``checks`` are keyword arguments of
+    ``csdl.checker.check`` (``platform``, ``select``, ``ignore`` …), e.g. from the configuration."""
     if not isinstance(text, str):
         raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
     from ..checker import check
     from ..diagnostics import CSDLError
     from ..parser import parse
 
-    errors = [d for d in check(text) if d.is_error]
+    errors = [d for d in check(text, **(checks or {})) if d.is_error]
     if errors:
         raise CSDLError(errors)
     return parse(text)
@@ -40,14 +41,15 @@ def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
     return Estimator(lib, pricing).filter(tree, stack, None)
 
 
-def cost(text: str, *, library=None, pricing=None) -> CostReport:
+def cost(text: str, *, library=None, pricing=None, checks: dict | None = None) -> CostReport:
     """Validate ``text`` and return its ``CostReport`` (raises ``csdl.CSDLError`` on invalid CSDL).
 
     ``library``: a ``csdl.library.Library`` or a directory of ``.csdl`` files that resolves
     ``stream "<hash>"`` and ``tags "<hash>"``. ``pricing``: a ``csdl.pricing.Pricing`` (default:
-    the packaged ``csdl/data/pricing.toml``).
+    the packaged ``csdl/data/pricing.toml``). ``checks``: options for the validation that runs first
+    (keyword arguments of ``csdl.checker.check``).
     """
-    return cost_tree(validate(text), library=library, pricing=pricing)
+    return cost_tree(validate(text, checks), library=library, pricing=pricing)
 
 
 def _make_callable() -> None:
@@ -58,8 +60,8 @@ def _make_callable() -> None:
     import types
 
     class _CallableModule(types.ModuleType):
-        def __call__(self, text: str, *, library=None, pricing=None) -> CostReport:
-            return cost(text, library=library, pricing=pricing)
+        def __call__(self, text: str, *, library=None, pricing=None, checks=None) -> CostReport:
+            return cost(text, library=library, pricing=pricing, checks=checks)
 
     sys.modules[__name__].__class__ = _CallableModule
 

@@ -211,6 +211,10 @@ class Estimator:
     @staticmethod
     def _wrap(exc: CSDLError, written: str, path: str, span: ast.Span) -> Diagnostic:
         first = exc.diagnostics[0]
+        if first.code == REFERENCE_CYCLE:  # the chain names every file: no need to nest messages
+            chain = first.message.partition("reference cycle: ")[2]
+            return Diagnostic(REFERENCE_CYCLE, f"{quote(written)} leads to a reference cycle: {chain}", span,
+                              name="reference-cycle", hint=first.hint)
         return Diagnostic(
             first.code if first.code in (REFERENCE_CYCLE, INVALID_REFERENCE) else INVALID_REFERENCE,
             f"{quote(written)} ({_short(path)}) cannot be costed: {first.message}",

@@ -1,0 +1,144 @@
+"""The local stream library: resolving `stream "<hash>"` and `tags "<hash>"`, master-stream sums,
+charging each referenced hash once, unresolved references and reference cycles."""
+
+from decimal import Decimal
+
+import pytest
+
+import csdl
+from csdl.cost.report import INCOMPLETE_REFERENCE, REFERENCE_CYCLE, UNRESOLVED_STREAM, UNRESOLVED_TAGS
+from csdl.library import Library, LibraryError
+from csdl.units import dpu_text
+
+KEYWORDS = 'interaction.content contains_any "' + ",".join(f"k{i}" for i in range(30)) + '"'  # 0.4
+FIFTY = "f" * 32
+SPARE = "0123456789abcdef" * 2
+
+
+def write(directory, name, text):
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def lib(tmp_path):
+    write(tmp_path, "keywords.csdl", KEYWORDS)
+    write(tmp_path, "regex.csdl", 'interaction.content regex_partial "' + "x" * 150 + '"')  # 1.5
+    return tmp_path
+
+
+def h(text):
+    return csdl.compile(text).hash
+
+
+def test_master_stream_adds_its_sub_streams(lib):
+    master = f'stream "{h(KEYWORDS)}" AND twitter.text contains "coffee"'
+    report = csdl.cost(master, library=Library(str(lib)))
+    assert report.complete and not report.warnings
+    assert dpu_text(report.dpu) == "0.5"
+    (stream,) = report.streams
+    assert stream.file.endswith("keywords.csdl") and dpu_text(stream.dpu) == "0.4"
+    assert report.detail()["stream"]["dpu"] == 0.4
+
+
+def test_library_accepts_a_directory_path(lib):
+    assert dpu_text(csdl.cost(f'stream "{h(KEYWORDS)}"', library=str(lib)).dpu) == "0.4"
+
+
+def test_each_distinct_hash_charged_once(lib):
+    ref = f'stream "{h(KEYWORDS)}"'
+    once = csdl.cost(ref, library=str(lib)).dpu
+    twice = csdl.cost(f"{ref} OR ({ref} AND twitter.text exists) OR {ref.upper().replace('STREAM', 'stream')}",
+                      library=str(lib))
+    assert twice.dpu == once + Decimal("0.1")
+    assert len(twice.streams) == 1 and len(twice.streams[0].spans) == 3
+
+
+def test_file_named_by_datasift_hash_resolves(lib):
+    write(lib, FIFTY + ".csdl", "twitter.text exists AND twitter.lang exists")
+    report = csdl.cost(f'stream "{FIFTY.upper()}"', library=str(lib))
+    assert dpu_text(report.dpu) == "0.2" and report.complete
+
+
+def test_unresolved_stream_is_unknown_not_zero(lib):
+    report = csdl.cost(f'stream "{SPARE}" AND twitter.text exists', library=str(lib))
+    assert not report.complete
+    assert [w.code for w in report.warnings] == [UNRESOLVED_STREAM]
+    assert report.warnings[0].span.line == 1 and report.warnings[0].span.column == 1
+    assert report.to_dict()["streams"][0]["dpu"] is None
+    assert report.detail()["stream"]["targets"][SPARE]["dpu"] is None
+
+
+def test_no_library_at_all_warns():
+    report = csdl.cost(f'stream "{SPARE}"')
+    assert not report.complete and report.warnings[0].code == UNRESOLVED_STREAM
+    assert "library" in report.warnings[0].message
+
+
+def test_tags_import_priced_under_the_tag_rule(lib):
+    big = 'interaction.content regex_partial "' + "y" * 200 + '"'  # 2 DPU → charged 0.2
+    tags_text = f'tag "big" {{ {big} }}\ntag "small" {{ twitter.text exists }}'
+    write(lib, "tags.csdl", tags_text)
+    report = csdl.cost(f'tags "{h(tags_text)}"\nreturn {{ twitter.text exists }}', library=str(lib))
+    assert [(t.label, dpu_text(t.full), dpu_text(t.charged)) for t in report.tags] == [
+        ('tag "big"', "2", "0.2"), ('tag "small"', "0.1", "0")]
+    assert all(t.origin == h(tags_text) for t in report.tags)
+    assert dpu_text(report.dpu) == "0.3"
+
+
+def test_unresolved_tags_import(lib):
+    report = csdl.cost(f'tags "{SPARE}"\nreturn {{ twitter.text exists }}', library=str(lib))
+    assert not report.complete and report.warnings[0].code == UNRESOLVED_TAGS
+
+
+def test_incomplete_sub_stream_makes_master_incomplete(lib):
+    inner = f'stream "{SPARE}" OR twitter.text exists'
+    write(lib, "inner.csdl", inner)
+    report = csdl.cost(f'stream "{h(inner)}"', library=str(lib))
+    assert not report.complete
+    assert [w.code for w in report.warnings] == [INCOMPLETE_REFERENCE]
+
+
+def test_cycle_is_an_error_at_the_reference(tmp_path):
+    a_name, b_name = "a" * 32, "b" * 32
+    write(tmp_path, a_name + ".csdl", f'stream "{b_name}" OR twitter.text exists')
+    write(tmp_path, b_name + ".csdl", f'stream "{a_name}" OR twitter.lang exists')
+    text = f'twitter.user.name exists\nAND stream "{a_name}"'
+    with pytest.raises(csdl.CSDLError) as caught:
+        csdl.cost(text, library=str(tmp_path))
+    (diag,) = caught.value.diagnostics
+    assert diag.code == REFERENCE_CYCLE
+    assert (diag.span.line, diag.span.column) == (2, 5)
+    assert "cycle" in diag.message
+
+
+def test_self_reference_through_the_library(tmp_path):
+    name = "c" * 32
+    write(tmp_path, name + ".csdl", f'stream "{name}" OR twitter.text exists')
+    with pytest.raises(csdl.CSDLError) as caught:
+        csdl.cost(f'stream "{name}"', library=str(tmp_path))
+    assert caught.value.diagnostics[0].code == REFERENCE_CYCLE
+
+
+def test_invalid_library_file_is_an_error_at_the_reference(tmp_path):
+    name = "d" * 32
+    write(tmp_path, name + ".csdl", "twitter.text contains")
+    with pytest.raises(csdl.CSDLError) as caught:
+        csdl.cost(f'twitter.text exists AND stream "{name}"', library=str(tmp_path))
+    diag = caught.value.diagnostics[0]
+    assert diag.code == "C103" and diag.span.column == 25 and "not valid CSDL" in diag.message
+
+
+def test_library_must_be_a_directory(tmp_path):
+    with pytest.raises(LibraryError):
+        Library(str(tmp_path / "missing"))
+
+
+def test_library_indexes_computed_and_file_name_hashes(lib):
+    write(lib, FIFTY + ".csdl", "twitter.text exists")
+    library = Library(str(lib))
+    assert library.resolve(h(KEYWORDS)).path.endswith("keywords.csdl")
+    assert library.resolve(FIFTY).path.endswith(FIFTY + ".csdl")
+    assert library.resolve(h("twitter.text exists")).path.endswith(FIFTY + ".csdl")
+    assert len(library) == 3
