@@ -46,8 +46,13 @@ def list_item_spans(source: str, arg: TextList, body_end: int | None = None) -> 
     spans = []
     for start, end in _split_raw(body):
         s, e = _trim(body, start, end)
-        if s == e:  # empty item: point at the separator position so the caret is visible
-            spans.append(Span.at(source, base + min(start, max(len(body) - 1, 0)), 1 if body else 0))
+        if s == e:  # empty item: point at the comma after it (or before it, at the end of the list)
+            if not body:
+                spans.append(arg.span)
+            elif end < len(body):
+                spans.append(Span.at(source, base + end, 1))
+            else:
+                spans.append(Span.at(source, base + start - 1, 1))
         else:
             spans.append(Span.at(source, base + s, e - s))
     return spans
