@@ -21,6 +21,7 @@ COMMANDS = {
     "format": "csdl.cli.format_cmd:format_command",
     "parse": "csdl.cli.parse_cmd:parse_command",
     "rule": "csdl.cli.rules_cmd:rule",
+    "run": "csdl.cli.run_cmd:run",
     "rules": "csdl.cli.rules_cmd:rules",
     "version": "csdl.cli.version_cmd:version",
 }

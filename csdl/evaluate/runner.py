@@ -48,6 +48,7 @@ class Stats:
         self.untimed_first_line: int | None = None
         self.cond_seconds = [0.0] * n_conditions
         self.cond_calls = [0] * n_conditions
+        self.busy = 0.0  # seconds spent inside batches: one process's time for the same work
 
     def add_bad(self, bad: BadPost, evaluated: bool) -> None:
         self.bad_count += 1
@@ -71,6 +72,7 @@ class Stats:
                 self.first_time = t if self.first_time is None else min(self.first_time, t)
                 self.last_time = t if self.last_time is None else max(self.last_time, t)
         self.timed += other.timed
+        self.busy += other.busy
         if self.untimed_first_line is None:
             self.untimed_first_line = other.untimed_first_line
         for i, (s, c) in enumerate(zip(other.cond_seconds, other.cond_calls)):
@@ -106,6 +108,7 @@ class BatchRunner:
         self.loads, self.dumps, self.codec_name = codec()
 
     def run(self, first_line: int, lines: list[bytes]) -> tuple[list[bytes], Stats]:
+        started = time.perf_counter()
         matcher, profiled = self.matcher, self.profiled
         loads, dumps = self.loads, self.dumps
         run_one = matcher.run_one
@@ -187,6 +190,7 @@ class BatchRunner:
                 stats.cond_seconds[info.index] = info.seconds
                 stats.cond_calls[info.index] = info.calls
                 info.seconds, info.calls = 0.0, 0
+        stats.busy = time.perf_counter() - started
         return out, stats
 
 
