@@ -55,13 +55,16 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
         return configs[key]
 
     def options(config) -> dict:
-        return {
-            "platform": platform or config.platform,
-            "select": list(select) if select else config.select,
-            "extend_select": list(config.extend_select) + list(extend_select),
-            "ignore": list(config.ignore) + list(ignore),
-            "noqa": not ignore_noqa,
-        }
+        # As in ruff, a --select on the command line starts the selection afresh: the configured
+        # ignore/extend-select lists no longer apply (`--select W202` reports W202 even if ignored).
+        if select:
+            chosen, extra, ignored = list(select), list(extend_select), list(ignore)
+        else:
+            chosen = config.select
+            extra = list(config.extend_select) + list(extend_select)
+            ignored = list(config.ignore) + list(ignore)
+        return {"platform": platform or config.platform, "select": chosen, "extend_select": extra,
+                "ignore": ignored, "noqa": not ignore_noqa}
 
     results = []
     try:
