@@ -1,0 +1,105 @@
+"""The batch runner, the posts reader, timestamps and the sample generator."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import csdl
+from csdl.evaluate import compile_matcher
+from csdl.evaluate.posts import open_posts
+from csdl.evaluate.runner import StrictFailure, run
+from csdl.evaluate.timestamps import to_epoch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEXT = 'tag.n.score 1 { interaction.content contains "a" } return { interaction.content contains_any "a, b" }'
+
+
+def lines_of(posts):
+    return [json.dumps(p).encode() + b"\n" for p in posts]
+
+
+def test_jobs_keep_input_order_and_counts():
+    posts = [{"interaction": {"content": "a" if i % 3 == 0 else ("b" if i % 3 == 1 else "c"), "i": i}} for i in range(200)]
+    matcher = compile_matcher(csdl.parse(TEXT))
+    one, many = io.BytesIO(), io.BytesIO()
+    r1 = run(matcher, lines_of(posts), one, batch_lines=7)
+    r2 = run(matcher, lines_of(posts), many, jobs=2, filter_text=TEXT, batch_lines=7)
+    assert one.getvalue() == many.getvalue()
+    assert (r1.stats.read, r1.stats.matched) == (r2.stats.read, r2.stats.matched) == (200, 134)
+    assert r1.stats.tags == r2.stats.tags
+    assert [json.loads(x)["interaction"]["i"] for x in one.getvalue().splitlines()][:3] == [0, 1, 3]
+
+
+def test_strict_raises_with_the_line():
+    matcher = compile_matcher(csdl.parse(TEXT))
+    with pytest.raises(StrictFailure) as info:
+        run(matcher, [b'{"interaction": {}}\n', b"oops\n"], io.BytesIO(), strict=True)
+    assert info.value.bad.line == 2
+
+
+def test_bom_big_integers_and_invalid_utf8():
+    matcher = compile_matcher(csdl.parse("interaction.id exists"))
+    lines = [
+        b'\xef\xbb\xbf{"interaction": {"id": 1}}\n',
+        b'{"interaction": {"id": 123456789012345678901234567890}}\n',
+        b'{"interaction": {"id": "\xff"}}\n',
+    ]
+    out = io.BytesIO()
+    result = run(matcher, lines, out)
+    assert result.stats.read == 2 and result.stats.matched == 2
+    assert [(b.line, b.code) for b in result.stats.bad] == [(3, "R101")]
+    assert b"123456789012345678901234567890" in out.getvalue()
+
+
+def test_timestamps_and_span():
+    assert to_epoch("Thu, 01 Jan 1970 00:00:00 +0000") == 0
+    assert to_epoch("Mon, 04 Mar 2024 01:07:00 +0000") == 1709514420
+    assert to_epoch("Mon, 04 Mar 2024 02:07:00 +0100") == 1709514420
+    assert to_epoch("Mon, 4 Mar 2024 01:07:00 GMT") == 1709514420  # other shapes, slow path
+    assert to_epoch("yesterday") is None and to_epoch(12) is None and to_epoch(None) is None
+    matcher = compile_matcher(csdl.parse("interaction.id exists"))
+    posts = [{"interaction": {"id": 1, "created_at": f"Mon, 04 Mar 2024 0{h}:00:00 +0000"}} for h in (3, 1, 2)]
+    posts.append({"interaction": {"id": 1, "created_at": "garbage"}})
+    stats = run(matcher, lines_of(posts), io.BytesIO()).stats
+    assert stats.last_time - stats.first_time == 7200 and stats.timed == 3 and stats.untimed_first_line == 4
+
+
+def test_profiling_samples_conditions():
+    matcher = compile_matcher(csdl.parse(TEXT))
+    posts = [{"interaction": {"content": "a"}}] * 500
+    stats = run(matcher, lines_of(posts), io.BytesIO()).stats
+    assert sum(stats.cond_calls) > 0
+    assert stats.read == 500
+
+
+def test_open_posts_detects_gzip_by_content(tmp_path):
+    import gzip
+
+    path = tmp_path / "posts.data"
+    path.write_bytes(gzip.compress(b'{"a": 1}\n'))
+    with open_posts(str(path)) as f:
+        assert list(f) == [b'{"a": 1}\n']
+
+
+def test_sample_is_what_the_script_writes(tmp_path):
+    out = tmp_path / "posts.jsonl"
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_sample.py"), "-o", str(out)], check=True)
+    with open(os.path.join(ROOT, "examples", "posts.jsonl"), "rb") as f:
+        assert out.read_bytes() == f.read()
+
+
+def test_sample_shape():
+    with open(os.path.join(ROOT, "examples", "posts.jsonl"), encoding="utf-8") as f:
+        posts = [json.loads(line) for line in f]
+    assert len(posts) == 1000
+    for p in posts[:50]:
+        assert isinstance(p["interaction"]["id"], str)
+        assert to_epoch(p["interaction"]["created_at"]) is not None
+        if "geo" in p["interaction"]:
+            assert set(p["interaction"]["geo"]) == {"latitude", "longitude"}
