@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import click
 
 from csdl.cli import EXIT_PROBLEMS
@@ -76,7 +78,7 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
                     continue
             failed.append(FileResult(source.path, source.text, diagnostics))
     if failed:
-        click.echo(REPORTERS["full"](failed, color=use_color(click.get_text_stream("stderr"))), err=True, nl=False)
+        click.echo(REPORTERS["full"](failed, color=use_color(sys.stderr)), err=True, nl=False)
         raise SystemExit(EXIT_PROBLEMS)
     out.extend({"path": None, "dpu": d, "complete": True} for d in dpus)
     if not out:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import click
 
 from csdl.cli import EXIT_PROBLEMS
@@ -41,7 +43,7 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
         except csdl.CSDLError as exc:
             diagnostics = exc.diagnostics
     if compiled is None:
-        report = REPORTERS["full"]([FileResult(source.path, source.text, diagnostics)], color=use_color(click.get_text_stream("stderr")))
+        report = REPORTERS["full"]([FileResult(source.path, source.text, diagnostics)], color=use_color(sys.stderr))
         click.echo(report, err=True, nl=False)
         raise SystemExit(EXIT_PROBLEMS)
     for w in compiled.report.warnings:
