@@ -1,0 +1,1 @@
+"""csdl's benchmark suite: ``python -m benchmarks [--quick] [--output FILE]``."""

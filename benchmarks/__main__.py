@@ -1,0 +1,241 @@
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--output FILE]``.
+
+Every figure is a median over repeated runs. Times carry a ratio to a baseline measured in the
+same run, interleaved round by round (the machines are noisy; ratios travel, absolute times do
+not): a plain Lark parse of the same text with a minimal grammar for in-process work, a bare
+``python -c pass`` for whole processes, JSON decoding for evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import inputs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# Measurement ---------------------------------------------------------------------------------------
+
+
+def _once(fn, number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number * 1000.0
+
+
+def interleaved(fns: dict, rounds: int, number: int = 1) -> dict:
+    """Median ms per call of each function, measured round by round in turn."""
+    samples: dict = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            samples[name].append(_once(fn, number))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def processes(commands: dict, rounds: int) -> dict:
+    """Median wall ms of each command as a fresh process, interleaved."""
+    samples: dict = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            samples[name].append((time.perf_counter() - start) * 1000.0)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def peak_rss_mb(code: str) -> float:
+    """Peak resident memory of a fresh process running ``code``. VmHWM, not ru_maxrss: Linux
+    carries ru_maxrss across exec, so a child of this (large) process would report our peak."""
+    script = code + "\nprint([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024.0
+
+
+# Rows ------------------------------------------------------------------------------------------------
+
+
+class Report:
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, case: str, measure: str, value: float, unit: str, *, baseline: str | None = None,
+            baseline_value: float | None = None, goal: str | None = None, met: bool | None = None, note: str = ""):
+        row = {"case": case, "measure": measure, "value": round(value, 4), "unit": unit}
+        if baseline is not None and baseline_value:
+            row["baseline"] = baseline
+            row["baseline_value"] = round(baseline_value, 4)
+            row["ratio"] = round(value / baseline_value, 3)
+        if goal is not None:
+            row["goal"] = goal
+            row["met"] = met
+        if note:
+            row["note"] = note
+        self.rows.append(row)
+        print(_format_row(row), flush=True)
+
+
+def _format_row(row: dict) -> str:
+    ratio = f"{row['ratio']:.2f}x {row['baseline']}" if "ratio" in row else ""
+    goal = f"{row['goal']}: {'met' if row['met'] else 'MISSED'}" if "goal" in row else ""
+    value = f"{row['value']:,.3f} {row['unit']}"
+    return f"{row['case']:<34} {row['measure']:<28} {value:>16}  {ratio:<34} {goal}"
+
+
+def _baseline_parser():
+    from lark import Lark
+
+    with open(os.path.join(HERE, "baseline.lark"), encoding="utf-8") as f:
+        return Lark(f.read(), parser="lalr")
+
+
+def _optional(name: str):
+    import csdl
+
+    try:
+        return getattr(csdl, name)
+    except (AttributeError, ImportError):
+        return None
+
+
+# Cases ------------------------------------------------------------------------------------------------
+
+
+def in_process(report: Report, quick: bool) -> None:
+    import csdl
+
+    baseline = _baseline_parser()
+    check, cost = _optional("check"), _optional("cost")
+    cases = [
+        ("200-char filter", inputs.SMALL, 1.0, 200 if not quick else 30, 20),
+        ("500 conditions / 20 KB", inputs.conditions_filter(500), 50.0, 15 if not quick else 3, 1),
+        ("1 MB, 100k-keyword contains_any", inputs.keyword_filter(100_000), 150.0, 9 if not quick else 3, 1),
+    ]
+    for name, text, goal_ms, rounds, number in cases:
+        csdl.parse(text)  # warm: parser tables, lazy imports, catalogue
+        fns = {"lark": lambda: baseline.parse(text), "parse": lambda: csdl.parse(text)}
+        if check is not None:
+            check(text)
+            fns["check"] = lambda: check(text)
+        if cost is not None:
+            cost(text)
+            fns["cost"] = lambda: cost(text)
+        times = interleaved(fns, rounds, number)
+        size = f"{len(text):,} chars"
+        report.add(name, f"plain lark parse ({size})", times["lark"], "ms")
+        report.add(name, "csdl.parse", times["parse"], "ms", baseline="lark", baseline_value=times["lark"])
+        if "check" in times:
+            report.add(name, "csdl.check (parse+validate)", times["check"], "ms", baseline="lark", baseline_value=times["lark"])
+        full = times.get("cost", times.get("check"))
+        label = "csdl.cost (parse+validate+cost)" if "cost" in times else "parse+validate (no cost model)"
+        report.add(name, label, full, "ms", baseline="lark", baseline_value=times["lark"],
+                   goal=f"<= {goal_ms:g} ms", met=full <= goal_ms)
+
+    nested = inputs.nested_filter(10_000)
+    times = interleaved({"lark": lambda: baseline.parse(nested), "parse": lambda: _rejects(csdl, nested)}, 5 if not quick else 2)
+    report.add("10,000-level nesting", "csdl.parse -> E006", times["parse"], "ms", baseline="lark", baseline_value=times["lark"],
+               goal="clean diagnostic", met=True)
+
+
+def _rejects(csdl, text):
+    try:
+        csdl.parse(text)
+    except csdl.CSDLError:
+        return
+    raise AssertionError("expected the nesting cap")
+
+
+def whole_process(report: Report, quick: bool, workdir: str) -> None:
+    small = os.path.join(workdir, "small.csdl")
+    with open(small, "w", encoding="utf-8") as f:
+        f.write(inputs.SMALL + "\n")
+    csdl_cmd = [sys.executable, "-m", "csdl"]
+    subprocess.run(csdl_cmd + ["check", small], capture_output=True)  # writes the parser cache
+    commands = {
+        "bare": [sys.executable, "-c", "pass"],
+        "check": csdl_cmd + ["check", small],
+        "cost": csdl_cmd + ["cost", small],
+        "import lark+click": [sys.executable, "-c", "import lark, click"],
+    }
+    times = processes(commands, 15 if not quick else 3)
+    report.add("process start-up", "python -c pass", times["bare"], "ms")
+    report.add("process start-up", "python -c 'import lark, click'", times["import lark+click"], "ms", baseline="bare", baseline_value=times["bare"])
+    report.add("process start-up", "csdl check small.csdl", times["check"], "ms", baseline="bare", baseline_value=times["bare"],
+               goal="<= 8x python -c pass", met=times["check"] <= 8 * times["bare"])
+    report.add("process start-up", "csdl cost small.csdl", times["cost"], "ms", baseline="bare", baseline_value=times["bare"])
+
+    count = 1000 if not quick else 100
+    directory = inputs.write_directory(os.path.join(workdir, "many"), count)
+    commands = {"bare": [sys.executable, "-c", "pass"], "check": csdl_cmd + ["check", "-q", directory],
+                "cost": csdl_cmd + ["cost", directory, "--format", "json"]}
+    times = processes(commands, 3 if not quick else 1)
+    both = times["check"] + times["cost"]
+    report.add(f"{count:,} typical filters", "csdl check DIR", times["check"], "ms", baseline="bare", baseline_value=times["bare"])
+    report.add(f"{count:,} typical filters", "csdl cost DIR", times["cost"], "ms", baseline="bare", baseline_value=times["bare"])
+    scale = 1000 / count
+    report.add(f"{count:,} typical filters", "check + cost (per 1,000 files)", both * scale, "ms",
+               goal="<= 3000 ms", met=both * scale <= 3000)
+
+    big = os.path.join(workdir, "big.csdl")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write(inputs.keyword_filter(100_000))
+    base_rss = peak_rss_mb("pass")
+    code = f"import csdl\ntext = open({big!r}).read()\ncsdl.parse(text)\n"
+    if _optional("cost") is not None:
+        code += "csdl.cost(text)\n"
+    rss = peak_rss_mb(code)
+    report.add("1 MB, 100k-keyword contains_any", "peak RSS, parse+cost", rss, "MB", baseline="python -c pass",
+               baseline_value=base_rss, goal="<= 200 MB", met=rss <= 200)
+
+
+def evaluation(report: Report, quick: bool) -> None:
+    try:
+        from . import bench_run
+    except ImportError:
+        return
+    for row in bench_run.run(quick):
+        report.rows.append(row)
+        print(_format_row({"case": row.get("case", "csdl run"), "measure": row.get("measure", row.get("name", "")),
+                           "value": row.get("value", 0), "unit": row.get("unit", ""), **{k: row[k] for k in ("ratio", "baseline", "goal", "met") if k in row}}),
+              flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
+    parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"), help="where to write the JSON")
+    args = parser.parse_args(argv)
+
+    report = Report()
+    print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
+    with tempfile.TemporaryDirectory() as workdir:
+        in_process(report, args.quick)
+        whole_process(report, args.quick, workdir)
+        evaluation(report, args.quick)
+
+    payload = {
+        "quick": args.quick,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "rows": report.rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2)
+    missed = [r for r in report.rows if r.get("met") is False]
+    print(f"\n{len(report.rows)} figures; goals missed: {len(missed)}. JSON: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
