@@ -1,0 +1,46 @@
+"""The wheel carries the grammar and the data files, and works outside the checkout."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), ROOT],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        pytest.fail(result.stdout + result.stderr)
+    (path,) = [p for p in os.listdir(out) if p.endswith(".whl")]
+    return os.path.join(out, path)
+
+
+def test_wheel_contains_grammar_and_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "csdl/grammar/csdl.lark" in names
+    assert any(n.startswith("csdl/data/") for n in names)
+    assert "csdl/cli/__init__.py" in names
+    assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
+
+
+def test_installed_wheel_parses_outside_the_checkout(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), wheel], check=True)
+    code = (
+        "import csdl, os; print(os.path.dirname(csdl.__file__)); "
+        "print(csdl.format('a.b exists and c.d any \"x\"'), end='')"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target), CSDL_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    location, formatted = out.stdout.split("\n", 1)
+    assert location.startswith(str(target))
+    assert formatted == 'a.b exists AND c.d contains_any "x"\n'
