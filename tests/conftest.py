@@ -10,3 +10,8 @@ settings.register_profile("ci", max_examples=150, deadline=None)
 settings.register_profile("nightly", max_examples=5000, deadline=None)
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-snapshots", action="store_true", default=False,
+                     help="rewrite the CLI golden files in tests/snapshots/ from the current output")

@@ -30,9 +30,10 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
     import csdl
     from csdl.cli.output import write_output
 
-    changed = failed = total = 0
+    changed = failed = total = files = 0
     for source in sources(paths, stdin_filename):
         total += 1
+        files += not source.is_stdin
         diagnostics = [source.error] if source.error else []
         formatted = None
         if not diagnostics:
@@ -68,7 +69,7 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
     parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}", f"{unchanged} left unchanged"]
     if failed:
         parts.append(f"{failed} could not be parsed")
-    log(", ".join(parts) + ".", quiet=quiet)
+    log(", ".join(parts) + ".", quiet=quiet or (files == 0 and not (check_only or show_diff)))
     if failed:
         raise SystemExit(EXIT_PROBLEMS)
     raise SystemExit(EXIT_PROBLEMS if changed and (check_only or show_diff) else EXIT_CLEAN)
