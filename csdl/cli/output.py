@@ -9,6 +9,12 @@ import sys
 import click
 
 
+class OutputError(click.ClickException):
+    """The report could not be written: a usage problem, exit code 2."""
+
+    exit_code = 2
+
+
 def use_color(stream=None) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -40,4 +46,4 @@ def write_output(text: str, path: str | None) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

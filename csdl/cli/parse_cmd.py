@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.inputs import sources
+from csdl.cli.inputs import STDIN, read_path, read_stdin
 from csdl.cli.output import use_color, write_output
 from csdl.reporters import REPORTERS, FileResult
 
@@ -24,7 +24,7 @@ def parse_command(path, output_format, stdin_filename):
     """
     import csdl
 
-    source = next(iter(sources((path,), stdin_filename)))
+    source = read_stdin(stdin_filename) if path == STDIN else read_path(path)
     diagnostics = [source.error] if source.error else []
     tree = None
     if not diagnostics:
