@@ -8,6 +8,8 @@ target fails every test except in ``NOT`` (handled by the caller).
 
 from __future__ import annotations
 
+import operator
+
 from csdl import ast
 from csdl.diagnostics import CSDLError, Diagnostic
 
@@ -16,22 +18,17 @@ from .urls import normalise_url
 from .values import as_text, flat, is_number, make_getter, parse_number
 
 
-class Memo:
-    """Per-post scratch space shared by the conditions: lower-cased text and token lists (so
-    ten conditions on one target lower-case and tokenise it once), and wrong-typed values met."""
+# The per-post memo is a plain dict, the cheapest object to create once per post. It maps a
+# text to its lower-cased form (so ten conditions on one target lower-case it once), (text, kind)
+# to token lists, and ISSUES to the wrong-typed values met.
+ISSUES = None
 
-    __slots__ = ("low", "tokens", "words", "issues")
 
-    def __init__(self):
-        self.low = {}
-        self.tokens = {}
-        self.words = {}
-        self.issues = None
-
-    def wrong_type(self, target: str, value, expected: str) -> None:
-        if self.issues is None:
-            self.issues = []
-        self.issues.append((target, f"{target} is {_describe(value)}, expected {expected}"))
+def wrong_type(memo: dict, target: str, value, expected: str) -> None:
+    issues = memo.get(ISSUES)
+    if issues is None:
+        issues = memo[ISSUES] = []
+    issues.append((target, f"{target} is {_describe(value)}, expected {expected}"))
 
 
 def _describe(value) -> str:
@@ -62,31 +59,42 @@ def case_sensitive(condition: ast.Condition) -> bool:
 # --- text operators -------------------------------------------------------------------------
 
 
-def _text_condition(target: str, get, test, lower: bool):
+def _text_condition(target: str, get, test, lower: bool, shared: bool = True):
     def slow(value, memo):
         values = flat(value) if value.__class__ is list else (value,)
         for item in values:
             item_text = as_text(item)
             if item_text is None:
-                memo.wrong_type(target, item, "text")
+                wrong_type(memo, target, item, "text")
                 continue
             if lower:
-                low = memo.low.get(item_text)
+                low = memo.get(item_text)
                 if low is None:
-                    low = memo.low[item_text] = item_text.lower()
+                    low = memo[item_text] = item_text.lower()
                 item_text = low
             if test(item_text, memo):
                 return True
         return False
 
-    if lower:
+    if lower and not shared:
+        # The only condition reading this text: caching its lower-cased form would cost more
+        # (hashing the whole text) than it saves.
+        def cond(post, memo):
+            value = get(post)
+            if value.__class__ is str:
+                return test(value.lower(), memo)
+            if value is None:
+                return False
+            return slow(value, memo)
+
+    elif lower:
 
         def cond(post, memo):
             value = get(post)
             if value.__class__ is str:
-                low = memo.low.get(value)
+                low = memo.get(value)
                 if low is None:
-                    low = memo.low[value] = value.lower()
+                    low = memo[value] = value.lower()
                 return test(low, memo)
             if value is None:
                 return False
@@ -137,18 +145,15 @@ def _regex_test(condition: ast.Condition):
     ``cs`` with the regex operators, so the pattern is taken as written)."""
     import re2
 
-    options = re2.Options()
-    options.log_errors = False
+    from .re2util import compile_re2, searcher
+
     try:
-        pattern = re2.compile(condition.argument.value, options)
+        pattern = compile_re2(condition.argument.value)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise _error(condition, "R002", f"RE2 cannot compile this regular expression: {detail}") from None
-    if condition.operator == "regex_exact":
-        fullmatch = pattern.fullmatch
-        return lambda value, memo: fullmatch(value) is not None
-    search = pattern.search
-    return lambda value, memo: search(value) is not None
+    test = searcher(pattern, whole=condition.operator == "regex_exact")
+    return lambda value, memo: test(value)
 
 
 def _url_test(condition: ast.Condition):
@@ -176,6 +181,34 @@ def _scalar_condition(get, test):
     return cond
 
 
+def _fused(get, test, on_string):
+    """Like ``_scalar_condition``, with the common case (one string value) answered by
+    ``on_string(value)`` without the extra calls."""
+    if on_string is None:
+        return _scalar_condition(get, test)
+    general = _scalar_condition(get, test)
+
+    def cond(post, memo):
+        value = get(post)
+        if value.__class__ is str:
+            return on_string(value)
+        if value is None:
+            return False
+        return general(post, memo)
+
+    return cond
+
+
+def _text_equality(condition: ast.Condition):
+    if not isinstance(condition.argument, ast.Text):
+        return None
+    if case_sensitive(condition):
+        wanted = condition.argument.value
+        return wanted.__eq__
+    wanted = condition.argument.value.lower()
+    return lambda value: value.lower() == wanted
+
+
 def _equals_test(condition: ast.Condition, target: str):
     """Equality between a post value and the argument, whatever their JSON types.
 
@@ -194,7 +227,7 @@ def _equals_test(condition: ast.Condition, target: str):
             if value.__class__ is str:
                 parsed = parse_number(value)
                 return parsed is not None and parsed == number
-            memo.wrong_type(target, value, "a number")
+            wrong_type(memo, target, value, "a number")
             return False
 
         return equals
@@ -207,7 +240,7 @@ def _equals_test(condition: ast.Condition, target: str):
             return (value.lower() if lower else value) == wanted_cmp
         if is_number(value):
             return wanted_number is not None and value == wanted_number
-        memo.wrong_type(target, value, "text or a number")
+        wrong_type(memo, target, value, "text or a number")
         return False
 
     return equals_text
@@ -226,7 +259,7 @@ def _in_test(condition: ast.Condition, target: str):
             if value.__class__ is str:
                 parsed = parse_number(value)
                 return parsed is not None and parsed in numbers
-            memo.wrong_type(target, value, "a number")
+            wrong_type(memo, target, value, "a number")
             return False
 
         return in_numbers
@@ -239,18 +272,13 @@ def _in_test(condition: ast.Condition, target: str):
             return value.lower() in strings
         if is_number(value):
             return value in numbers
-        memo.wrong_type(target, value, "text or a number")
+        wrong_type(memo, target, value, "text or a number")
         return False
 
     return in_strings
 
 
-_ORDER = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _order_test(condition: ast.Condition, target: str):
@@ -260,13 +288,14 @@ def _order_test(condition: ast.Condition, target: str):
     bound = condition.argument.value
 
     def order(value, memo):
-        if is_number(value):
+        cls = value.__class__
+        if cls is int or cls is float or cls is bool:
             return compare(value, bound)
-        if value.__class__ is str:
+        if cls is str:
             parsed = parse_number(value)
             if parsed is not None:
                 return compare(parsed, bound)
-        memo.wrong_type(target, value, "a number")
+        wrong_type(memo, target, value, "a number")
         return False
 
     return order
@@ -278,7 +307,7 @@ def _point(value, memo, target: str):
         lat, lon = value.get("latitude"), value.get("longitude")
         if lat.__class__ in (int, float) and lon.__class__ in (int, float) and -90 <= lat <= 90 and -180 <= lon <= 180:
             return lat, lon
-    memo.wrong_type(target, value, 'a point {"latitude": …, "longitude": …} within ±90/±180')
+    wrong_type(memo, target, value, 'a point {"latitude": …, "longitude": …} within ±90/±180')
     return None
 
 
@@ -327,35 +356,40 @@ STRING_OPERATORS = frozenset({"regex_partial", "regex_exact", "url_in"})
 GEO_OPERATORS = frozenset({"geo_box", "geo_radius", "geo_polygon"})
 
 
-def build(condition: ast.Condition):
-    """The closure for ``condition``; raises CSDLError for an argument that cannot run."""
+def build(condition: ast.Condition, shared: bool = True):
+    """The closure for ``condition``; raises CSDLError for an argument that cannot run.
+    ``shared``: other text conditions may read the same target in the same case mode."""
     target, op = condition.target, condition.operator
     get = make_getter(target)
     if op == "exists":
         return _exists(get)
     if op in TEXT_OPERATORS:
         lower = not case_sensitive(condition)
-        return _text_condition(target, get, _text_test(condition, lower), lower)
+        return _text_condition(target, get, _text_test(condition, lower), lower, shared)
     if op in STRING_OPERATORS:
         test = _regex_test(condition) if op != "url_in" else _url_test(condition)
         # Regexes see the value as written; url_in normalises (and lower-cases) by itself.
         return _text_condition(target, get, test, lower=False)
     if op == "==":
-        return _scalar_condition(get, _equals_test(condition, target))
+        return _fused(get, _equals_test(condition, target), _text_equality(condition))
     if op == "!=":
         equals = _equals_test(condition, target)
 
         def differs(value, memo):
             # An object or array element is neither equal nor different: it is wrong-typed.
             if value.__class__ is dict:
-                memo.wrong_type(target, value, "text or a number")
+                wrong_type(memo, target, value, "text or a number")
                 return False
             return not equals(value, memo)
 
         # Any present value that differs; an absent target gives False (spec §4.3).
         return _scalar_condition(get, differs)
     if op == "in":
-        return _scalar_condition(get, _in_test(condition, target))
+        fast = None
+        if not isinstance(condition.argument, ast.NumberList):
+            strings = frozenset(item.lower() for item in _items(condition.argument))
+            fast = lambda value: value.lower() in strings  # noqa: E731
+        return _fused(get, _in_test(condition, target), fast)
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):
             raise _error(condition, "R001", f"{op} needs a number")

@@ -60,7 +60,7 @@ def codec():
         try:
             return fast_loads(data)
         except decode_error:
-            return _stdlib_loads(data)
+            return _stdlib_loads(data)  # the standard library's message is the one reported
 
     def dumps(post):
         try:
@@ -69,6 +69,15 @@ def codec():
             return _stdlib_dumps(post)
 
     return loads, dumps, "orjson"
+
+
+def fast_decoder():
+    """orjson's ``loads`` itself when installed (no wrapper call per line), else None."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.loads
 
 
 def _stdlib_dumps(post) -> bytes:

@@ -12,7 +12,8 @@ import itertools
 import time
 from collections import Counter
 
-from .posts import INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error
+from .conditions import ISSUES
+from .posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
 from .timestamps import to_epoch
 
 BATCH_LINES = 2000
@@ -40,7 +41,6 @@ class Stats:
         self.unevaluated = 0
         self.bad: list[BadPost] = []
         self.tags: Counter = Counter()
-        self.sources: Counter = Counter()  # interaction.type of every post read
         self.matched_sources: Counter = Counter()
         self.first_time: float | None = None
         self.last_time: float | None = None
@@ -65,7 +65,6 @@ class Stats:
         self.unevaluated += other.unevaluated
         self.bad.extend(other.bad[: max(0, MAX_BAD_DETAILS - len(self.bad))])
         self.tags.update(other.tags)
-        self.sources.update(other.sources)
         self.matched_sources.update(other.matched_sources)
         for t in (other.first_time, other.last_time):
             if t is not None:
@@ -102,40 +101,36 @@ def _count_tags(counter: Counter, tags, tree) -> None:
 class BatchRunner:
     """Evaluates batches of raw lines with one compiled matcher (and its timed twin)."""
 
-    def __init__(self, matcher, *, profile: bool = True):
+    def __init__(self, matcher, *, profile: bool = True, adapt: bool = True):
         self.matcher = matcher
         self.profiled = matcher.with_profiling() if profile and matcher.conditions else None
+        self.adapt = adapt and self.profiled is not None
         self.loads, self.dumps, self.codec_name = codec()
+        self.fast_loads = fast_decoder() or self.loads
+        self.epochs: dict[str, float] = {}
 
     def run(self, first_line: int, lines: list[bytes]) -> tuple[list[bytes], Stats]:
         started = time.perf_counter()
-        matcher, profiled = self.matcher, self.profiled
-        loads, dumps = self.loads, self.dumps
-        run_one = matcher.run_one
-        stats = Stats(len(matcher.conditions))
+        # Everything the loop touches is a local: this loop is the floor under every filter.
+        main, plan = self.matcher._main, self.matcher._tags
+        timed_main = self.profiled._main if self.profiled is not None else None
+        timed_plan = self.profiled._tags if self.profiled is not None else None
+        fast_loads, loads, dumps = self.fast_loads, self.loads, self.dumps
+        stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
+        append = out.append
         first_time = last_time = None
-        timed = 0
-        sources = stats.sources
+        timed = read = matched = 0
         matched_sources = stats.matched_sources
         tag_counts = stats.tags
-        read = matched = 0
         countdown = PROFILE_EVERY
+        epochs = self.epochs
         for number, line in enumerate(lines, first_line):
-            if len(line) < 3 and not line.strip():
-                stats.blank += 1
-                continue
             try:
-                post = loads(line)
-            except (ValueError, UnicodeDecodeError) as exc:
-                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                    try:
-                        post = loads(line[3:])
-                    except (ValueError, UnicodeDecodeError) as exc2:
-                        stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc2)), False)
-                        continue
-                else:
-                    stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc)), False)
+                post = fast_loads(line)
+            except Exception:  # noqa: BLE001 - the careful decoder below says what was wrong
+                post = self._decode_slowly(number, line, stats)
+                if post is _SKIP:
                     continue
             if post.__class__ is not dict:
                 kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
@@ -144,13 +139,17 @@ class BatchRunner:
             read += 1
             interaction = post.get("interaction")
             if interaction.__class__ is dict:
-                source = interaction.get("type")
-                when = to_epoch(interaction.get("created_at"))
+                # Posts of one second share their created_at: look the string up before parsing.
+                created = interaction.get("created_at")
+                when = epochs.get(created) if created.__class__ is str else None
+                if when is None:
+                    when = to_epoch(created)
+                    if when is not None:
+                        if len(epochs) >= 10_000:  # bounded: memory stays flat on long files
+                            epochs.clear()
+                        epochs[created] = when
             else:
-                source = when = None
-            if source.__class__ is not str:
-                source = "unknown"
-            sources[source] += 1
+                when = None
             if when is not None:
                 timed += 1
                 if first_time is None or when < first_time:
@@ -159,19 +158,20 @@ class BatchRunner:
                     last_time = when
             elif stats.untimed_first_line is None:
                 stats.untimed_first_line = number
+            memo: dict = {}
             countdown -= 1
-            if countdown == 0 and profiled is not None:
+            if countdown == 0 and timed_main is not None:
                 countdown = PROFILE_EVERY
-                hit, tags, tree, issues = profiled.run_one(post)
+                hit = timed_main(post, memo)
+                tagger = timed_plan
             else:
-                hit, tags, tree, issues = run_one(post)
-            if issues:
-                target, message = issues[0]
-                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                stats.add_bad(BadPost(number, WRONG_TYPE, f"{message}{more}; the condition reading it did not match"), True)
+                hit = main(post, memo)
+                tagger = plan
             if hit:
                 matched += 1
-                matched_sources[source] += 1
+                source = interaction.get("type") if interaction.__class__ is dict else None
+                matched_sources[source if source.__class__ is str else "unknown"] += 1
+                tags, tree = tagger.apply(post, memo) if tagger else (None, None)
                 if tags or tree:
                     _count_tags(tag_counts, tags, tree)
                     if interaction.__class__ is not dict:
@@ -180,18 +180,42 @@ class BatchRunner:
                         interaction["tags"] = tags
                     if tree:
                         interaction["tag_tree"] = tree
-                    out.append(dumps(post) + b"\n")
+                    append(dumps(post) + b"\n")
                 else:
-                    out.append(line if line.endswith(b"\n") else line + b"\n")
+                    append(line if line.endswith(b"\n") else line + b"\n")
+            if memo and ISSUES in memo:
+                issues = memo[ISSUES]
+                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+                message = f"{issues[0][1]}{more}; the condition reading it did not match"
+                stats.add_bad(BadPost(number, WRONG_TYPE, message), True)
         stats.read, stats.matched, stats.timed = read, matched, timed
         stats.first_time, stats.last_time = first_time, last_time
-        if profiled is not None:
-            for info in profiled.conditions:
+        if self.profiled is not None:
+            for info in self.profiled.conditions:
                 stats.cond_seconds[info.index] = info.seconds
                 stats.cond_calls[info.index] = info.calls
                 info.seconds, info.calls = 0.0, 0
+            if self.adapt:
+                self.matcher.adapt(self.profiled)
         stats.busy = time.perf_counter() - started
         return out, stats
+
+    def _decode_slowly(self, number: int, line: bytes, stats: Stats):
+        """A line the fast decoder refused: blank, a byte-order mark, a number beyond 64 bits
+        (valid JSON orjson cannot hold), or really bad. Returns the post or _SKIP."""
+        if not line.strip():
+            stats.blank += 1
+            return _SKIP
+        if number == 1 and line.startswith(BOM):
+            line = line[3:]
+        try:
+            return self.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc)), False)
+            return _SKIP
+
+
+_SKIP = object()
 
 
 # --- worker processes -------------------------------------------------------------------------
@@ -199,13 +223,13 @@ class BatchRunner:
 _worker: BatchRunner | None = None
 
 
-def _init_worker(filter_text: str, library, profile: bool) -> None:
+def _init_worker(filter_text: str, library, profile: bool, adapt: bool) -> None:
     global _worker
     import csdl
 
     from .matcher import compile_matcher
 
-    _worker = BatchRunner(compile_matcher(csdl.parse(filter_text), library=library), profile=profile)
+    _worker = BatchRunner(compile_matcher(csdl.parse(filter_text), library=library), profile=profile, adapt=adapt)
 
 
 def _run_batch(job):
@@ -233,16 +257,17 @@ class Result:
 
 
 def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_text: str | None = None,
-        library=None, profile: bool = True, batch_lines: int = BATCH_LINES) -> Result:
+        library=None, profile: bool = True, adapt: bool = True, batch_lines: int = BATCH_LINES) -> Result:
     """Evaluate every line of ``lines`` (an iterable of bytes) and write matching posts to
     ``sink`` (``write(bytes)``). With ``jobs > 1`` the filter is recompiled in each worker
-    from ``filter_text``. With ``strict`` the first bad line raises ``StrictFailure`` after
+    from ``filter_text``. ``adapt``: after each batch, reorder AND/OR operands by the costs and
+    outcomes measured on the sampled posts (same answers, less work). With ``strict`` the first bad line raises ``StrictFailure`` after
     its batch."""
     start = time.perf_counter()
     total = Stats(len(matcher.conditions))
     write = sink.write
     if jobs <= 1:
-        runner = BatchRunner(matcher, profile=profile)
+        runner = BatchRunner(matcher, profile=profile, adapt=adapt)
         codec_name = runner.codec_name
         results = (runner.run(first, batch) for first, batch in _batches(lines, batch_lines))
         pool = None
@@ -253,7 +278,7 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
             raise ValueError("jobs > 1 needs the filter's text to compile it in each worker")
         codec_name = codec()[2]
         pool = multiprocessing.get_context("spawn" if _needs_spawn() else "fork").Pool(
-            jobs, initializer=_init_worker, initargs=(filter_text, library, profile)
+            jobs, initializer=_init_worker, initargs=(filter_text, library, profile, adapt)
         )
         results = _bounded(pool, _batches(lines, batch_lines), 2 * jobs)
     try:
