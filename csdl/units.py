@@ -13,6 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 PRECISION = 40
 
 _DPU_PLACES = Decimal("0.0001")
+#: Every priced amount is carried with this many decimal places (fixed point), so that sums are
+#: exact and independent of their order; only display rounds further (to 4 places).
+CARRIED_PLACES = Decimal("1e-20")
 _CENTS = Decimal("0.01")
 
 
@@ -21,6 +24,20 @@ def D(value) -> Decimal:
     if isinstance(value, float):
         raise TypeError("use a decimal string or an int, not a float")
     return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def fixed(value: Decimal) -> Decimal:
+    """``value`` carried at 20 decimal places (half-up): the form every priced amount takes."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return D(value).quantize(CARRIED_PLACES, rounding=ROUND_HALF_UP)
+
+
+def total(values) -> Decimal:
+    """The exact sum of carried amounts (the working precision holds every digit)."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return sum(values, Decimal(0))
 
 
 def round_dpu(value: Decimal) -> Decimal:

@@ -9,11 +9,10 @@ reference.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from .. import ast
 from ..diagnostics import WARNING, CSDLError, Diagnostic
 from ..strings import quote
+from ..units import total
 from .model import Prices, price_scope, scope_conditions
 from .report import (
     INCOMPLETE_REFERENCE,
@@ -127,7 +126,7 @@ class Estimator:
     def tag(self, rule: ast.TagRule, origin: str | None, file: str | None) -> tuple[TagCost, list[ast.StreamRef]]:
         conditions, refs = scope_conditions(rule.body)
         items = price_scope(conditions, self.prices)
-        full = sum((i.dpu for i in items), Decimal(0))
+        full = total(i.dpu for i in items)
         kind = "score" if rule.score is not None else "tag"
         return TagCost(tag_label(rule), kind, rule.span, full, self.prices.tag_charge(full), items, origin, file), refs
 

@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 from .. import ast
 from ..geo import GeoFormatError, parse_polygon
 from ..tokens import count_tokens
-from ..units import PRECISION
+from ..units import PRECISION, fixed, total
 
 _one_word = re.compile(r"\w+").fullmatch
 
@@ -54,11 +54,11 @@ class Prices:
             if n <= 0:
                 return Decimal(0)
             power = (Decimal(n) / self.scale_base) ** self.scale_exponent
-            return min(banded, power)
+            return fixed(min(banded, power))
 
     def tag_charge(self, full: Decimal) -> Decimal:
         """10 % of the body's normal cost when that is at least 1 DPU, otherwise nothing."""
-        return self.tag_fraction * full if full >= self.tag_threshold else Decimal(0)
+        return fixed(self.tag_fraction * full) if full >= self.tag_threshold else Decimal(0)
 
 
 class Item:
@@ -110,9 +110,8 @@ def price_scope(conditions: list[ast.Condition], prices: Prices) -> list[Item]:
     for group in groups.values():
         words = group.detail["phrase_words"]
         m = len(words)
-        group.dpu = prices.step * (m // prices.contains_conditions + 1) + sum(
-            (prices.step * (w // prices.contains_words) for w in words), Decimal(0)
-        )
+        group.dpu = fixed(prices.step * (m // prices.contains_conditions + 1)
+                          + total(prices.step * (w // prices.contains_words) for w in words))
         group.detail = {"conditions": m, "phrase_words": words}
     return items
 
@@ -121,14 +120,14 @@ def price_condition(cond: ast.Condition, prices: Prices) -> Item:
     """One condition of any operator except ``contains`` (which is priced per target group)."""
     op = cond.operator
     if op in prices.fixed:
-        return Item(op, cond.target, prices.fixed[op], [cond], {})
+        return Item(op, cond.target, fixed(prices.fixed[op]), [cond], {})
     if op in REGEX_OPERATORS:
         chars = len(_text(cond))
-        dpu = max(prices.regex_minimum, Decimal(chars) / prices.regex_chars)
+        dpu = fixed(max(prices.regex_minimum, _divide(chars, prices.regex_chars)))
         return Item(op, cond.target, dpu, [cond], {"characters": chars})
     if op == "geo_polygon":
         vertices = polygon_vertices(_text(cond))
-        dpu = max(prices.polygon_minimum, Decimal(vertices) / prices.polygon_vertices)
+        dpu = fixed(max(prices.polygon_minimum, _divide(vertices, prices.polygon_vertices)))
         return Item(op, cond.target, dpu, [cond], {"vertices": vertices})
     if op in COUNTED_LISTS:
         n = list_length(cond.argument)
@@ -137,6 +136,12 @@ def price_condition(cond: ast.Condition, prices: Prices) -> Item:
         items, tokens, weight = list_weight(cond.argument, wildcard=op == "wildcard")
         return Item(op, cond.target, prices.scale(max(weight, 1)), [cond], {"items": items, "tokens": tokens, "weight": weight})
     raise ValueError(f"no price for operator {op!r}")  # the grammar admits no other operator
+
+
+def _divide(count: int, per_dpu: Decimal) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return Decimal(count) / per_dpu
 
 
 def _text(cond: ast.Condition) -> str:

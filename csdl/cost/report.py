@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from ..ast import Span
 from ..diagnostics import Diagnostic
-from ..units import dpu_json
+from ..units import dpu_json, total
 from .model import Item
 
 
@@ -101,19 +101,19 @@ class CostReport:
 
     @property
     def main_dpu(self) -> Decimal:
-        return sum((i.dpu for i in self.items), Decimal(0))
+        return total(i.dpu for i in self.items)
 
     @property
     def tags_dpu(self) -> Decimal:
-        return sum((t.charged for t in self.tags), Decimal(0))
+        return total(t.charged for t in self.tags)
 
     @property
     def streams_dpu(self) -> Decimal:
-        return sum((s.dpu for s in self.streams if s.dpu is not None), Decimal(0))
+        return total(s.dpu for s in self.streams if s.dpu is not None)
 
     @property
     def dpu(self) -> Decimal:
-        return self.main_dpu + self.tags_dpu + self.streams_dpu
+        return total((self.main_dpu, self.tags_dpu, self.streams_dpu))
 
     @property
     def complete(self) -> bool:
