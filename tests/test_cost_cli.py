@@ -272,3 +272,25 @@ def test_bill_invalid_filter(cli, tmp_path):
     (tmp_path / "f.csdl").write_text("twitter.text contains\n")
     code, out, err = cli("bill", "stream", "f.csdl", "--hours", "1")
     assert code == 1 and out == "" and "E004" in err
+
+
+def test_a_thousand_filters_in_one_process(cli, tmp_path):
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(1000):
+        (d / f"f{i:04d}.csdl").write_text(f'twitter.text contains "w{i}" AND interaction.content any "a{i}, b{i}"\n')
+    code, out, err = cli("cost", str(d), "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["summary"]["files"] == 1000 and payload["summary"]["dpu"] == 200
+
+
+def test_check_does_not_import_the_cost_model(tmp_path):
+    import subprocess
+
+    (tmp_path / "f.csdl").write_text(CHEAP)
+    code = ("import sys\nfrom csdl.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('csdl.cost', 'csdl.billing', 'csdl.pricing', "
+            "'csdl.library', 'csdl.compiler'))), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.csdl")], capture_output=True, text=True)
+    assert result.stderr.strip().splitlines()[-1] == "[]"
