@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import ast
 from .ast import Span
 from .diagnostics import Diagnostic
-from .spans import list_item_spans, near_parts, value_span
+from .spans import list_item_spans, near_parts, span_at, value_span
 from .validate import PYLON, PYLON_MAX_LIST, diag
 
 MIN_VERTICES, MAX_VERTICES = 3, 32
@@ -135,7 +135,7 @@ def _near(arg: ast.NearList, source: str, platform: str, out: list) -> None:
     if arg.distance_text is None:
         out.append(diag("E205", "`contains_near` needs a distance after a colon: `\"word1,word2:N\"`", arg.span))
     else:
-        dspan = Span.at(source, arg.span.start + distance_start, max(1, len(arg.raw) - 1 - distance_start))
+        dspan = span_at(source, arg.span.start + distance_start, max(1, len(arg.raw) - 1 - distance_start))
         if arg.distance is None:
             out.append(diag("E205", f"the `contains_near` distance must be a whole number, found `{arg.distance_text}`", dspan))
         elif arg.distance <= 0:
@@ -158,8 +158,10 @@ def _empty_items(items, spans, arg, out: list) -> None:
 
 
 def _text_list(op: str, arg: ast.TextList, source: str, platform: str, out: list) -> None:
-    spans = list_item_spans(source, arg)
-    _empty_items(arg.items, spans, arg, out)
+    needs_spans = "" in arg.items or (platform == PYLON and op == "wildcard")
+    spans = list_item_spans(source, arg) if needs_spans else []
+    if "" in arg.items:
+        _empty_items(arg.items, spans, arg, out)
     if platform != PYLON:
         return
     if op in _LIST_LIMITED and len(arg.items) > PYLON_MAX_LIST:

@@ -42,29 +42,44 @@ def _code(d: Diagnostic, color: bool) -> str:
     return _style(d.code, color, fg=fg, bold=bold)
 
 
-def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1) -> list[str]:
-    """The source lines around ``d`` with carets under the span (multi-line spans mark the first line)."""
+def source_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()
+    return lines
+
+
+def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1, lines: list[str] | None = None) -> list[str]:
+    """The source lines around ``d`` with carets under the span (multi-line spans mark the first line).
+
+    ``lines`` (``source_lines(text)``) lets a caller with many diagnostics split the text once."""
+    if lines is None:
+        lines = source_lines(text)
     first = max(1, min(d.span.line, len(lines)))
     start, stop = max(1, first - context), min(len(lines), first + context)
     width = len(str(stop))
     out = [" " * width + " |"]
+    column = max(1, d.span.column)
+    # Long lines (a 100,000-item list) are shown as a window around the span, cut before any
+    # other work so that many diagnostics on one line stay cheap.
+    shift = column - 81 if column > 160 else 0
     for number in range(start, stop + 1):
-        line = lines[number - 1].replace("\t", " ")
-        if len(line) > 200:
-            line = line[:200] + "…"
+        raw = lines[number - 1]
+        line = raw[shift:shift + 200].replace("\t", " ")
+        if shift and number == first:
+            line = "…" + line
+        if len(raw) > shift + 200:
+            line += "…"
         out.append(f"{number:>{width}} | {line}")
         if number == first:
-            column = max(1, d.span.column)
+            col = column - shift + (1 if shift else 0)
             if d.span.end_line == d.span.line:
                 length = max(1, d.span.end_column - d.span.column)
             else:
-                length = max(1, len(line) - column + 1)
-            length = min(length, max(1, 201 - column))
+                length = max(1, len(line) - col + 1)
+            length = min(length, max(1, 201 - col))
             fg, _ = _STYLES.get(d.severity, ("white", False))
-            out.append(" " * width + " | " + " " * (column - 1) + _style("^" * length, color, fg=fg, bold=True))
+            out.append(" " * width + " | " + " " * (col - 1) + _style("^" * length, color, fg=fg, bold=True))
     out.append(" " * width + " |")
     return out
 
@@ -72,10 +87,11 @@ def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1) 
 def render_full(results: list[FileResult], *, color: bool = False) -> str:
     out: list[str] = []
     for result in results:
+        lines = source_lines(result.text) if result.text else None
         for d in result.diagnostics:
             out.append(f"{_location(result.path, d, color)} {_code(d, color)} {d.message}")
-            if result.text is not None and result.text:
-                out.extend(code_frame(result.text, d, color))
+            if lines is not None:
+                out.extend(code_frame(result.text, d, color, lines=lines))
             if d.hint:
                 out.append(f"  = {_style('hint', color, bold=True)}: {d.hint}")
             if d.fix is not None and d.fix.title:

@@ -13,6 +13,7 @@ from typing import Callable
 
 from .ast import Comment, Span
 from .diagnostics import WARNING, Diagnostic, Fix
+from .spans import span_at
 
 SUPPRESSION_CODES = {
     "W901": (
@@ -52,7 +53,7 @@ def directives(comments, source: str) -> list[Directive]:
         match = _DIRECTIVE.search(comment.text)
         if match is None:
             continue
-        span = Span.at(source, comment.span.start + match.start(), match.end() - match.start())
+        span = span_at(source, comment.span.start + match.start(), match.end() - match.start())
         codes = match.group("codes")
         if match.group("colon") and not codes:
             codes_tuple: tuple[str, ...] | None = ()
@@ -121,5 +122,5 @@ def _removal(directive: Directive, source: str) -> Fix | None:
         start = directive.comment.span.start
         while start > 0 and source[start - 1] in " \t":
             start -= 1
-        return Fix(Span.at(source, start, directive.comment.span.end - start), "", "Remove the unused `noqa` comment")
+        return Fix(span_at(source, start, directive.comment.span.end - start), "", "Remove the unused `noqa` comment")
     return None

@@ -14,6 +14,7 @@ from . import ast
 from .ast import Span
 from .diagnostics import Diagnostic
 from .error_codes import VALIDATION_CODES
+from .spans import span_at
 
 STREAM, PYLON = "stream", "pylon"
 PLATFORMS = (STREAM, PYLON)
@@ -106,7 +107,7 @@ class _Validator:
                 self.out.append(diag(
                     "E210",
                     f"invalid tag namespace `{segment}`: {why}",
-                    Span.at(self.source, offset, len(segment)),
+                    span_at(self.source, offset, len(segment)),
                 ))
             offset += len(segment)
         if rule.is_score and not rule.namespace:
@@ -204,7 +205,7 @@ class _Validator:
         match = _CS.search(self.source, cond.target_span.end, cond.operator_span.start)
         if match is None:
             return cond.operator_span
-        return Span.at(self.source, match.start(), 2)
+        return span_at(self.source, match.start(), 2)
 
     def argument_type(self, cond: ast.Condition, target) -> None:
         arg = cond.argument

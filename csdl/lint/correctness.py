@@ -7,6 +7,7 @@ from typing import Iterator
 from .. import ast
 from ..diagnostics import Diagnostic, Fix
 from . import Context, Rule, register
+from ..spans import span_at
 from .cost_rules import conditions_in_filter
 
 #: ``interaction.sample`` is a random number in [0, 100] given to every interaction (our model:
@@ -78,7 +79,7 @@ class DuplicateCondition(Rule):
                     continue
                 previous = node.operands[index - 1]
                 removal = previous.span.cover(operand.span)
-                fix = Fix(ast.Span.at(ctx.source, previous.span.end, removal.end - previous.span.end), "",
+                fix = Fix(span_at(ctx.source, previous.span.end, removal.end - previous.span.end), "",
                           "Remove the repeated condition")
                 yield self.diag(f"this condition repeats the one on line {first.span.line} in the same {joiner}",
                                 operand.span, fix=fix)
@@ -112,20 +113,21 @@ class DuplicateListItem(Rule):
             if isinstance(arg, ast.TextList):
                 exact = cond.case_sensitive or cond.operator == "in"
                 keys = [item if exact else item.casefold() for item in arg.items]
-                spans = list_item_spans(ctx.source, arg)
                 shown = arg.items
             elif isinstance(arg, ast.NumberList):
                 keys = list(arg.values)
-                spans = [n.span for n in arg.items]
                 shown = [n.text for n in arg.items]
             else:
                 continue
+            if len(set(keys)) == len(keys):
+                continue
+            spans = list_item_spans(ctx.source, arg) if isinstance(arg, ast.TextList) else [n.span for n in arg.items]
             first: dict = {}
             for index, key in enumerate(keys):
                 if key == "" or key is None:
                     continue
                 if key in first:
-                    fix = Fix(ast.Span.at(ctx.source, spans[index - 1].end, spans[index].end - spans[index - 1].end), "",
+                    fix = Fix(span_at(ctx.source, spans[index - 1].end, spans[index].end - spans[index - 1].end), "",
                               "Remove the repeated item")
                     yield self.diag(f"`{shown[index]}` is already in the list (item {first[key] + 1})", spans[index], fix=fix)
                 else:
