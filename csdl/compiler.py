@@ -58,7 +58,10 @@ class Compiled:
         if self._matcher is None:
             from .evaluate import compile_matcher
 
-            self._matcher = compile_matcher(self.tree, library=self.library)
+            library = self.library
+            # The matcher resolves a hash to a syntax tree; the library resolves it to a file entry.
+            resolve = None if library is None else (lambda h: getattr(library.resolve(h), "tree", None))
+            self._matcher = compile_matcher(self.tree, library=resolve)
         return self._matcher
 
     def match(self, post) -> bool:

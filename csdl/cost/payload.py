@@ -32,7 +32,8 @@ def build(records: list[dict]) -> dict:
             "with_errors": failed,
             "incomplete": sum(1 for r in records if not r["errors"] and not r["complete"]),
             "dpu": dpu_json(total),
-            "complete": all(r["complete"] for r in records),
+            # whether every costed file's cost is fully known (files with errors are counted above)
+            "complete": all(r["complete"] for r in records if not r["errors"]),
         },
     }
 

@@ -105,7 +105,8 @@ def render_markdown(payload: dict, *, color: bool = False) -> str:
     for record in payload["files"]:
         value = "errors, not costed" if record["errors"] else f"{record['dpu']}" + ("" if record["complete"] else " + unknown")
         out.append(f"| `{_md_escape(record['path'])}` | {value} |")
-    out.append(f"| **Total** | **{payload['summary']['dpu']}** |")
+    unknown = "" if payload["summary"]["complete"] else " + unknown"
+    out.append(f"| **Total** | **{payload['summary']['dpu']}{unknown}** |")
     out += ["", "<details><summary>Breakdown</summary>", ""]
     for record in payload["files"]:
         if record["errors"]:
