@@ -147,9 +147,11 @@ def _count(value: Decimal) -> str:
 
 def _crossing(target: Decimal, licence_per_hour: Decimal, allowance_hours: Decimal | None, excess_per_hour: Decimal):
     """The hour at which the variable cost (licence, plus excess DPU once the allowance is used up)
-    first reaches ``target``; None if it never grows."""
-    if allowance_hours is None:  # no allowance: every DPU-hour is excess
-        allowance_hours = Decimal(0)
+    first reaches ``target``; None if it never does. ``allowance_hours`` None: never used up."""
+    if allowance_hours is None:
+        if target <= 0:
+            return Decimal(0)
+        return target / licence_per_hour if licence_per_hour > 0 else None
     before = licence_per_hour * allowance_hours
     if target <= before:
         return target / licence_per_hour if licence_per_hour > 0 else Decimal(0)
@@ -176,7 +178,8 @@ def subscription(dpus, *, allowance, limit, objects_per_hour=0, source="twitter"
         rate = licence_rate(pricing, source, rates) if objects_per_hour else Decimal(0)
         licence_per_hour = objects_per_hour * rate
         excess_per_hour = billed * price
-        allowance_hours = allowance / billed
+        # with a zero minimum and no streams, nothing is used and the allowance lasts for ever
+        allowance_hours = allowance / billed if billed > 0 else None
         notice_fraction = pricing.get("subscription", "notice_fraction")
         notice_amount = limit * notice_fraction
         notice_at = _crossing(notice_amount, licence_per_hour, allowance_hours, excess_per_hour)
@@ -203,7 +206,7 @@ def subscription(dpus, *, allowance, limit, objects_per_hour=0, source="twitter"
         ("Billed DPU per hour", dpu_text(billed)),
         ("Month", f"{_hours_text(month)} hours"),
         ("DPU-hour allowance", dpu_text(allowance)),
-        ("Allowance used up at", when_text(allowance_hours if allowance_hours <= month else None)),
+        ("Allowance used up at", when_text(allowance_hours)),
         ("DPU-hours used", dpu_text(used)),
         ("Excess DPU-hours", dpu_text(excess)),
         (f"Excess at ${money(price)}/DPU-hour", f"${money_text(excess_cost)}"),

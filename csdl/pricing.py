@@ -11,8 +11,16 @@ import os
 from decimal import Decimal
 
 _PACKAGED = os.path.join(os.path.dirname(__file__), "data", "pricing.toml")
+#: Divisors and counts: they must be greater than zero (and the counts whole numbers).
+_POSITIVE = {
+    ("dpu", "regex_chars_per_dpu"), ("dpu", "polygon_vertices_per_dpu"), ("dpu", "scale_base"),
+    ("dpu", "scale_growth"), ("credits", "price"), ("historics", "speedup"), ("subscription", "hours_per_month"),
+}
+_COUNTS = {("dpu", "contains_conditions_per_step"), ("dpu", "contains_words_per_step"), ("dpu", "scale_items_per_step")}
 #: Tables whose keys a user may extend (other tables only accept keys the packaged file has).
 _OPEN_TABLES = {("licence",)}
+
+_LARGEST = Decimal(10) ** 12
 
 _default: "Pricing | None" = None
 
@@ -70,8 +78,15 @@ def _numbers(node, path: tuple[str, ...], origin: str):
     if isinstance(node, bool) or not isinstance(node, (int, Decimal)):
         raise PricingError(f"{origin}: `{'.'.join(path)}` must be a number, not {node!r}")
     value = Decimal(node)
+    name = ".".join(path)
+    if not value.is_finite() or abs(value) >= _LARGEST:
+        raise PricingError(f"{origin}: `{name}` is out of range ({node})")
     if value < 0:
-        raise PricingError(f"{origin}: `{'.'.join(path)}` must not be negative ({node})")
+        raise PricingError(f"{origin}: `{name}` must not be negative ({node})")
+    if (path in _POSITIVE or path in _COUNTS) and value == 0:
+        raise PricingError(f"{origin}: `{name}` must be greater than zero")
+    if path in _COUNTS and value != value.to_integral_value():
+        raise PricingError(f"{origin}: `{name}` must be a whole number ({node})")
     return value
 
 

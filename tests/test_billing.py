@@ -92,3 +92,31 @@ def test_prices_come_from_the_pricing_file(tmp_path):
 def test_negative_inputs_refused():
     with pytest.raises(billing.BillingError):
         billing.stream([Decimal(1)], -1)
+
+
+def test_zero_minimum_and_no_streams(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[on_demand]\nminimum_dpu_per_hour = 0\n")
+    data = billing.subscription([Decimal(0)], allowance=10, limit=100, objects_per_hour=1000,
+                                pricing=load_pricing(str(path))).data
+    # $0.10 of licence an hour: the $100 limit would be reached at hour 1,000, after the month
+    assert data["allowance_used_up"] is None and data["stop"] is None and data["notice"] is None
+    assert data["excess_dpu_hours"] == 0 and data["licence"] == "72.00"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[dpu]\nscale_base = 0\n", "must be greater than zero"),
+    ("[dpu]\ncontains_words_per_step = 2.5\n", "must be a whole number"),
+    ("[credits]\nprice = 1e20\n", "out of range"),
+])
+def test_pricing_values_checked(tmp_path, content, message):
+    path = tmp_path / "p.toml"
+    path.write_text(content)
+    with pytest.raises(billing_pricing_error(), match=message):
+        load_pricing(str(path))
+
+
+def billing_pricing_error():
+    from csdl.pricing import PricingError
+
+    return PricingError

@@ -8,6 +8,9 @@ import os
 import click
 
 
+_LARGEST = 10**15
+
+
 class DecimalParam(click.ParamType):
     """A decimal number read exactly (never through a float)."""
 
@@ -29,6 +32,8 @@ class DecimalParam(click.ParamType):
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and number < self.minimum:
             self.fail(f"`{value}` must not be negative", param, ctx)
+        if abs(number) >= _LARGEST:
+            self.fail(f"`{value}` is too large", param, ctx)
         return number
 
 
