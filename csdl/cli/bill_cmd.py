@@ -61,6 +61,8 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
     import csdl
     from csdl.reporters import REPORTERS, FileResult
 
+    if single and len(paths) + len(dpus) > 1:
+        raise click.UsageError("this bill takes one filter (one FILE or one --dpu)")
     out = []
     failed = []
     if paths:
@@ -83,8 +85,6 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
     out.extend({"path": None, "dpu": d, "complete": True} for d in dpus)
     if not out:
         raise click.UsageError("name a filter file (or -) or give --dpu")
-    if single and len(out) > 1:
-        raise click.UsageError("this bill takes one filter (one FILE or one --dpu)")
     return out
 
 
