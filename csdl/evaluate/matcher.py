@@ -161,6 +161,11 @@ class _Compiler:
         self.warnings: list[Diagnostic] = []
         self.text_uses: dict[tuple[str, bool], int] = {}
         self.junctions: list[Junction] = []
+        # Condition closures by syntax node: the timed twin wraps the fast matcher's own
+        # closures instead of building (say) a 100,000-keyword index a second time.
+        self.built: dict[int, object] = {}
+        self.reuse: dict[int, object] = {}
+        self._built: dict[int, object] = {}
 
     def count_text_uses(self, filter_ast: ast.Filter) -> None:
         """How many text conditions read each (target, case mode): a text read by one only is
@@ -204,8 +209,14 @@ class _Compiler:
                         name="switch-ignored",
                     )
                 )
-        shared = self.text_uses.get((node.target, conditions.case_sensitive(node)), 0) != 1
-        fn = conditions.build(node, shared)
+        # The node is kept beside its closure so that its id cannot be reused by another node.
+        kept = self.reuse.get(id(node))
+        if kept is not None and kept[0] is node:
+            fn = kept[1]
+        else:
+            shared = self.text_uses.get((node.target, conditions.case_sensitive(node)), 0) != 1
+            fn = conditions.build(node, shared)
+        self.built[id(node)] = (node, fn)
         if not self.profile:
             return fn
         clock = time.perf_counter
@@ -319,7 +330,7 @@ class Matcher:
     def with_profiling(self) -> "Matcher":
         """The same filter compiled with a timer around each condition (for the report's
         slowest conditions; the runner uses it on a sample of posts only)."""
-        return compile_matcher(self.filter, library=self._library, _profile=True)
+        return compile_matcher(self.filter, library=self._library, _profile=True, _reuse=self._built)
 
     def adapt(self, timed: "Matcher") -> bool:
         """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
@@ -334,13 +345,14 @@ class Matcher:
         return changed
 
 
-def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = False) -> Matcher:
+def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = False, _reuse=None) -> Matcher:
     """Compile a parsed filter. ``library`` resolves ``stream``/``tags`` hashes: a callable
     ``hash -> Filter | None`` or an object with ``resolve(hash)``. Raises ``CSDLError`` for
     what cannot run (an unresolved hash, a regex RE2 rejects, a malformed geo argument)."""
     if not isinstance(filter_ast, ast.Filter):
         raise TypeError("compile_matcher takes a parsed Filter (csdl.parse(text))")
     compiler = _Compiler(_resolver(library), _profile)
+    compiler.reuse = _reuse or {}
     compiler.count_text_uses(filter_ast)
     tag_rules = compiler.tag_rules(filter_ast)
     main = None
@@ -360,4 +372,5 @@ def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = Fa
         )
     matcher = Matcher(filter_ast, main, plan, compiler.infos, compiler.warnings, library, _profile)
     matcher.junctions = compiler.junctions
+    matcher._built = compiler.built
     return matcher

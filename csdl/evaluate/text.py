@@ -51,9 +51,10 @@ def phrase_pattern(tokens: list[str]) -> str:
 
 
 class Phrase:
-    """One word or phrase of a contains-family argument, ready to search for."""
+    """One word or phrase of a contains-family argument, ready to search for. The regular
+    expression is built only when asked for: a 100,000-item list needs only the tokens."""
 
-    __slots__ = ("tokens", "key", "search")
+    __slots__ = ("tokens", "key")
 
     def __init__(self, text: str, *, lower: bool):
         if lower:
@@ -61,20 +62,17 @@ class Phrase:
         self.tokens = tokenize(text)
         # The longest token is the rarest in practice: the best cheap rejection.
         self.key = max(self.tokens, key=len) if self.tokens else ""
-        self.search = re.compile(phrase_pattern(self.tokens)).search if self.tokens else None
-
-    def occurs(self, text: str) -> bool:
-        return self.search is not None and self.key in text and self.search(text) is not None
 
     def test(self):
         """``test(text) -> bool`` for this phrase, the cheapest way its shape allows."""
-        if self.search is None:
+        if not self.tokens:
             return lambda text: False
-        key, search = self.key, self.search
+        key = self.key
         if len(self.tokens) == 1:
             if not _is_word(key):
                 return lambda text: key in text  # a punctuation token is a token wherever it is
             return lambda text: key in text and _word_at(text, key)
+        search = re.compile(phrase_pattern(self.tokens)).search
         return lambda text: key in text and search(text) is not None
 
 
