@@ -141,3 +141,14 @@ def test_no_noqa_flag(run, project):
     (project / "n.csdl").write_text('interaction.content contains_any "a, a" // noqa: W202\n')
     assert run("check", "n.csdl").exit_code == 0
     assert run("check", "n.csdl", "--no-noqa").exit_code == 1
+
+
+def test_docs_rules_table_is_current(run):
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "checking.md")
+    if not os.path.exists(path):
+        pytest.skip("docs/checking.md not present")
+    with open(path, encoding="utf-8") as f:
+        docs = f.read()
+    assert run("rules", "--format", "markdown").output in docs, "regenerate the table with `csdl rules --format markdown`"

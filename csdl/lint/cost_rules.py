@@ -41,8 +41,6 @@ class ContainsToContainsAny(Rule):
     name = "contains-to-contains-any"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from .dpu import fmt, price, synthetic
-
         for scope in ctx.scopes():
             all_contains: dict[str, list[ast.Condition]] = {}
             for cond in conditions_in(scope):
@@ -59,6 +57,8 @@ class ContainsToContainsAny(Rule):
                 for (target, cs), group in groups.items():
                     if len(group) < 2:
                         continue
+                    from .dpu import fmt, price, synthetic
+
                     ids = {id(c) for c in group}
                     on_target = all_contains.get(target, [])
                     rest = [c for c in on_target if id(c) not in ids]
@@ -143,8 +143,6 @@ class RegexIsWordList(Rule):
     name = "regex-is-word-list"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from .dpu import fmt, price, synthetic
-
         for cond in conditions_in_filter(ctx):
             if cond.operator != "regex_partial" or not isinstance(cond.argument, ast.Text):
                 continue
@@ -152,6 +150,8 @@ class RegexIsWordList(Rule):
             if found is None:
                 continue
             words, insensitive, bounded = found
+            from .dpu import fmt, price, synthetic
+
             cs_text = "" if insensitive else "cs "
             if bounded:
                 suggestion = f"{cond.target} {cs_text}contains_any {_quote_list(words)}"
