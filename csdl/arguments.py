@@ -7,7 +7,6 @@ RE2 is imported only when a filter contains a regular expression.
 from __future__ import annotations
 
 from . import ast
-from .ast import Span
 from .diagnostics import Diagnostic
 from .spans import list_item_spans, near_parts, span_at, value_span
 from .validate import PYLON, PYLON_MAX_LIST, diag

@@ -95,3 +95,12 @@ def conditions_in(expr) -> Iterator:
     for node in expr.walk():
         if isinstance(node, Condition):
             yield node
+
+
+def conditions_in_filter(ctx: Context) -> Iterator:
+    """Every condition of the document (tag rules and ``return``), without stream references."""
+    from ..ast import Condition
+
+    for node in ctx.tree.conditions():
+        if isinstance(node, Condition):
+            yield node

@@ -6,9 +6,8 @@ from typing import Iterator
 
 from .. import ast
 from ..diagnostics import Diagnostic, Fix
-from . import Context, Rule, register
+from . import Context, Rule, conditions_in_filter, register
 from ..spans import span_at
-from .cost_rules import conditions_in_filter
 
 #: ``interaction.sample`` is a random number in [0, 100] given to every interaction (our model:
 #: DataSift documents it as a percentage used for sampling).

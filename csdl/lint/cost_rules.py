@@ -7,7 +7,7 @@ from typing import Iterator
 
 from .. import ast
 from ..diagnostics import Diagnostic, Fix
-from . import Context, Rule, conditions_in, register
+from . import Context, Rule, conditions_in, conditions_in_filter, register
 
 
 def _quote_list(items) -> str:
@@ -169,9 +169,3 @@ class RegexIsWordList(Rule):
             cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
             fix = Fix(cond.span, suggestion, f"Replace with `{operator}`") if bounded else None
             yield self.diag(f"this regular expression only lists words; use `{suggestion}` ({cost})", cond.span, fix=fix)
-
-
-def conditions_in_filter(ctx: Context):
-    for node in ctx.tree.conditions():
-        if isinstance(node, ast.Condition):
-            yield node

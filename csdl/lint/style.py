@@ -6,8 +6,7 @@ from typing import Iterator
 
 from .. import ast
 from ..diagnostics import Diagnostic, Fix
-from . import Context, Rule, register
-from .cost_rules import conditions_in_filter
+from . import Context, Rule, conditions_in_filter, register
 
 
 
