@@ -192,7 +192,7 @@ def scaling(quick: bool, workdir: str) -> list[dict]:
     for _ in range(rounds):
         for j in (1, jobs):
             with open_posts(path) as posts:
-                result = run(compile_matcher(tree), posts, _Null(), jobs=j, filter_text=FILTER_10)
+                result = run(compile_matcher(tree), posts, _Null(), jobs=j, filter_text=FILTER_10, path=path)
             times[j].append(result.seconds)
             if j > 1:
                 busy.append(result.stats.busy / result.seconds)

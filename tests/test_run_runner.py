@@ -36,6 +36,24 @@ def test_jobs_keep_input_order_and_counts():
     assert [json.loads(x)["interaction"]["i"] for x in one.getvalue().splitlines()][:3] == [0, 1, 3]
 
 
+def test_jobs_by_byte_ranges_match_one_process(tmp_path, monkeypatch):
+    import csdl.evaluate.runner as runner
+
+    monkeypatch.setattr(runner, "RANGE_BYTES", 4096)  # many small ranges
+    posts = [{"interaction": {"content": "a b" if i % 5 else "c", "i": i}} for i in range(3000)]
+    data = b"".join(lines_of(posts)) + b"oops\n" + b"".join(lines_of(posts[:10]))
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(data)
+    matcher = compile_matcher(csdl.parse(TEXT))
+    one, many = io.BytesIO(), io.BytesIO()
+    r1 = run(matcher, io.BytesIO(data), one)
+    with open(path, "rb") as f:
+        r2 = run(matcher, f, many, jobs=2, filter_text=TEXT, path=str(path))
+    assert one.getvalue() == many.getvalue()
+    assert r1.stats.matched == r2.stats.matched and r1.stats.read == r2.stats.read == 3010
+    assert [b.line for b in r2.stats.bad] == [3001]
+
+
 def test_strict_raises_with_the_line():
     matcher = compile_matcher(csdl.parse(TEXT))
     with pytest.raises(StrictFailure) as info:

@@ -128,8 +128,12 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
     else:
         sink = _Discard()
     try:
+        import gzip
+
+        plain_file = posts_path != "-" and not isinstance(posts, gzip.GzipFile) and os.path.isfile(posts_path)
         result = run_posts(matcher, posts, sink, jobs=jobs, strict=strict, filter_text=text,
-                           library=library.directory if library is not None else None)
+                           library=library.directory if library is not None else None,
+                           path=posts_path if plain_file and jobs > 1 else None)
     except StrictFailure as exc:
         if output:
             sink.discard()

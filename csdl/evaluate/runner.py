@@ -237,6 +237,42 @@ def _run_batch(job):
     return _worker.run(first_line, lines)
 
 
+def _run_range(job):
+    """A worker reads its own byte range of the file: nothing but results crosses the pipe."""
+    path, start, end = job
+    with open(path, "rb") as f:
+        f.seek(start)
+        lines = f.read(end - start).splitlines(keepends=True)
+    out, stats = _worker.run(1, lines)
+    return out, stats, len(lines)
+
+
+RANGE_BYTES = 4 << 20
+
+
+def _ranges(path: str, pieces: int):
+    """(path, start, end) byte ranges of ``path`` that begin and end at line boundaries."""
+    import os
+
+    size = os.path.getsize(path)
+    step = max(RANGE_BYTES // 4, min(RANGE_BYTES, size // max(1, pieces) + 1))
+    starts = [0]
+    with open(path, "rb") as f:
+        position = step
+        while position < size:
+            f.seek(position)
+            f.readline()
+            boundary = f.tell()
+            if boundary >= size:
+                break
+            if boundary > starts[-1]:
+                starts.append(boundary)
+            position = boundary + step
+    bounds = starts + [size]
+    for start, end in zip(bounds, bounds[1:]):
+        yield path, start, end
+
+
 def _batches(lines, size: int):
     number = 1
     iterator = iter(lines)
@@ -257,12 +293,14 @@ class Result:
 
 
 def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_text: str | None = None,
-        library=None, profile: bool = True, adapt: bool = True, batch_lines: int = BATCH_LINES) -> Result:
+        library=None, profile: bool = True, adapt: bool = True, batch_lines: int = BATCH_LINES,
+        path: str | None = None) -> Result:
     """Evaluate every line of ``lines`` (an iterable of bytes) and write matching posts to
     ``sink`` (``write(bytes)``). With ``jobs > 1`` the filter is recompiled in each worker
     from ``filter_text``. ``adapt``: after each batch, reorder AND/OR operands by the costs and
     outcomes measured on the sampled posts (same answers, less work). With ``strict`` the first bad line raises ``StrictFailure`` after
-    its batch."""
+    its batch. ``path``: the same lines as a plain file, which workers then read by byte range
+    themselves (much less for the parent to pass around than batches of lines)."""
     start = time.perf_counter()
     total = Stats(len(matcher.conditions))
     write = sink.write
@@ -280,7 +318,10 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
         pool = multiprocessing.get_context("spawn" if _needs_spawn() else "fork").Pool(
             jobs, initializer=_init_worker, initargs=(filter_text, library, profile, adapt)
         )
-        results = _bounded(pool, _batches(lines, batch_lines), 2 * jobs)
+        if path is not None:
+            results = _renumbered(_bounded(pool, _ranges(path, 8 * jobs), 2 * jobs, _run_range))
+        else:
+            results = _bounded(pool, _batches(lines, batch_lines), 2 * jobs)
     try:
         for out, stats in results:
             total.merge(stats)
@@ -295,14 +336,27 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
     return Result(total, time.perf_counter() - start, max(1, jobs), codec_name)
 
 
-def _bounded(pool, jobs, in_flight: int):
+def _renumbered(results):
+    """Range results numbered from 1 each: shift their line numbers by the lines before them."""
+    before = 0
+    for out, stats, count in results:
+        if before:
+            for bad in stats.bad:
+                bad.line += before
+            if stats.untimed_first_line is not None:
+                stats.untimed_first_line += before
+        before += count
+        yield out, stats
+
+
+def _bounded(pool, jobs, in_flight: int, task=None):
     """Results in input order with at most ``in_flight`` batches queued: ``Pool.imap`` would read
     the whole file ahead into its task queue, and memory would grow with the file."""
     from collections import deque
 
     pending: deque = deque()
     for job in jobs:
-        pending.append(pool.apply_async(_run_batch, (job,)))
+        pending.append(pool.apply_async(task or _run_batch, (job,)))
         if len(pending) >= in_flight:
             yield pending.popleft().get()
     while pending:
