@@ -142,3 +142,35 @@ def test_library_indexes_computed_and_file_name_hashes(lib):
     assert library.resolve(FIFTY).path.endswith(FIFTY + ".csdl")
     assert library.resolve(h("twitter.text exists")).path.endswith(FIFTY + ".csdl")
     assert len(library) == 3
+
+
+def test_nested_imports_and_streams_inside_imported_tags(lib):
+    inner = 'tag "inner" { interaction.content regex_partial "' + "z" * 100 + '" }'  # 1 DPU → 0.1
+    write(lib, "inner.csdl", inner)
+    outer = f'tags "{h(inner)}"\ntag "outer" {{ stream "{h(KEYWORDS)}" AND twitter.text exists }}'
+    write(lib, "outer.csdl", outer)
+    text = f'tags "{h(outer)}"\ntags "{h(outer)}"\nreturn {{ twitter.text exists }}'
+    report = csdl.cost(text, library=str(lib))
+    assert [t.label for t in report.tags] == ['tag "outer"', 'tag "inner"']  # the duplicate import counted once
+    assert [dpu_text(t.charged) for t in report.tags] == ["0", "0.1"]
+    (stream,) = report.streams  # referenced from an imported tag: charged in full, once
+    assert dpu_text(stream.dpu) == "0.4" and stream.spans[0].line == 1
+    assert dpu_text(report.dpu) == "0.6"
+
+
+def test_tags_import_cycle(tmp_path):
+    a_name, b_name = "1" * 32, "2" * 32
+    write(tmp_path, a_name + ".csdl", f'tags "{b_name}"\ntag "a" {{ twitter.text exists }}')
+    write(tmp_path, b_name + ".csdl", f'tags "{a_name}"\ntag "b" {{ twitter.lang exists }}')
+    with pytest.raises(csdl.CSDLError) as caught:
+        csdl.cost(f'tags "{a_name}"\nreturn {{ twitter.text exists }}', library=str(tmp_path))
+    diag = caught.value.diagnostics[0]
+    assert diag.code == REFERENCE_CYCLE and diag.span.line == 1
+
+
+def test_library_costs_are_reused(lib):
+    library = Library(str(lib))
+    ref = f'stream "{h(KEYWORDS)}"'
+    first = csdl.cost(ref, library=library)
+    assert library.memo  # the referenced stream was costed once and kept
+    assert csdl.cost(ref + " AND twitter.text exists", library=library).streams[0].dpu == first.streams[0].dpu

@@ -49,9 +49,10 @@ def check(budgets: Budgets, payload: dict, diff: dict | None = None) -> list[Bre
             for record in payload["files"]:
                 dpu = dpu_of(record["dpu"])
                 if dpu is not None and dpu > above:
+                    at_least = "" if record["complete"] else " at least"
                     out.append(Breach(level, f"{prefix}-above", record["path"],
-                                      f"{record['path']} costs {dpu_text(dpu)} DPU, {dpu_text(dpu - above)} DPU above "
-                                      f"the --{prefix}-above limit of {dpu_text(above)} DPU"))
+                                      f"{record['path']} costs{at_least} {dpu_text(dpu)} DPU, {dpu_text(dpu - above)} DPU "
+                                      f"above the --{prefix}-above limit of {dpu_text(above)} DPU"))
         total_above = getattr(budgets, f"{prefix}_total_above")
         if total_above is not None and total > total_above:
             out.append(Breach(level, f"{prefix}-total-above", "total",

@@ -83,7 +83,7 @@ class Estimator:
         imported: set[str] = set()
         for statement in tree.imports:
             key = _key(statement.hash)
-            if key in imported:
+            if key in imported and not self.closes_cycle(statement.hash, stack):
                 continue  # each distinct hash is charged once per filter
             imported.add(key)
             entry, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
@@ -163,6 +163,12 @@ class Estimator:
             )
         return entry, None
 
+    def closes_cycle(self, written: str, stack: tuple[str, ...]) -> bool:
+        """Whether ``written`` resolves to a file being costed right now (a repeated import is
+        skipped, unless it leads back to its own importer)."""
+        entry = self.library.resolve(written) if self.library is not None else None
+        return entry is not None and entry.path in stack
+
     def entry_report(self, entry, stack: tuple[str, ...]) -> CostReport:
         memo_key = (entry.path, id(self.prices))
         cached = self.library.memo.get(memo_key)
@@ -188,7 +194,7 @@ class Estimator:
             refs.extend(r.hash for r in body_refs)
         for statement in entry.tree.imports:
             key = _key(statement.hash)
-            if key in imported:
+            if key in imported and not self.closes_cycle(statement.hash, stack):
                 continue
             imported.add(key)
             inner, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
