@@ -69,6 +69,10 @@ SEPARATORS = st.sampled_from([" ", "  ", "\n", "\n    ", "\t", " /* note */ ", "
 def two_layouts(draw):
     """The same filter written twice, with different white space and comments between tokens."""
     tokens = draw(expression())
+    if draw(st.booleans()):  # a tag, a scoring rule and a return block around it
+        tag_body, score_body = draw(expression(max_leaves=3)), draw(expression(max_leaves=2))
+        tokens = (["tag.brand", '"acme"', "{", *tag_body, "}", "tag.mood", "+2", "{", *score_body, "}",
+                   "return", "{", *tokens, "}"])
     plain = " ".join(tokens)
     spaced = tokens[0]
     for token in tokens[1:]:
