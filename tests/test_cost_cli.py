@@ -294,3 +294,28 @@ def test_check_does_not_import_the_cost_model(tmp_path):
             "'csdl.library', 'csdl.compiler'))), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.csdl")], capture_output=True, text=True)
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_table_layout(cli, tmp_path):
+    (tmp_path / "t.csdl").write_text(
+        'tag.brand "acme" { interaction.content regex_partial "' + "x" * 120 + '" }\n'
+        "return {\n"
+        '    twitter.text contains "a" OR twitter.text contains "b"\n'
+        '    OR twitter.text contains "c" OR twitter.text contains "d"\n'
+        f'    OR stream "{"9" * 32}"\n'
+        "}\n"
+    )
+    code, out, _ = cli("cost", "t.csdl")
+    assert code == 0
+    assert out == (
+        "t.csdl\n"
+        "  Operator  Target                                                         Lines  Count             DPU\n"
+        "  contains  twitter.text                                                   3, 4       4             0.2\n"
+        '  tag       tag.brand "acme" (10 % of 1.2)                                 1          1            0.12\n'
+        '  stream    "99999999999999999999999999999999" (unresolved: cost unknown)  5          1               ?\n'
+        "  Total                                                                                  0.32 + unknown\n"
+        '  warning: 5:8: C100 stream "99999999999999999999999999999999" cannot be resolved without a stream '
+        "library; its cost is unknown\n"
+        "\n"
+        "OVERALL TOTAL: 0.32 DPU per hour (1 file, 1 incomplete (unresolved references))\n"
+    )

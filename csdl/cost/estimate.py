@@ -116,7 +116,7 @@ class Estimator:
                 warnings.append(Diagnostic(
                     INCOMPLETE_REFERENCE,
                     f"the cost of stream {quote(written)} ({_short(entry.path)}) is incomplete: it refers to "
-                    "streams that are not in the library",
+                    "streams or tag imports that cannot be resolved",
                     spans[0], severity=WARNING, name="incomplete-stream-cost",
                 ))
         if errors:
