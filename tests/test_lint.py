@@ -130,7 +130,13 @@ def test_w101_hundred_contains_save_more_than_one_dpu():
 
 def test_w101_two_words_same_price():
     (d,) = warnings('twitter.text contains "coffee" OR twitter.text contains "tea"', "W101")
-    assert d.message.endswith("(same 0.1 DPU, 1 fewer conditions)")
+    assert d.message.endswith("(same 0.1 DPU, 1 fewer condition)")
+
+
+def test_w101_three_words_same_price_plural():
+    text = " OR ".join(f'twitter.text contains "{w}"' for w in ("a", "b", "c"))
+    (d,) = warnings(text, "W101")
+    assert d.message.endswith("(same 0.1 DPU, 2 fewer conditions)")
 
 
 def test_w101_partial_group_has_no_fix_and_keeps_cs():

@@ -73,7 +73,8 @@ class ContainsToContainsAny(Rule):
                     if saving > 0:
                         cost = f"saves {fmt(saving)} DPU: {fmt(before)} → {fmt(after)}"
                     else:
-                        cost = f"same {fmt(before)} DPU, {len(group) - 1} fewer conditions"
+                        fewer = len(group) - 1
+                        cost = f"same {fmt(before)} DPU, {fewer} fewer condition{'s' if fewer > 1 else ''}"
                     message = (f"{len(group)} `{cs_text}contains` conditions on `{target}` joined by OR "
                                f"can be one `{cs_text}contains_any` ({cost})")
                     fix = None
