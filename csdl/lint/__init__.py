@@ -50,9 +50,15 @@ class Rule:
 
     @classmethod
     def documentation(cls) -> str:
-        import inspect
-
-        return inspect.cleandoc(cls.__doc__ or "")
+        """The docstring with its indentation removed (``inspect.cleandoc`` costs an import of
+        ``inspect``, which ``csdl check`` does not otherwise need)."""
+        lines = (cls.__doc__ or "").expandtabs().splitlines()
+        if not lines:
+            return ""
+        rest = lines[1:]
+        indent = min((len(line) - len(line.lstrip()) for line in rest if line.strip()), default=0)
+        body = [line[indent:].rstrip() for line in rest]
+        return "\n".join([lines[0].strip()] + body).strip()
 
     def diag(self, message: str, span: Span, *, hint: str | None = None, fix: Fix | None = None) -> Diagnostic:
         return Diagnostic(self.code, message, span, severity=self.severity, hint=hint, fix=fix, name=self.name)
