@@ -19,9 +19,10 @@ def span_at(source: str, offset: int, length: int) -> Span:
     """``Span.at`` in O(log n): a list of 100,000 items needs 100,000 spans, and ``Span.at``
     counts the newlines from the start of the text for each one."""
     global _index
-    if _index is None or _index[0] is not source:
-        _index = (source, [i for i, c in enumerate(source) if c == "\n"])
-    newlines = _index[1]
+    index = _index  # one read: another thread may swap the cache for another text meanwhile
+    if index is None or index[0] is not source:
+        index = _index = (source, [i for i, c in enumerate(source) if c == "\n"])
+    newlines = index[1]
     offset = max(0, min(offset, len(source)))
     end = max(offset, min(offset + length, len(source)))
     line = bisect_right(newlines, offset - 1)  # newlines before offset

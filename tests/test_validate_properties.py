@@ -69,3 +69,15 @@ def test_a_thousand_cs_conditions_are_fast():
     found = csdl.check(text)
     assert time.perf_counter() - start < 10
     assert [d.code for d in found] == ["W101"]
+
+
+@given(st.text(alphabet="ab\n", max_size=40), st.data())
+def test_span_at_agrees_with_span_at_of_ast(text, data):
+    from csdl.ast import Span
+    from csdl.spans import span_at
+
+    offset = data.draw(st.integers(0, len(text)))
+    length = data.draw(st.integers(0, len(text) + 2))
+    fast, slow = span_at(text, offset, length), Span.at(text, offset, length)
+    assert (fast.line, fast.column, fast.end_line, fast.end_column, fast.start, fast.end) == \
+        (slow.line, slow.column, slow.end_line, slow.end_column, slow.start, slow.end)
