@@ -53,7 +53,13 @@ class Pricing:
 
 
 def _read(path: str) -> dict:
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise PricingError(f"{path}: reading TOML needs Python 3.11 or the `tomli` package") from None
 
     try:
         with open(path, "rb") as f:
