@@ -190,6 +190,7 @@ class _Printer:
                 return lines
         lines.append(_Line(0, head + " {"))
         lines.extend(self.expr(body, INDENT))
+        lines.extend(self.flush(node.span.end - 1, INDENT))  # comments before the closing `}` stay inside
         lines.append(_Line(0, "}"))
         return lines
 

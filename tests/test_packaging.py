@@ -27,7 +27,11 @@ def test_wheel_contains_grammar_and_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "csdl/grammar/csdl.lark" in names
     assert any(n.startswith("csdl/data/") for n in names)
-    assert "csdl/cli/__init__.py" in names
+    for folder, _dirs, files in os.walk(os.path.join(ROOT, "csdl")):
+        if "__init__.py" in files:  # every subpackage of the checkout ships
+            assert os.path.relpath(os.path.join(folder, "__init__.py"), ROOT) in names
+        for data in files if folder.endswith(os.path.join("csdl", "data")) else ():
+            assert f"csdl/data/{data}" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 
