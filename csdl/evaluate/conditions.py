@@ -152,8 +152,7 @@ def _regex_test(condition: ast.Condition):
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise _error(condition, "R002", f"RE2 cannot compile this regular expression: {detail}") from None
-    test = searcher(pattern, whole=condition.operator == "regex_exact")
-    return lambda value, memo: test(value)
+    return searcher(pattern, whole=condition.operator == "regex_exact")
 
 
 def _url_test(condition: ast.Condition):
@@ -192,6 +191,22 @@ def _fused(get, test, on_string):
         value = get(post)
         if value.__class__ is str:
             return on_string(value)
+        if value is None:
+            return False
+        return general(post, memo)
+
+    return cond
+
+
+def _fused_number(get, test, compare, bound):
+    """The common case of an ordering comparison, a plain JSON number, without extra calls."""
+    general = _scalar_condition(get, test)
+
+    def cond(post, memo):
+        value = get(post)
+        cls = value.__class__
+        if cls is int or cls is float:
+            return compare(value, bound)
         if value is None:
             return False
         return general(post, memo)
@@ -393,7 +408,7 @@ def build(condition: ast.Condition, shared: bool = True):
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):
             raise _error(condition, "R001", f"{op} needs a number")
-        return _scalar_condition(get, _order_test(condition, target))
+        return _fused_number(get, _order_test(condition, target), _ORDER[op], condition.argument.value)
     if op in GEO_OPERATORS:
         return _scalar_condition(get, _geo_test(condition, target))
     raise _error(condition, "R004", f"the operator {condition.spelling} cannot be evaluated")

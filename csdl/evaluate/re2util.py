@@ -19,7 +19,8 @@ def compile_re2(pattern: str):
 
 
 def searcher(compiled, *, whole: bool = False):
-    """``test(text) -> bool``: does ``compiled`` match somewhere in (``whole``: all of) ``text``?"""
+    """``test(text, memo=None) -> bool``: does ``compiled`` match somewhere in (``whole``: all of)
+    ``text``? (``memo`` is unused: it gives the text tests' signature.)"""
     try:
         from re2 import _re2
 
@@ -29,9 +30,9 @@ def searcher(compiled, *, whole: bool = False):
         match(anchor, b"", 0, 0)
     except (ImportError, AttributeError, TypeError):
         public = compiled.fullmatch if whole else compiled.search
-        return lambda text: public(text) is not None
+        return lambda text, memo=None: public(text) is not None
 
-    def test(text: str) -> bool:
+    def test(text: str, memo=None) -> bool:
         # surrogatepass: a lone surrogate decoded from JSON must not raise mid-run.
         data = text.encode("utf-8", "surrogatepass")
         return match(anchor, data, 0, len(data))[0][0] != -1

@@ -64,16 +64,17 @@ class Phrase:
         self.key = max(self.tokens, key=len) if self.tokens else ""
 
     def test(self):
-        """``test(text) -> bool`` for this phrase, the cheapest way its shape allows."""
+        """``test(text, memo=None) -> bool`` for this phrase, the cheapest way its shape allows
+        (the text tests' signature, so that no wrapper call stands between)."""
         if not self.tokens:
-            return lambda text: False
+            return lambda text, memo=None: False
         key = self.key
         if len(self.tokens) == 1:
             if not _is_word(key):
-                return lambda text: key in text  # a punctuation token is a token wherever it is
-            return lambda text: key in text and _word_at(text, key)
+                return lambda text, memo=None: key in text  # a punctuation token is a token wherever it is
+            return lambda text, memo=None: key in text and _word_at(text, key)
         search = re.compile(phrase_pattern(self.tokens)).search
-        return lambda text: key in text and search(text) is not None
+        return lambda text, memo=None: key in text and search(text) is not None
 
 
 def _word_at(text: str, word: str) -> bool:
@@ -103,8 +104,7 @@ def tokens_of(text: str, memo) -> list[str]:
 
 
 def contains(phrase_text: str, *, lower: bool):
-    test = Phrase(phrase_text, lower=lower).test()
-    return lambda text, memo: test(text)
+    return Phrase(phrase_text, lower=lower).test()
 
 
 class _TokenIndex:
@@ -161,8 +161,7 @@ def contains_any(items, *, lower: bool):
         return lambda text, memo: index.any_in(tokens_of(text, memo))
     # One RE2 program for the whole list: a single linear pass over the text instead of one
     # substring search per item (each of which must widen the needle for non-Latin-1 text).
-    search = searcher(compile_re2(_re2_phrases([p.tokens for p in phrases])))
-    return lambda text, memo: search(text)
+    return searcher(compile_re2(_re2_phrases([p.tokens for p in phrases])))
 
 
 def contains_all(items, *, lower: bool):
@@ -356,4 +355,4 @@ def wildcard(items, *, lower: bool):
             return False
 
         return test
-    return lambda text, memo: search(text)
+    return search
