@@ -16,7 +16,7 @@ from .parser import parse  # noqa: E402
 _LAZY = {
     "format": ("csdl.printer", "format"),
     "check": ("csdl.checker", "check"),
-    "cost": ("csdl.cost", "cost"),
+    "cost": ("csdl.costing", "cost"),
     "compile": ("csdl.compiler", "compile"),
 }
 

@@ -85,7 +85,7 @@ def compile(text: str, *, library=None, pricing=None, checks: dict | None = None
     ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices; ``checks`` are options
     of the validation (keyword arguments of ``csdl.checker.check``).
     """
-    from .cost import cost_tree, validate
+    from .costing import cost_tree, validate
     from .library import as_library
 
     tree = validate(text, checks)

@@ -7,7 +7,7 @@ import pytest
 
 import csdl
 from csdl import billing
-from csdl.cost.estimate import prices_for
+from csdl.costing.estimate import prices_for
 from csdl.units import dpu_json, dpu_text
 
 

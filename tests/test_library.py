@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 import csdl
-from csdl.cost.report import INCOMPLETE_REFERENCE, REFERENCE_CYCLE, UNRESOLVED_STREAM, UNRESOLVED_TAGS
+from csdl.costing.report import INCOMPLETE_REFERENCE, REFERENCE_CYCLE, UNRESOLVED_STREAM, UNRESOLVED_TAGS
 from csdl.library import Library, LibraryError
 from csdl.units import dpu_text
 

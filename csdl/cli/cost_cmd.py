@@ -51,8 +51,8 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, libra
       csdl cost filters/ --fail-above 2 --fail-on-increase 20 --compare-to base.json
     """
     import csdl
-    from csdl.cost import budget, payload as payloads, render
-    from csdl.cost.diff import diff as compute_diff
+    from csdl.costing import budget, payload as payloads, render
+    from csdl.costing.diff import diff as compute_diff
 
     config = load_config(config_file, isolated)
     library, pricing = resolve(library_dir, pricing_file, config)

@@ -1,4 +1,4 @@
-"""``csdl.cost``: the DPU cost of a filter, with a breakdown by operator and target.
+"""``csdl.costing`` (public as ``csdl.cost``): the DPU cost of a filter, with a breakdown by operator and target.
 
 The rules are DataSift's published ones where DataSift published any and ours elsewhere
 (spec/dpu-model.md; the user guide docs/cost.md says which is which).
@@ -50,20 +50,3 @@ def cost(text: str, *, library=None, pricing=None, checks: dict | None = None) -
     (keyword arguments of ``csdl.checker.check``).
     """
     return cost_tree(validate(text, checks), library=library, pricing=pricing)
-
-
-def _make_callable() -> None:
-    """``csdl.cost`` is both this package and the function ``cost``: importing any submodule
-    (``csdl.cost.render``) rebinds the attribute ``csdl.cost`` to the package, so the package itself
-    must answer ``csdl.cost(text)``."""
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, text: str, *, library=None, pricing=None, checks=None) -> CostReport:
-            return cost(text, library=library, pricing=pricing, checks=checks)
-
-    sys.modules[__name__].__class__ = _CallableModule
-
-
-_make_callable()
