@@ -142,7 +142,12 @@ class Null:
 matcher = compile_matcher(csdl.parse(open(sys.argv[1]).read()))
 with open_posts(sys.argv[2]) as posts:
     result = run(matcher, posts, Null())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.stats.read)
+# VmHWM is this process image's own peak: ru_maxrss would include the forking parent's.
+with open("/proc/self/status") as status:
+    peak_kb = next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), None)
+if peak_kb is None:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak_kb, result.stats.read)
 """
 
 
