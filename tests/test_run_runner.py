@@ -121,3 +121,17 @@ def test_sample_shape():
         assert to_epoch(p["interaction"]["created_at"]) is not None
         if "geo" in p["interaction"]:
             assert set(p["interaction"]["geo"]) == {"latitude", "longitude"}
+
+
+def test_tags_added_where_interaction_is_missing_and_not_where_it_is_not_an_object():
+    matcher = compile_matcher(csdl.parse('tag "t" { a.b exists } return { a.b exists }'))
+    lines = [b'{"a": {"b": 1}}\n', b'{"a": {"b": 1}, "interaction": "odd"}\n', b'\xef\xbb\xbf{"a": {"b": 2}}\n']
+    out = io.BytesIO()
+    run(matcher, lines[:2], out)
+    first, second = out.getvalue().splitlines()
+    assert json.loads(first) == {"a": {"b": 1}, "interaction": {"tags": ["t"]}}
+    assert json.loads(second)["interaction"] == "odd"
+    plain = compile_matcher(csdl.parse("a.b exists"))
+    out = io.BytesIO()
+    run(plain, [lines[2]], out)
+    assert out.getvalue() == b'{"a": {"b": 2}}\n'  # the byte-order mark is not copied

@@ -174,14 +174,18 @@ class BatchRunner:
                 tags, tree = tagger.apply(post, memo) if tagger else (None, None)
                 if tags or tree:
                     _count_tags(tag_counts, tags, tree)
-                    if interaction.__class__ is not dict:
+                    if interaction is None:
                         interaction = post["interaction"] = {}
+                if (tags or tree) and interaction.__class__ is dict:
+                    # (an "interaction" that is not an object is left alone: nowhere to put tags)
                     if tags:
                         interaction["tags"] = tags
                     if tree:
                         interaction["tag_tree"] = tree
                     append(dumps(post) + b"\n")
                 else:
+                    if number == 1 and line.startswith(BOM):
+                        line = line[3:]
                     append(line if line.endswith(b"\n") else line + b"\n")
             if memo and ISSUES in memo:
                 issues = memo[ISSUES]
