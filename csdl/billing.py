@@ -300,7 +300,7 @@ def historics(dpu, hours, *, sample=100, objects=0, source="twitter", rates=None
         (f"DPU usage at ${money(price)}/DPU", f"${money_text(usage_cost)}"),
         (f"Licence: {_count(objects)} {source} objects at ${rate}", f"${money_text(licence)}"),
         ("Total", f"${money_text(total)}"),
-        (f"Run time (about {speedup.normalize()}× faster than live)", f"{_hours_text(run_hours)} hours"),
+        (f"Run time (about {_hours_text(speedup)}× faster than live)", f"{_hours_text(run_hours)} hours"),
     ]
     data = {
         "dpu": dpu_json(combined),
