@@ -27,13 +27,6 @@ class ConditionInfo:
         self.seconds = 0.0
         self.calls = 0
 
-    def to_dict(self) -> dict:
-        out = {"index": self.index, "condition": self.text, "line": self.line, "scope": self.scope, "calls": self.calls}
-        if self.calls:
-            out["mean_us"] = round(self.seconds / self.calls * 1e6, 3)
-            out["total_ms"] = round(self.seconds * 1e3, 3)
-        return out
-
 
 class Evaluation:
     """The verdict on one post: whether the filter delivers it, and the tags it would carry."""
