@@ -18,9 +18,9 @@ from .urls import normalise_url
 from .values import as_text, flat, is_number, make_getter, parse_number
 
 
-# The per-post memo is a plain dict, the cheapest object to create once per post. It maps a
-# text to its lower-cased form (so ten conditions on one target lower-case it once), (text, kind)
-# to token lists, and ISSUES to the wrong-typed values met.
+# The per-post memo is a plain dict, the cheapest object to create once per post. It maps the
+# id of a post's text to its lower-cased form (so ten conditions on one target lower-case it
+# once), (text, kind) to token lists, and ISSUES to the wrong-typed values met.
 ISSUES = None
 
 
@@ -68,17 +68,19 @@ def _text_condition(target: str, get, test, lower: bool, shared: bool = True):
                 wrong_type(memo, target, item, "text")
                 continue
             if lower:
-                low = memo.get(item_text)
-                if low is None:
-                    low = memo[item_text] = item_text.lower()
-                item_text = low
+                if item_text is item:  # the post's own string: alive as long as the memo
+                    low = memo.get(id(item))
+                    if low is None:
+                        low = memo[id(item)] = item_text.lower()
+                    item_text = low
+                else:
+                    item_text = item_text.lower()
             if test(item_text, memo):
                 return True
         return False
 
     if lower and not shared:
-        # The only condition reading this text: caching its lower-cased form would cost more
-        # (hashing the whole text) than it saves.
+        # The only condition reading this text: nothing to share.
         def cond(post, memo):
             value = get(post)
             if value.__class__ is str:
@@ -92,9 +94,11 @@ def _text_condition(target: str, get, test, lower: bool, shared: bool = True):
         def cond(post, memo):
             value = get(post)
             if value.__class__ is str:
-                low = memo.get(value)
+                # Keyed by identity: hashing a long text would cost more than lower-casing it,
+                # and the post keeps the string (so its id) alive while the memo lives.
+                low = memo.get(id(value))
                 if low is None:
-                    low = memo[value] = value.lower()
+                    low = memo[id(value)] = value.lower()
                 return test(low, memo)
             if value is None:
                 return False
