@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .ast import Filter
 from .diagnostics import CSDLError, Diagnostic
 from .parser import parse
+from .selection import Selection
 
 
 def check(
@@ -24,24 +26,41 @@ def check(
     filter). ``select``/``ignore``/``extend_select`` take codes or prefixes (``"W1"``, ``"E101"``,
     ``"ALL"``); an unknown selector raises ``ValueError``. ``noqa=False`` ignores ``// noqa`` comments.
     """
-    from .codes import registry
-    from .selection import Selection
-    from .validate import validate
-
-    selection = Selection(select, ignore, extend_select)
-    known = registry()
-    selection.check_known(known)
     try:
         tree = parse(text)
     except CSDLError as exc:
+        Selection(select, ignore, extend_select).check_known(_registry())
         return sorted(exc.diagnostics, key=Diagnostic.sort_key)
+    return check_tree(tree, platform=platform, select=select, ignore=ignore, extend_select=extend_select, noqa=noqa)
 
+
+def _registry():
+    from .codes import registry
+
+    return registry()
+
+
+def check_tree(
+    tree: Filter,
+    *,
+    platform: str = "stream",
+    select: Iterable[str] | str | None = None,
+    ignore: Iterable[str] | str | None = None,
+    extend_select: Iterable[str] | str | None = None,
+    noqa: bool = True,
+) -> list[Diagnostic]:
+    """Validation and lint diagnostics of an already parsed filter (``check`` without the parse),
+    so that callers that need the tree too (cost, compile) parse once."""
     from .lint import lint
+    from .validate import validate
 
+    selection = Selection(select, ignore, extend_select)
+    known = _registry()
+    selection.check_known(known)
     found = [d for d in validate(tree, platform) if selection.enabled(d.code)]
     found.extend(lint(tree, platform, enabled=selection.enabled))
     if noqa and tree.comments:
         from .suppression import apply
 
-        found = apply(found, tree.comments, text, known=known.__contains__, enabled=selection.enabled)
+        found = apply(found, tree.comments, tree.source, known=known.__contains__, enabled=selection.enabled)
     return sorted(found, key=Diagnostic.sort_key)

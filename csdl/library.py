@@ -51,19 +51,16 @@ class Library:
         self.memo: dict = {}  # costs of entries, kept by the cost estimator
 
     def _files(self) -> list[str]:
-        found = []
-        for root, dirs, files in os.walk(self.directory):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found.extend(os.path.join(root, f) for f in files if f.endswith(".csdl"))
-        return sorted(found)
+        from .cli.inputs import filter_files
+
+        return filter_files(self.directory)
 
     def _load(self) -> dict[str, Entry]:
         if self._index is not None:
             return self._index
-        from .checker import check
         from .cli.inputs import read_path
         from .compiler import canonical_text, text_hash
-        from .parser import parse
+        from .costing import validate
 
         index: dict[str, Entry] = {}
         named: list[tuple[str, Entry]] = []
@@ -72,16 +69,14 @@ class Library:
             if source.error is not None:
                 entry = Entry(path, None, None, None, [source.error])
             else:
-                errors = [d for d in check(source.text) if d.is_error]
-                tree = None
-                digest = None
-                if not errors:
-                    try:
-                        tree = parse(source.text)
-                    except CSDLError as exc:  # check() and parse() agree; kept for safety
-                        errors = exc.diagnostics
-                    else:
-                        digest = text_hash(canonical_text(tree))
+                tree = digest = None
+                try:
+                    tree = validate(source.text)
+                except CSDLError as exc:
+                    errors = exc.diagnostics
+                else:
+                    errors = []
+                    digest = text_hash(canonical_text(tree))
                 entry = Entry(path, source.text, tree, digest, errors)
             self._entries.append(entry)
             stem = os.path.splitext(os.path.basename(path))[0]

@@ -73,19 +73,24 @@ def read_stdin(display_name: str | None) -> Source:
     return Source(name, text, error, is_stdin=True)
 
 
+def filter_files(directory: str) -> list[str]:
+    """Every ``*.csdl`` file below ``directory`` (hidden folders skipped), sorted."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(os.path.join(root, f) for f in files if f.endswith(EXTENSION))
+    return sorted(found)
+
+
 def expand(paths: tuple[str, ...]) -> list[str]:
     """Files named directly, then every ``*.csdl`` below each directory, sorted; duplicates once."""
     out: list[str] = []
     seen: set[str] = set()
     for path in paths:
         if path != STDIN and os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.extend(os.path.join(root, f) for f in files if f.endswith(EXTENSION))
-            if not found:
+            candidates = filter_files(path)
+            if not candidates:
                 click.echo(f"csdl: warning: no {EXTENSION} files under {path}", err=True)
-            candidates = sorted(found)
         else:
             candidates = [path]
         for candidate in candidates:

@@ -17,14 +17,15 @@ def validate(text: str, checks: dict | None = None):
     ``csdl.checker.check`` (``platform``, ``select``, ``ignore`` …), e.g. from the configuration."""
     if not isinstance(text, str):
         raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
-    from ..checker import check
+    from ..checker import check_tree
     from ..diagnostics import CSDLError
     from ..parser import parse
 
-    errors = [d for d in check(text, **(checks or {})) if d.is_error]
+    tree = parse(text)
+    errors = [d for d in check_tree(tree, **(checks or {})) if d.is_error]
     if errors:
         raise CSDLError(errors)
-    return parse(text)
+    return tree
 
 
 def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
