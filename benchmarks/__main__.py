@@ -19,6 +19,7 @@ import tempfile
 import time
 
 from . import inputs
+from .rows import row
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -68,20 +69,12 @@ class Report:
     def __init__(self):
         self.rows: list[dict] = []
 
-    def add(self, case: str, measure: str, value: float, unit: str, *, baseline: str | None = None,
-            baseline_value: float | None = None, goal: str | None = None, met: bool | None = None, note: str = ""):
-        row = {"case": case, "measure": measure, "value": round(value, 4), "unit": unit}
-        if baseline is not None and baseline_value:
-            row["baseline"] = baseline
-            row["baseline_value"] = round(baseline_value, 4)
-            row["ratio"] = round(value / baseline_value, 3)
-        if goal is not None:
-            row["goal"] = goal
-            row["met"] = met
-        if note:
-            row["note"] = note
-        self.rows.append(row)
-        print(_format_row(row), flush=True)
+    def add(self, case: str, measure: str, value: float, unit: str, **extra) -> None:
+        self.record(row(case, measure, value, unit, **extra))
+
+    def record(self, entry: dict) -> None:
+        self.rows.append(entry)
+        print(_format_row(entry), flush=True)
 
 
 def _format_row(row: dict) -> str:
@@ -202,11 +195,8 @@ def evaluation(report: Report, quick: bool) -> None:
         from . import bench_run
     except ImportError:
         return
-    for row in bench_run.run(quick):
-        report.rows.append(row)
-        print(_format_row({"case": row.get("case", "csdl run"), "measure": row.get("measure", row.get("name", "")),
-                           "value": row.get("value", 0), "unit": row.get("unit", ""), **{k: row[k] for k in ("ratio", "baseline", "goal", "met") if k in row}}),
-              flush=True)
+    for entry in bench_run.run(quick):
+        report.record(entry)
 
 
 def main(argv=None) -> int:

@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+from .rows import row as _row
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A realistic 10-condition filter over the sample's fields, conditions in the order a person
@@ -207,21 +209,6 @@ def scaling(quick: bool, workdir: str) -> list[dict]:
         _row("--jobs scaling", f"posts/s, --jobs {jobs}", many, "posts/s", baseline="--jobs 1, same run",
              baseline_value=one, note=f"{os.cpu_count()} CPUs; workers busy {statistics.median(busy):.2f}x wall time"),
     ]
-
-
-def _row(case: str, measure: str, value: float, unit: str, *, baseline: str | None = None,
-         baseline_value: float | None = None, goal: str | None = None, met: bool | None = None, note: str = "") -> dict:
-    row = {"case": case, "name": f"{case}: {measure}", "measure": measure, "value": round(value, 3), "unit": unit}
-    if baseline is not None and baseline_value:
-        row["baseline"] = baseline
-        row["baseline_value"] = round(baseline_value, 3)
-        row["ratio"] = round(value / baseline_value, 3)
-    if goal is not None:
-        row["goal"] = goal
-        row["met"] = met
-    if note:
-        row["note"] = note
-    return row
 
 
 def run(quick: bool) -> list[dict]:

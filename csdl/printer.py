@@ -125,23 +125,24 @@ class _Printer:
 
     # Expressions -----------------------------------------------------------------------------------
 
+    def one_line(self, node: ast.Expr, text: str, indent: int) -> list[_Line]:
+        """``node`` printed as ``text`` on one line, after the comments that precede it."""
+        lines = self.flush(_first_leaf(node).span.start, indent)
+        line = _Line(indent, text)
+        lines.append(line)
+        self.ended(line, node)
+        return lines
+
+    def fits(self, node: ast.Expr, text: str, width: int) -> bool:
+        return width + len(text) <= WIDTH and "\n" not in text and not self.has_interior_comment(node)
+
     def expr(self, node: ast.Expr, indent: int, reserve: int = 0) -> list[_Line]:
         """Lines for ``node``; ``reserve`` columns are taken by what the caller adds around it."""
         if isinstance(node, (ast.Condition, ast.StreamRef)):
-            lines = self.flush(node.span.start, indent)
-            line = _Line(indent, flat(node))
-            lines.append(line)
-            self.ended(line, node)
-            return lines
-        if not self.has_interior_comment(node):
-            text = flat(node)
-            if indent + reserve + len(text) <= WIDTH and "\n" not in text:
-                first = _first_leaf(node).span
-                lines = self.flush(first.start, indent)
-                line = _Line(indent, text)
-                lines.append(line)
-                self.ended(line, node)
-                return lines
+            return self.one_line(node, flat(node), indent)
+        text = flat(node)
+        if self.fits(node, text, indent + reserve):
+            return self.one_line(node, text, indent)
         if isinstance(node, ast.Not):
             lines = self.operand(node, node.operand, indent, reserve + 4)
             _prefix(lines, "NOT ")
@@ -162,13 +163,8 @@ class _Printer:
         if not isinstance(child, (ast.And, ast.Or)):
             return self.expr(child, indent, reserve)
         text = f"({flat(child)})" if _needs_parens(parent, child) else flat(child)
-        if not self.has_interior_comment(child) and indent + reserve + len(text) <= WIDTH and "\n" not in text:
-            first = _first_leaf(child).span
-            lines = self.flush(first.start, indent)
-            line = _Line(indent, text)
-            lines.append(line)
-            self.ended(line, child)
-            return lines
+        if self.fits(child, text, indent + reserve):
+            return self.one_line(child, text, indent)
         lines = self.expr(child, indent + INDENT)
         opening = _first_code_line(lines)
         for line in lines[:opening]:  # comments above the block align with its `(`
