@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
-from csdl.cli.inputs import sources
+from csdl.cli.inputs import parsed, sources
 from csdl.cli.output import log, use_color
 from csdl.reporters import REPORTERS, FileResult
 
@@ -27,24 +27,19 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
       csdl format --diff filter.csdl
       cat filter.csdl | csdl format -
     """
-    import csdl
     from csdl.cli.output import write_output
+    from csdl.printer import print_filter
 
     changed = failed = total = files = 0
     for source in sources(paths, stdin_filename):
         total += 1
         files += not source.is_stdin
-        diagnostics = [source.error] if source.error else []
-        formatted = None
-        if not diagnostics:
-            try:
-                formatted = csdl.format(source.text)
-            except csdl.CSDLError as exc:
-                diagnostics = exc.diagnostics
-        if formatted is None:
+        tree, diagnostics = parsed(source)
+        if tree is None:
             failed += 1
             click.echo(REPORTERS["concise"]([FileResult(source.path, source.text, diagnostics)]).splitlines()[0], err=True)
             continue
+        formatted = print_filter(tree)
         if source.is_stdin and not (check_only or show_diff):
             click.echo(formatted, nl=False)
             continue

@@ -28,6 +28,19 @@ class Source:
         self.is_stdin = is_stdin
 
 
+def parsed(source: Source):
+    """``(tree, [])`` for a source that parses, ``(None, diagnostics)`` for one that does not."""
+    if source.error is not None:
+        return None, [source.error]
+    from csdl.diagnostics import CSDLError
+    from csdl.parser import parse
+
+    try:
+        return parse(source.text), []
+    except CSDLError as exc:
+        return None, exc.diagnostics
+
+
 def _io_error(message: str) -> Diagnostic:
     return Diagnostic("E009", message, Span(1, 1, 1, 1, 0, 0), name="unreadable-file")
 

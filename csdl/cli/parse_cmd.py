@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.inputs import STDIN, read_path, read_stdin
+from csdl.cli.inputs import STDIN, parsed, read_path, read_stdin
 from csdl.cli.output import use_color, write_output
 from csdl.reporters import REPORTERS, FileResult
 
@@ -22,16 +22,8 @@ def parse_command(path, output_format, stdin_filename):
       echo 'twitter.text contains "coffee"' | csdl parse -
       csdl parse filter.csdl --format tree
     """
-    import csdl
-
     source = read_stdin(stdin_filename) if path == STDIN else read_path(path)
-    diagnostics = [source.error] if source.error else []
-    tree = None
-    if not diagnostics:
-        try:
-            tree = csdl.parse(source.text)
-        except csdl.CSDLError as exc:
-            diagnostics = exc.diagnostics
+    tree, diagnostics = parsed(source)
     if tree is None:
         click.echo(REPORTERS["full"]([FileResult(source.path, source.text, diagnostics)], color=use_color()), err=True, nl=False)
         raise SystemExit(EXIT_PROBLEMS)
