@@ -30,16 +30,9 @@ class Span:
     @classmethod
     def at(cls, text: str, offset: int, length: int = 1) -> "Span":
         """The span of ``length`` characters at ``offset`` in ``text`` (clamped to the text)."""
-        offset = max(0, min(offset, len(text)))
-        end = max(offset, min(offset + length, len(text)))
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        end_line = line + text.count("\n", offset, end)
-        if end_line == line:
-            end_column = column + (end - offset)
-        else:
-            end_column = end - (text.rfind("\n", 0, end) + 1) + 1
-        return cls(line, column, end_line, end_column, offset, end)
+        from .spans import span_at
+
+        return span_at(text, offset, length)
 
     def cover(self, other: "Span") -> "Span":
         """The smallest span from the start of ``self`` to the end of a later ``other``."""

@@ -3,7 +3,6 @@ on every line silences everything but syntax errors, and large inputs stay fast.
 
 from __future__ import annotations
 
-import time
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,31 +52,31 @@ if filters is not None:
             assert d.code.startswith("E0"), d
 
 
-def test_a_huge_list_with_many_duplicates_is_fast():
+# How fast these run is measured in benchmarks/ (the 1 MB list case), not asserted here.
+def test_a_huge_list_with_many_duplicates():
     items = ", ".join(f"w{i % 20000}" for i in range(60000))
-    text = f'interaction.content contains_any "{items},,"'
-    start = time.perf_counter()
-    found = csdl.check(text)
-    elapsed = time.perf_counter() - start
+    found = csdl.check(f'interaction.content contains_any "{items},,"')
     assert sum(d.code == "W202" for d in found) == 40000
-    assert elapsed < 10, elapsed
 
 
-def test_a_thousand_cs_conditions_are_fast():
+def test_a_thousand_cs_conditions():
     text = "\nOR ".join(f'twitter.text cs contains "w{i}"' for i in range(1000))
-    start = time.perf_counter()
-    found = csdl.check(text)
-    assert time.perf_counter() - start < 10
-    assert [d.code for d in found] == ["W101"]
+    assert [d.code for d in csdl.check(text)] == ["W101"]
 
 
 @given(st.text(alphabet="ab\n", max_size=40), st.data())
-def test_span_at_agrees_with_span_at_of_ast(text, data):
-    from csdl.ast import Span
+def test_span_at_agrees_with_counting_lines(text, data):
     from csdl.spans import span_at
 
     offset = data.draw(st.integers(0, len(text)))
     length = data.draw(st.integers(0, len(text) + 2))
-    fast, slow = span_at(text, offset, length), Span.at(text, offset, length)
-    assert (fast.line, fast.column, fast.end_line, fast.end_column, fast.start, fast.end) == \
-        (slow.line, slow.column, slow.end_line, slow.end_column, slow.start, slow.end)
+    end = min(offset + length, len(text))
+
+    def position(i):  # 1-based line and column of offset i, by counting
+        before = text[:i]
+        return before.count("\n") + 1, i - (before.rfind("\n") + 1) + 1
+
+    span = span_at(text, offset, length)
+    assert (span.line, span.column) == position(offset)
+    assert (span.end_line, span.end_column) == position(end)
+    assert (span.start, span.end) == (offset, end)
