@@ -58,10 +58,8 @@ class Compiled:
         if self._matcher is None:
             from .evaluate import compile_matcher
 
-            library = self.library
-            # The matcher resolves a hash to a syntax tree; the library resolves it to a file entry.
-            resolve = None if library is None else (lambda h: getattr(library.resolve(h), "tree", None))
-            self._matcher = compile_matcher(self.tree, library=resolve)
+            # The matcher takes library entries as they are, so a file with errors is named as such.
+            self._matcher = compile_matcher(self.tree, library=self.library)
         return self._matcher
 
     def match(self, post) -> bool:
