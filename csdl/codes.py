@@ -46,9 +46,7 @@ def registry() -> dict[str, RuleInfo]:
         from .syntax_errors import SYNTAX_CODES
 
         table: dict[str, RuleInfo] = {}
-        syntax = dict(SYNTAX_CODES)
-        syntax.setdefault("E009", ("unreadable-file", "A file that cannot be read or is not UTF-8."))
-        for code, (name, summary) in syntax.items():
+        for code, (name, summary) in SYNTAX_CODES.items():
             table[code] = RuleInfo(code, name, summary, ERROR, summary + "\n\nSyntax errors cannot be ignored or suppressed.", group_of(code))
         for code, (name, summary, doc) in VALIDATION_CODES.items():
             table[code] = RuleInfo(code, name, summary, ERROR, doc.strip(), group_of(code))

@@ -19,6 +19,7 @@ SYNTAX_CODES = {
     "E006": ("nested-too-deeply", "Parentheses, AND/OR and NOT nested beyond the cap."),
     "E007": ("empty-filter", "A filter with no condition at all."),
     "E008": ("filter-too-large", "A filter over DataSift's 1 MB size limit."),
+    "E009": ("unreadable-file", "A file that cannot be read or is not UTF-8 (reported by the CLI)."),
 }
 
 _TERMINALS = {
