@@ -174,9 +174,8 @@ def whole_process(report: Report, quick: bool, workdir: str) -> None:
     both = times["check"] + times["cost"]
     report.add(f"{count:,} typical filters", "csdl check DIR", times["check"], "ms", baseline="bare", baseline_value=times["bare"])
     report.add(f"{count:,} typical filters", "csdl cost DIR", times["cost"], "ms", baseline="bare", baseline_value=times["bare"])
-    scale = 1000 / count
-    report.add(f"{count:,} typical filters", "check + cost (per 1,000 files)", both * scale, "ms",
-               goal="<= 3000 ms", met=both * scale <= 3000)
+    if count == 1000:  # the goal is for 1,000 files; --quick's smaller directory is not scaled up
+        report.add("1,000 typical filters", "check + cost", both, "ms", goal="<= 3000 ms", met=both <= 3000)
 
     big = os.path.join(workdir, "big.csdl")
     with open(big, "w", encoding="utf-8") as f:

@@ -49,7 +49,13 @@ def rules(output_format, prefix):
 @click.command()
 @click.argument("code")
 def rule(code):
-    """Print the documentation of one rule, by code (W101) or name (contains-to-contains-any)."""
+    """Print the documentation of one rule, by code (W101) or name (contains-to-contains-any).
+
+    \b
+    Examples:
+      csdl rule W101
+      csdl rule unknown-target
+    """
     from csdl.codes import find, registry
 
     info = find(code)
