@@ -102,3 +102,18 @@ def test_comments_that_look_nested_follow_c_rules():
         csdl.parse("/* /* */ */ a.b exists")
     many = "/* " * 50_000 + "*/ a.b exists"
     assert csdl.parse(many).main is not None
+
+
+def test_pathological_regex_is_linear_with_re2():
+    """`(a+)+$` backtracks exponentially in Python's `re`; with RE2 it is checked and run in
+    linear time, so this test finishes at once instead of never."""
+    text = 'interaction.content regex_partial "(a+)+$"'
+    assert not [d for d in csdl.check(text) if d.is_error]
+    compiled = csdl.compile(text)
+    assert compiled.match({"interaction": {"content": "a" * 5000 + "b"}}) is False
+    assert compiled.match({"interaction": {"content": "a" * 5000}}) is True
+
+
+def test_regexes_re2_rejects_are_reported_with_its_reason():
+    (d,) = [d for d in csdl.check('interaction.content regex_partial "(a)\\\\1"') if d.is_error]
+    assert d.code == "E208" and "backreference" in (d.message + (d.hint or "")).lower()
