@@ -48,3 +48,13 @@ def test_installed_wheel_parses_outside_the_checkout(wheel, tmp_path):
     location, formatted = out.stdout.split("\n", 1)
     assert location.startswith(str(target))
     assert formatted == 'a.b exists AND c.d contains_any "x"\n'
+
+
+def test_version_is_the_same_everywhere():
+    import re
+
+    import csdl
+
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        declared = re.search(r'^version = "([^"]+)"', f.read(), re.M).group(1)
+    assert csdl.__version__ == declared
