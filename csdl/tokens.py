@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+#: One token: a run of word characters, or one character that is neither a word character nor space.
+TOKEN = re.compile(r"\w+|[^\w\s]")
 _WILDCARD_TOKEN = re.compile(r"[\w*?]+|[^\w\s]")
 
 
 def tokenize(text: str, *, wildcard: bool = False) -> list[str]:
     """The tokens of ``text`` in order."""
-    return (_WILDCARD_TOKEN if wildcard else _TOKEN).findall(text)
+    return (_WILDCARD_TOKEN if wildcard else TOKEN).findall(text)
 
 
 def count_tokens(text: str, *, wildcard: bool = False) -> int:

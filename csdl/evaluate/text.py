@@ -17,11 +17,10 @@ from __future__ import annotations
 import bisect
 import re
 
-from csdl.tokens import tokenize
+from csdl.tokens import TOKEN, tokenize
 
 from .re2util import compile_re2, searcher
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORDS = re.compile(r"\w+")
 _IS_WORD = re.compile(r"\w")
 
@@ -95,12 +94,22 @@ def _word_char(char: str) -> bool:
     return char == "_" or char.isalnum()
 
 
-def tokens_of(text: str, memo) -> list[str]:
-    key = (text, "tokens")
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _TOKEN.findall(text)
-    return found
+def _memoised_findall(pattern: re.Pattern, tag: str):
+    """``of(text, memo)``: ``pattern.findall(text)``, computed once per post and text."""
+    findall = pattern.findall
+
+    def of(text: str, memo) -> list[str]:
+        key = (text, tag)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = findall(text)
+        return found
+
+    return of
+
+
+tokens_of = _memoised_findall(TOKEN, "tokens")
+_words_of = _memoised_findall(_WORDS, "words")
 
 
 def contains(phrase_text: str, *, lower: bool):
@@ -192,12 +201,6 @@ def substr(needle: str, *, lower: bool):
     return lambda text, memo: needle in text
 
 
-def _words_of(text: str, memo) -> list[str]:
-    key = (text, "words")
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _WORDS.findall(text)
-    return found
 
 
 def contains_near(words, distance: int, *, lower: bool):
