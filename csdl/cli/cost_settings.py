@@ -55,29 +55,18 @@ def shared_options(func):
 
 
 def load_config(config_file: str | None, isolated: bool):
-    """The project's configuration, or None where there is none (or no config support)."""
+    """The configuration for the current directory (``csdl.config``); a broken one is a usage error."""
+    from csdl.config import ConfigError, load_config as discover
+
     try:
-        from csdl import config as config_module
-    except ImportError:
-        if config_file:
-            raise click.ClickException("--config: configuration files are not supported by this build")
-        return None
-    errors = (ValueError, OSError) + tuple(
-        getattr(config_module, name) for name in ("ConfigError",) if isinstance(getattr(config_module, name, None), type)
-    )
-    try:
-        return config_module.load_config(os.getcwd(), explicit_path=config_file, isolated=isolated)
-    except errors as exc:
+        return discover(os.getcwd(), explicit_path=config_file, isolated=isolated)
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def config_value(config, name: str):
-    return None if config is None else getattr(config, name, None)
 
 
 def config_decimal(config, name: str):
     """A numeric config value as a Decimal (config values may arrive as int, float or str)."""
-    value = config_value(config, name)
+    value = getattr(config, name)
     if value is None:
         return None
     from csdl.units import parse_decimal
@@ -93,8 +82,8 @@ def resolve(library_dir, pricing_file, config):
     from csdl.library import Library, LibraryError
     from csdl.pricing import PricingError, load_pricing
 
-    library_dir = library_dir or config_value(config, "library")
-    pricing_file = pricing_file or config_value(config, "pricing")
+    library_dir = library_dir or config.library
+    pricing_file = pricing_file or config.pricing
     try:
         pricing = load_pricing(os.fspath(pricing_file) if pricing_file else None)
     except PricingError as exc:
@@ -110,11 +99,9 @@ def resolve(library_dir, pricing_file, config):
 
 def check_options(config) -> dict:
     """The configuration's rule selection and platform, for the validation that runs before costing."""
-    if config is None:
-        return {}
-    out = {"platform": getattr(config, "platform", "stream") or "stream"}
+    out = {"platform": config.platform}
     for name in ("select", "ignore", "extend_select"):
-        value = getattr(config, name, None)
+        value = getattr(config, name)
         if value:
             out[name] = value
     return out
