@@ -8,9 +8,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .ast import Filter, Span  # noqa: E402
-from .diagnostics import CSDLError, Diagnostic  # noqa: E402
-from .parser import parse  # noqa: E402
+from csdl.ast import Filter, Span  # noqa: E402
+from csdl.diagnostics import CSDLError, Diagnostic  # noqa: E402
+from csdl.parser import parse  # noqa: E402
 
 # Public names provided by modules that are imported lazily (PEP 562).
 _LAZY = {

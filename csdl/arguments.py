@@ -6,10 +6,10 @@ RE2 is imported only when a filter contains a regular expression.
 
 from __future__ import annotations
 
-from . import ast
-from .diagnostics import Diagnostic
-from .spans import list_item_spans, near_parts, span_at, value_span
-from .validate import PYLON, PYLON_MAX_LIST, diag
+from csdl import ast
+from csdl.diagnostics import Diagnostic
+from csdl.spans import list_item_spans, near_parts, span_at, value_span
+from csdl.validate import PYLON, PYLON_MAX_LIST, diag
 
 MIN_VERTICES, MAX_VERTICES = 3, 32
 _NEAR_OPS = {"contains", "contains_any", "contains_near"}  # the operators with keep/drop switches
@@ -69,7 +69,7 @@ def _parts(value: str) -> list[tuple[str, int]]:
 
 
 def _geo(op: str, arg: ast.Text, source: str, out: list) -> None:
-    from .geo import GeoFormatError, parse_box, parse_polygon, parse_radius
+    from csdl.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
 
     value = arg.value
     try:

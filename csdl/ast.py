@@ -30,7 +30,7 @@ class Span:
     @classmethod
     def at(cls, text: str, offset: int, length: int = 1) -> "Span":
         """The span of ``length`` characters at ``offset`` in ``text`` (clamped to the text)."""
-        from .spans import span_at
+        from csdl.spans import span_at
 
         return span_at(text, offset, length)
 

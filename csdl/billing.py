@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 
-from .units import PRECISION, D, dpu_json, dpu_text, money, money_text
+from csdl.units import PRECISION, D, dpu_json, dpu_text, money, money_text
 
 
 class BillingError(ValueError):
@@ -46,7 +46,7 @@ def _hours_text(value: Decimal) -> str:
 
 def _pricing(pricing):
     if pricing is None:
-        from .pricing import default_pricing
+        from csdl.pricing import default_pricing
 
         return default_pricing()
     return pricing

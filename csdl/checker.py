@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .ast import Filter
-from .diagnostics import CSDLError, Diagnostic
-from .parser import parse
-from .selection import Selection
+from csdl.ast import Filter
+from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.parser import parse
+from csdl.selection import Selection
 
 
 def check(
@@ -35,7 +35,7 @@ def check(
 
 
 def _registry():
-    from .codes import registry
+    from csdl.codes import registry
 
     return registry()
 
@@ -51,8 +51,8 @@ def check_tree(
 ) -> list[Diagnostic]:
     """Validation and lint diagnostics of an already parsed filter (``check`` without the parse),
     so that callers that need the tree too (cost, compile) parse once."""
-    from .lint import lint
-    from .validate import validate
+    from csdl.lint import lint
+    from csdl.validate import validate
 
     selection = Selection(select, ignore, extend_select)
     known = _registry()
@@ -60,7 +60,7 @@ def check_tree(
     found = [d for d in validate(tree, platform) if selection.enabled(d.code)]
     found.extend(lint(tree, platform, enabled=selection.enabled))
     if noqa and tree.comments:
-        from .suppression import apply
+        from csdl.suppression import apply
 
         found = apply(found, tree.comments, tree.source, known=known.__contains__, enabled=selection.enabled)
     return sorted(found, key=Diagnostic.sort_key)

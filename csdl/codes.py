@@ -3,7 +3,7 @@ and suppression (W9xx). ``csdl rules``, SARIF output and ``--select`` validation
 
 from __future__ import annotations
 
-from .diagnostics import ERROR, WARNING
+from csdl.diagnostics import ERROR, WARNING
 
 
 class RuleInfo:
@@ -40,10 +40,10 @@ def registry() -> dict[str, RuleInfo]:
     """Every code, sorted."""
     global _registry
     if _registry is None:
-        from .error_codes import VALIDATION_CODES
-        from .lint import rules
-        from .suppression import SUPPRESSION_CODES
-        from .syntax_errors import SYNTAX_CODES
+        from csdl.error_codes import VALIDATION_CODES
+        from csdl.lint import rules
+        from csdl.suppression import SUPPRESSION_CODES
+        from csdl.syntax_errors import SYNTAX_CODES
 
         table: dict[str, RuleInfo] = {}
         for code, (name, summary) in SYNTAX_CODES.items():

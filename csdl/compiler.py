@@ -14,8 +14,8 @@ from decimal import Decimal
 
 def canonical_text(tree) -> str:
     """The canonical text of a parsed filter, without its comments."""
-    from . import ast
-    from .printer import print_filter
+    from csdl import ast
+    from csdl.printer import print_filter
 
     bare = ast.Filter(tree.statements, tree.returns, tree.expression, tree.span, comments=(), source="")
     return print_filter(bare)
@@ -50,13 +50,13 @@ class Compiled:
         return self.report.complete
 
     def to_dict(self) -> dict:
-        from .units import dpu_json
+        from csdl.units import dpu_json
 
         return {"hash": self.hash, "dpu": dpu_json(self.dpu), "csdl": self.csdl}
 
     def _compiled_matcher(self):
         if self._matcher is None:
-            from .evaluate import compile_matcher
+            from csdl.evaluate import compile_matcher
 
             # The matcher takes library entries as they are, so a file with errors is named as such.
             self._matcher = compile_matcher(self.tree, library=self.library)
@@ -71,7 +71,7 @@ class Compiled:
         return self._compiled_matcher().evaluate(post)
 
     def __repr__(self) -> str:
-        from .units import dpu_text
+        from csdl.units import dpu_text
 
         return f"Compiled(hash={self.hash!r}, dpu={dpu_text(self.dpu)})"
 
@@ -83,8 +83,8 @@ def compile(text: str, *, library=None, pricing=None, checks: dict | None = None
     ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices; ``checks`` are options
     of the validation (keyword arguments of ``csdl.checker.check``).
     """
-    from .costing import cost_tree, validate
-    from .library import as_library
+    from csdl.costing import cost_tree, validate
+    from csdl.library import as_library
 
     tree = validate(text, checks)
     lib = as_library(library)

@@ -173,7 +173,7 @@ def _validate(table: dict, path: str, where: str) -> Config:
 
 
 def _check_selectors(codes: list[str], fail, key: str) -> None:
-    from .codes import registry
+    from csdl.codes import registry
 
     known = registry()
     for code in codes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-from .diagnostics import CSDLError, Diagnostic
+from csdl.diagnostics import CSDLError, Diagnostic
 
 _HEX_NAME = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -51,16 +51,16 @@ class Library:
         self.memo: dict = {}  # costs of entries, kept by the cost estimator
 
     def _files(self) -> list[str]:
-        from .cli.inputs import filter_files
+        from csdl.cli.inputs import filter_files
 
         return filter_files(self.directory)
 
     def _load(self) -> dict[str, Entry]:
         if self._index is not None:
             return self._index
-        from .cli.inputs import read_path
-        from .compiler import canonical_text, text_hash
-        from .costing import validate
+        from csdl.cli.inputs import read_path
+        from csdl.compiler import canonical_text, text_hash
+        from csdl.costing import validate
 
         index: dict[str, Entry] = {}
         named: list[tuple[str, Entry]] = []
@@ -95,7 +95,7 @@ class Library:
 
     def entry_for(self, tree) -> Entry | None:
         """The library entry holding the same filter as ``tree`` (by canonical hash), if any."""
-        from .compiler import canonical_text, text_hash
+        from csdl.compiler import canonical_text, text_hash
 
         return self._load().get(text_hash(canonical_text(tree)))
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import threading
 
-from . import ast
-from .ast import Span
-from .diagnostics import CSDLError, Diagnostic
-from .strings import split_list, split_near, unescape
+from csdl import ast
+from csdl.ast import Span
+from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.strings import split_list, split_near, unescape
 
 #: DataSift's document size limit: 1 MB, read as 1,048,576 bytes of UTF-8 (spec §10).
 MAX_BYTES = 1_048_576
@@ -65,7 +65,7 @@ def _cache_file(grammar: str) -> str | bool:
         return True  # fall back to Lark's own temp-dir cache
     import hashlib
 
-    from . import __version__
+    from csdl import __version__
 
     digest = hashlib.sha256((grammar + __version__).encode()).hexdigest()[:16]
     return os.path.join(base, f"parser-{digest}.lark-cache")
@@ -295,7 +295,7 @@ def parse(text: str, *, max_bytes: int | None = MAX_BYTES) -> ast.Filter:
             )
         ]) from None
     except Exception as exc:  # lark's errors become our diagnostics; nothing of lark escapes
-        from .syntax_errors import translate
+        from csdl.syntax_errors import translate
 
         raise CSDLError([translate(exc, text)]) from None
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from .diagnostics import ERROR, INFO, WARNING, Diagnostic
+from csdl.diagnostics import ERROR, INFO, WARNING, Diagnostic
 
 
 class FileResult:
@@ -158,8 +158,8 @@ def render_sarif(results: list[FileResult], *, color: bool = False) -> str:
     """SARIF 2.1.0: one run, the rules that occur in it, one result per diagnostic."""
     import json
 
-    from . import __version__
-    from .codes import find
+    from csdl import __version__
+    from csdl.codes import find
 
     rules: list[dict] = []
     index: dict[str, int] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from .ast import Span, Text, TextList
+from csdl.ast import Span, Text, TextList
 
 _WS = " \t\n\r\f\v"
 _index: tuple[str, list[int]] | None = None

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .ast import Comment, Span
-from .diagnostics import WARNING, Diagnostic, Fix
-from .spans import span_at
+from csdl.ast import Comment, Span
+from csdl.diagnostics import WARNING, Diagnostic, Fix
+from csdl.spans import span_at
 
 SUPPRESSION_CODES = {
     "W901": (

@@ -7,8 +7,8 @@ listing terminal names, and an unclosed `{` or `(` can be traced to where it was
 
 from __future__ import annotations
 
-from .ast import Span
-from .diagnostics import Diagnostic
+from csdl.ast import Span
+from csdl.diagnostics import Diagnostic
 
 SYNTAX_CODES = {
     "E001": ("unexpected-character", "A character that cannot start any CSDL token."),

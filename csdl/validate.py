@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from . import ast
-from .ast import Span
-from .diagnostics import Diagnostic
-from .error_codes import VALIDATION_CODES
-from .spans import span_at
+from csdl import ast
+from csdl.ast import Span
+from csdl.diagnostics import Diagnostic
+from csdl.error_codes import VALIDATION_CODES
+from csdl.spans import span_at
 
 STREAM, PYLON = "stream", "pylon"
 PLATFORMS = (STREAM, PYLON)
@@ -58,7 +58,7 @@ class _Validator:
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
-        from .arguments import check_argument
+        from csdl.arguments import check_argument
 
         for statement in self.tree.statements:
             if isinstance(statement, ast.TagRule):
@@ -122,7 +122,7 @@ class _Validator:
 
     def condition(self, cond: ast.Condition) -> bool:
         """Target, operator, `cs` and argument-type checks; True when the target is known and fits."""
-        from .catalogue import lookup, suggest
+        from csdl.catalogue import lookup, suggest
 
         target = lookup(cond.target)
         if target is None:

@@ -6,7 +6,7 @@ The rules are DataSift's published ones where DataSift published any and ours el
 
 from __future__ import annotations
 
-from .report import CostReport, StreamCost, TagCost
+from csdl.costing.report import CostReport, StreamCost, TagCost
 
 __all__ = ["CostReport", "StreamCost", "TagCost", "cost", "cost_tree", "validate"]
 
@@ -17,9 +17,9 @@ def validate(text: str, checks: dict | None = None):
     ``csdl.checker.check`` (``platform``, ``select``, ``ignore`` …), e.g. from the configuration."""
     if not isinstance(text, str):
         raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
-    from ..checker import check_tree
-    from ..diagnostics import CSDLError
-    from ..parser import parse
+    from csdl.checker import check_tree
+    from csdl.diagnostics import CSDLError
+    from csdl.parser import parse
 
     tree = parse(text)
     errors = [d for d in check_tree(tree, **(checks or {})) if d.is_error]
@@ -30,8 +30,8 @@ def validate(text: str, checks: dict | None = None):
 
 def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
     """The cost of an already validated syntax tree."""
-    from ..library import as_library
-    from .estimate import Estimator
+    from csdl.library import as_library
+    from csdl.costing.estimate import Estimator
 
     lib = as_library(library)
     stack: tuple[str, ...] = ()

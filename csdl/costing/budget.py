@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..units import dpu_text
-from .payload import dpu_of
+from csdl.units import dpu_text
+from csdl.costing.payload import dpu_of
 
 
 class Budgets:

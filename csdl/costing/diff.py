@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..units import dpu_json
-from .payload import dpu_of
+from csdl.units import dpu_json
+from csdl.costing.payload import dpu_of
 
 ADDED, CHANGED, REMOVED, UNCHANGED = "added", "changed", "removed", "unchanged"
 SYMBOLS = {ADDED: "+", CHANGED: "~", REMOVED: "-", UNCHANGED: " "}

@@ -9,12 +9,12 @@ reference.
 
 from __future__ import annotations
 
-from .. import ast
-from ..diagnostics import WARNING, CSDLError, Diagnostic
-from ..strings import quote
-from ..units import total
-from .model import Prices, price_scope, scope_conditions
-from .report import (
+from csdl import ast
+from csdl.diagnostics import WARNING, CSDLError, Diagnostic
+from csdl.strings import quote
+from csdl.units import total
+from csdl.costing.model import Prices, price_scope, scope_conditions
+from csdl.costing.report import (
     INCOMPLETE_REFERENCE,
     INVALID_REFERENCE,
     REFERENCE_CYCLE,
@@ -30,7 +30,7 @@ _prices_cache: dict[int, tuple[object, Prices]] = {}
 
 def prices_for(pricing) -> Prices:
     if pricing is None:
-        from ..pricing import default_pricing
+        from csdl.pricing import default_pricing
 
         pricing = default_pricing()
     cached = _prices_cache.get(id(pricing))

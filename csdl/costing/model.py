@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, localcontext
 
-from .. import ast
-from ..geo import GeoFormatError, parse_polygon
-from ..tokens import count_tokens
-from ..units import PRECISION, fixed, total
+from csdl import ast
+from csdl.geo import GeoFormatError, parse_polygon
+from csdl.tokens import count_tokens
+from csdl.units import PRECISION, fixed, total
 
 _one_word = re.compile(r"\w+").fullmatch
 

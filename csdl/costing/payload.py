@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..units import dpu_json
+from csdl.units import dpu_json
 
 VERSION = 1
 

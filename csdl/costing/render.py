@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .diff import CHANGED, SYMBOLS, UNCHANGED
+from csdl.costing.diff import CHANGED, SYMBOLS, UNCHANGED
 
 
 def _num(value) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..ast import Span
-from ..diagnostics import Diagnostic
-from ..units import dpu_json, total
-from .model import Item
+from csdl.ast import Span
+from csdl.diagnostics import Diagnostic
+from csdl.units import dpu_json, total
+from csdl.costing.model import Item
 
 
 def span_dict(span: Span) -> dict:

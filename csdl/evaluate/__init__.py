@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from .matcher import ConditionInfo, Evaluation, Matcher, compile_matcher
+from csdl.evaluate.matcher import ConditionInfo, Evaluation, Matcher, compile_matcher
 
 __all__ = ["ConditionInfo", "Evaluation", "Matcher", "compile_matcher"]

@@ -13,9 +13,9 @@ import operator
 from csdl import ast
 from csdl.diagnostics import CSDLError, Diagnostic
 
-from . import geomath, text
-from .urls import normalise_url
-from .values import as_text, flat, is_number, make_getter, parse_number
+from csdl.evaluate import geomath, text
+from csdl.evaluate.urls import normalise_url
+from csdl.evaluate.values import as_text, flat, is_number, make_getter, parse_number
 
 
 # The per-post memo is a plain dict, the cheapest object to create once per post. It maps the
@@ -149,7 +149,7 @@ def _regex_test(condition: ast.Condition):
     ``cs`` with the regex operators, so the pattern is taken as written)."""
     import re2
 
-    from .re2util import compile_re2, searcher
+    from csdl.evaluate.re2util import compile_re2, searcher
 
     try:
         pattern = compile_re2(condition.argument.value)

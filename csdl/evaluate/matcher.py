@@ -9,9 +9,9 @@ import time
 from csdl import ast
 from csdl.diagnostics import WARNING, CSDLError, Diagnostic
 
-from . import conditions
-from .conditions import ISSUES
-from .tags import TagPlan
+from csdl.evaluate import conditions
+from csdl.evaluate.conditions import ISSUES
+from csdl.evaluate.tags import TagPlan
 
 
 class ConditionInfo:

@@ -12,9 +12,9 @@ import itertools
 import time
 from collections import Counter
 
-from .conditions import ISSUES
-from .posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
-from .timestamps import to_epoch
+from csdl.evaluate.conditions import ISSUES
+from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
+from csdl.evaluate.timestamps import to_epoch
 
 BATCH_LINES = 2000
 # One post in PROFILE_EVERY runs through the timed twin of the matcher: enough samples for the
@@ -231,7 +231,7 @@ def _init_worker(filter_text: str, library, profile: bool, adapt: bool) -> None:
     global _worker
     import csdl
 
-    from .matcher import compile_matcher
+    from csdl.evaluate.matcher import compile_matcher
 
     _worker = BatchRunner(compile_matcher(csdl.parse(filter_text), library=library), profile=profile, adapt=adapt)
 

@@ -19,7 +19,7 @@ import re
 
 from csdl.tokens import TOKEN, tokenize
 
-from .re2util import compile_re2, searcher
+from csdl.evaluate.re2util import compile_re2, searcher
 
 _WORDS = re.compile(r"\w+")
 _IS_WORD = re.compile(r"\w")

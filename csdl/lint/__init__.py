@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from ..ast import Filter, Span
-from ..diagnostics import WARNING, Diagnostic, Fix
+from csdl.ast import Filter, Span
+from csdl.diagnostics import WARNING, Diagnostic, Fix
 
 _MODULES = ("csdl.lint.cost_rules", "csdl.lint.correctness", "csdl.lint.style")
 _RULES: list[type["Rule"]] = []
@@ -96,7 +96,7 @@ def lint(tree: Filter, platform: str = "stream", enabled: Callable[[str], bool] 
 
 def conditions_in(expr) -> Iterator:
     """Every condition below ``expr`` (itself included)."""
-    from ..ast import Condition
+    from csdl.ast import Condition
 
     for node in expr.walk():
         if isinstance(node, Condition):
@@ -105,7 +105,7 @@ def conditions_in(expr) -> Iterator:
 
 def conditions_in_filter(ctx: Context) -> Iterator:
     """Every condition of the document (tag rules and ``return``), without stream references."""
-    from ..ast import Condition
+    from csdl.ast import Condition
 
     for node in ctx.tree.conditions():
         if isinstance(node, Condition):

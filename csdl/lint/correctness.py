@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import ast
-from ..diagnostics import Diagnostic, Fix
-from . import Context, Rule, conditions_in_filter, register
-from ..spans import span_at
+from csdl import ast
+from csdl.diagnostics import Diagnostic, Fix
+from csdl.lint import Context, Rule, conditions_in_filter, register
+from csdl.spans import span_at
 
 #: ``interaction.sample`` is a random number in [0, 100] given to every interaction (our model:
 #: DataSift documents it as a percentage used for sampling).
@@ -105,7 +105,7 @@ class DuplicateListItem(Rule):
     name = "duplicate-list-item"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from ..spans import list_item_spans
+        from csdl.spans import list_item_spans
 
         for cond in conditions_in_filter(ctx):
             arg = cond.argument

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import ast
-from ..units import dpu_text as fmt  # noqa: F401 - the rules format DPU as the cost report does
+from csdl import ast
+from csdl.units import dpu_text as fmt  # noqa: F401 - the rules format DPU as the cost report does
 
 
 def synthetic(target: str, operator: str, case_sensitive: bool, items: list[str], span: ast.Span) -> ast.Condition:
@@ -18,7 +18,7 @@ def synthetic(target: str, operator: str, case_sensitive: bool, items: list[str]
 
 def price(conditions: list[ast.Condition]) -> Decimal:
     """The DPU of ``conditions`` priced together as one scope."""
-    from ..costing.estimate import prices_for
-    from ..costing.model import price_scope
+    from csdl.costing.estimate import prices_for
+    from csdl.costing.model import price_scope
 
     return sum((item.dpu for item in price_scope(conditions, prices_for(None))), Decimal(0))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import ast
-from ..diagnostics import Diagnostic, Fix
-from . import Context, Rule, conditions_in_filter, register
+from csdl import ast
+from csdl.diagnostics import Diagnostic, Fix
+from csdl.lint import Context, Rule, conditions_in_filter, register
 
 
 
@@ -30,8 +30,8 @@ class ClosedPolygon(Rule):
     name = "closed-polygon"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from ..geo import GeoFormatError, parse_polygon
-        from ..spans import value_span
+        from csdl.geo import GeoFormatError, parse_polygon
+        from csdl.spans import value_span
 
         for cond in conditions_in_filter(ctx):
             if cond.operator != "geo_polygon" or not isinstance(cond.argument, ast.Text):
