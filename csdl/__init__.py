@@ -8,13 +8,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from csdl.ast import Filter, Span  # noqa: E402
+from csdl.language.ast import Filter  # noqa: E402
+from csdl.spans import Span  # noqa: E402
 from csdl.diagnostics import CSDLError, Diagnostic  # noqa: E402
-from csdl.parser import parse  # noqa: E402
+from csdl.language.parser import parse  # noqa: E402
 
 # Public names provided by modules that are imported lazily (PEP 562).
 _LAZY = {
-    "format": ("csdl.printer", "format"),
+    "format": ("csdl.language.printer", "format"),
     "check": ("csdl.checker", "check"),
     "cost": ("csdl.costing", "cost"),
     "compile": ("csdl.compiler", "compile"),

@@ -6,9 +6,10 @@ RE2 is imported only when a filter contains a regular expression.
 
 from __future__ import annotations
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import Diagnostic
-from csdl.spans import list_item_spans, near_parts, span_at, value_span
+from csdl.language.literal_spans import list_item_spans, near_parts, value_span
+from csdl.spans import span_at
 from csdl.validate import PYLON, PYLON_MAX_LIST, diag
 
 MIN_VERTICES, MAX_VERTICES = 3, 32
@@ -69,7 +70,7 @@ def _parts(value: str) -> list[tuple[str, int]]:
 
 
 def _geo(op: str, arg: ast.Text, source: str, out: list) -> None:
-    from csdl.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
+    from csdl.language.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
 
     value = arg.value
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from csdl.ast import Filter
+from csdl.language.ast import Filter
 from csdl.diagnostics import CSDLError, Diagnostic
-from csdl.parser import parse
+from csdl.language.parser import parse
 from csdl.selection import Selection
 
 

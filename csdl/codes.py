@@ -43,7 +43,7 @@ def registry() -> dict[str, RuleInfo]:
         from csdl.error_codes import VALIDATION_CODES
         from csdl.lint import rules
         from csdl.suppression import SUPPRESSION_CODES
-        from csdl.syntax_errors import SYNTAX_CODES
+        from csdl.language.syntax_errors import SYNTAX_CODES
 
         table: dict[str, RuleInfo] = {}
         for code, (name, summary) in SYNTAX_CODES.items():

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 def canonical_text(tree) -> str:
     """The canonical text of a parsed filter, without its comments."""
-    from csdl import ast
-    from csdl.printer import print_filter
+    from csdl.language import ast
+    from csdl.language.printer import print_filter
 
     bare = ast.Filter(tree.statements, tree.returns, tree.expression, tree.span, comments=(), source="")
     return print_filter(bare)

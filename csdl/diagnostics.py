@@ -5,7 +5,7 @@ Reporters (``csdl.reporters``) only translate diagnostics into text; nothing els
 
 from __future__ import annotations
 
-from csdl.ast import Span
+from csdl.spans import Span
 
 ERROR = "error"
 WARNING = "warning"

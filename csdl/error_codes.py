@@ -1,6 +1,6 @@
 '''Codes of the semantic validation errors (E1xx-E4xx), with their documentation.
 
-Syntax errors are E001-E009 (``csdl.syntax_errors``). Prefixes group the checks:
+Syntax errors are E001-E009 (``csdl.language.syntax_errors``). Prefixes group the checks:
 E1xx targets and operators, E2xx arguments, E3xx limits and structure, E4xx the PYLON
 query-filter profile. Each entry is ``code: (name, summary, documentation)``; the documentation is
 what ``csdl rule CODE`` prints. Where a check rests on our reading of DataSift's material rather

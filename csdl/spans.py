@@ -1,18 +1,60 @@
-"""Spans inside a quoted argument: list items, the ``contains_near`` distance, offsets in a value.
+"""Where something is in a text: ``Span`` (line, column, offsets) and the offset-to-span index.
 
-The AST keeps a list argument's items as unescaped strings and one span for the whole literal;
-diagnostics about one item (empty, duplicate, a float) should point at that item, so this module
-finds each item in the raw literal again.
+Filters and JSON payloads both report diagnostics at spans, so this module sits below the
+language: it knows nothing of CSDL.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 
-from csdl.ast import Span, Text, TextList
-
-_WS = " \t\n\r\f\v"
 _index: tuple[str, list[int]] | None = None
+
+
+class Span:
+    """A region of the source: 1-based line and column, exclusive end column, 0-based offsets."""
+
+    __slots__ = ("line", "column", "end_line", "end_column", "start", "end")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, start: int, end: int):
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.start = start
+        self.end = end
+
+    @classmethod
+    def of_token(cls, token) -> "Span":
+        return cls(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+
+    @classmethod
+    def at(cls, text: str, offset: int, length: int = 1) -> "Span":
+        """The span of ``length`` characters at ``offset`` in ``text`` (clamped to the text)."""
+        return span_at(text, offset, length)
+
+    def cover(self, other: "Span") -> "Span":
+        """The smallest span from the start of ``self`` to the end of a later ``other``."""
+        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
+
+    def to_dict(self) -> dict:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "start": self.start,
+            "end": self.end,
+        }
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Span) and self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.line}:{self.column}-{self.end_line}:{self.end_column})"
 
 
 def span_at(source: str, offset: int, length: int) -> Span:
@@ -30,74 +72,3 @@ def span_at(source: str, offset: int, length: int) -> Span:
     end_line = bisect_right(newlines, end - 1)
     end_column = end - (newlines[end_line - 1] + 1 if end_line else 0) + 1
     return Span(line + 1, column, end_line + 1, end_column, offset, end)
-
-
-def _split_raw(body: str, sep: str = ",") -> list[tuple[int, int]]:
-    """(start, end) of each ``sep``-separated part of ``body``, honouring backslash escapes."""
-    parts = []
-    start = i = 0
-    n = len(body)
-    while i < n:
-        char = body[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == sep:
-            parts.append((start, i))
-            start = i + 1
-        i += 1
-    parts.append((start, n))
-    return parts
-
-
-def _trim(body: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and body[start] in _WS:
-        start += 1
-    while end > start and body[end - 1] in _WS:
-        end -= 1
-    return start, end
-
-
-def list_item_spans(source: str, arg: TextList, body_end: int | None = None) -> list[Span]:
-    """One span per item of a quoted list (an empty item gets a zero-width span where it would be)."""
-    raw = arg.raw
-    body = raw[1:-1] if body_end is None else raw[1:body_end]
-    base = arg.span.start + 1
-    spans = []
-    for start, end in _split_raw(body):
-        s, e = _trim(body, start, end)
-        if s == e:  # empty item: point at the comma after it (or before it, at the end of the list)
-            if not body:
-                spans.append(arg.span)
-            elif end < len(body):
-                spans.append(span_at(source, base + end, 1))
-            else:
-                spans.append(span_at(source, base + start - 1, 1))
-        else:
-            spans.append(span_at(source, base + s, e - s))
-    return spans
-
-
-def near_parts(raw: str) -> tuple[int, int | None]:
-    """For a ``contains_near`` literal: the end of the word list in ``raw`` and the start of the distance."""
-    body = raw[1:-1]
-    colon = -1
-    i = 0
-    while i < len(body):
-        if body[i] == "\\":
-            i += 2
-            continue
-        if body[i] == ":":
-            colon = i
-        i += 1
-    if colon < 0:
-        return len(body) + 1, None
-    return colon + 1, colon + 2
-
-
-def value_span(source: str, arg: Text, offset: int, length: int) -> Span:
-    """The span of ``value[offset:offset+length]``; the whole literal when escapes make it ambiguous."""
-    if arg.raw[1:-1] != arg.value:
-        return arg.span
-    length = max(0, min(length, len(arg.value) - offset))
-    return span_at(source, arg.span.start + 1 + offset, length)

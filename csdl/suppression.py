@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from csdl.ast import Comment, Span
+from csdl.language.ast import Comment
+from csdl.spans import Span
 from csdl.diagnostics import WARNING, Diagnostic, Fix
 from csdl.spans import span_at
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from csdl import ast
-from csdl.ast import Span
+from csdl.language import ast
+from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
 from csdl.error_codes import VALIDATION_CODES
 from csdl.spans import span_at

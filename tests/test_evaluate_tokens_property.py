@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csdl.evaluate import text as T
-from csdl.tokens import tokenize
+from csdl.language.tokens import tokenize
 
 ALPHABET = "ab_é1 .-#\u00a0\t東"
 words = st.text(alphabet="ab_é1#-東", min_size=1, max_size=4)

@@ -3,7 +3,7 @@
 import pytest
 
 import csdl
-from csdl import ast
+from csdl.language import ast
 from corpus import examples, load_examples
 
 

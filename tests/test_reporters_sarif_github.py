@@ -64,7 +64,7 @@ def test_github_annotations():
 
 
 def test_github_escapes_properties_and_data():
-    from csdl.ast import Span
+    from csdl.spans import Span
     from csdl.diagnostics import Diagnostic
 
     d = Diagnostic("E101", "50% of\nlines", Span(1, 1, 1, 2, 0, 1))

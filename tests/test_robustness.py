@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import csdl
-from csdl.parser import MAX_BYTES, MAX_DEPTH
+from csdl.language.parser import MAX_BYTES, MAX_DEPTH
 
 C = 'twitter.text contains "x"'
 

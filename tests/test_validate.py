@@ -183,7 +183,7 @@ def test_conditions_in_tags_count_towards_the_limit():
 
 
 def test_nesting_and_size_limits_are_syntax_errors():
-    from csdl.parser import MAX_BYTES, MAX_DEPTH
+    from csdl.language.parser import MAX_BYTES, MAX_DEPTH
 
     deep = "(" * (MAX_DEPTH + 5) + 'interaction.content contains "x"' + ")" * (MAX_DEPTH + 5)
     assert [d.code for d in csdl.check(deep)] == ["E006"]

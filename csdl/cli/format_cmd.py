@@ -28,7 +28,7 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
       cat filter.csdl | csdl format -
     """
     from csdl.cli.output import write_output
-    from csdl.printer import print_filter
+    from csdl.language.printer import print_filter
 
     changed = failed = total = files = 0
     for source in sources(paths, stdin_filename):

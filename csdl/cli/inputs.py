@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from csdl.ast import Span
+from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
 
 STDIN = "-"
@@ -33,7 +33,7 @@ def parsed(source: Source):
     if source.error is not None:
         return None, [source.error]
     from csdl.diagnostics import CSDLError
-    from csdl.parser import parse
+    from csdl.language.parser import parse
 
     try:
         return parse(source.text), []

@@ -19,7 +19,7 @@ def validate(text: str, checks: dict | None = None):
         raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
     from csdl.checker import check_tree
     from csdl.diagnostics import CSDLError
-    from csdl.parser import parse
+    from csdl.language.parser import parse
 
     tree = parse(text)
     errors = [d for d in check_tree(tree, **(checks or {})) if d.is_error]

@@ -9,9 +9,9 @@ reference.
 
 from __future__ import annotations
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import WARNING, CSDLError, Diagnostic
-from csdl.strings import quote
+from csdl.language.strings import quote
 from csdl.units import total
 from csdl.costing.model import Prices, price_scope, scope_conditions
 from csdl.costing.report import (

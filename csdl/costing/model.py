@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, localcontext
 
-from csdl import ast
-from csdl.geo import GeoFormatError, parse_polygon
-from csdl.tokens import count_tokens
+from csdl.language import ast
+from csdl.language.geo import GeoFormatError, parse_polygon
+from csdl.language.tokens import count_tokens
 from csdl.units import PRECISION, fixed, total
 
 _one_word = re.compile(r"\w+").fullmatch

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from csdl.ast import Span
+from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
 from csdl.units import dpu_json, total
 from csdl.costing.model import Item

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import CSDLError, Diagnostic
 
 from csdl.evaluate import geomath, text
@@ -331,7 +331,7 @@ def _point(value, memo, target: str):
 
 
 def _geo_test(condition: ast.Condition, target: str):
-    from csdl.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
+    from csdl.language.geo import GeoFormatError, parse_box, parse_polygon, parse_radius
 
     op, raw = condition.operator, condition.argument.value
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import WARNING, CSDLError, Diagnostic
 
 from csdl.evaluate import conditions
@@ -230,7 +230,7 @@ class _Compiler:
             )
         found = self.resolve(hash_)
         if isinstance(found, str):
-            from csdl.parser import parse
+            from csdl.language.parser import parse
 
             found = parse(found)
         if found is not None and not isinstance(found, ast.Filter):

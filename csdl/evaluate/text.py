@@ -4,7 +4,7 @@ contains_near, wildcard and substr.
 Each builder returns ``test(text, memo) -> bool`` for one already case-normalised string; the
 caller (``conditions``) reads the target, lower-cases it once per post and handles arrays.
 
-Tokens are those of ``csdl.tokens`` (a run of letters/digits/underscores, or one punctuation
+Tokens are those of ``csdl.language.tokens`` (a run of letters/digits/underscores, or one punctuation
 character). A phrase of tokens ``t1 … tn`` occurs where the text's tokens contain it
 contiguously. Rather than tokenising every post, a phrase becomes a regular expression that
 accepts exactly the texts whose token sequence contains it (white space between tokens, a
@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from csdl.tokens import TOKEN, tokenize
+from csdl.language.tokens import TOKEN, tokenize
 
 from csdl.evaluate.re2util import compile_re2, searcher
 

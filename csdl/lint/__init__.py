@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from csdl.ast import Filter, Span
+from csdl.language.ast import Filter
+from csdl.spans import Span
 from csdl.diagnostics import WARNING, Diagnostic, Fix
 
 _MODULES = ("csdl.lint.cost_rules", "csdl.lint.correctness", "csdl.lint.style")
@@ -96,7 +97,7 @@ def lint(tree: Filter, platform: str = "stream", enabled: Callable[[str], bool] 
 
 def conditions_in(expr) -> Iterator:
     """Every condition below ``expr`` (itself included)."""
-    from csdl.ast import Condition
+    from csdl.language.ast import Condition
 
     for node in expr.walk():
         if isinstance(node, Condition):
@@ -105,7 +106,7 @@ def conditions_in(expr) -> Iterator:
 
 def conditions_in_filter(ctx: Context) -> Iterator:
     """Every condition of the document (tag rules and ``return``), without stream references."""
-    from csdl.ast import Condition
+    from csdl.language.ast import Condition
 
     for node in ctx.tree.conditions():
         if isinstance(node, Condition):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import Diagnostic, Fix
 from csdl.lint import Context, Rule, conditions_in_filter, register
 from csdl.spans import span_at
@@ -105,7 +105,7 @@ class DuplicateListItem(Rule):
     name = "duplicate-list-item"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from csdl.spans import list_item_spans
+        from csdl.language.literal_spans import list_item_spans
 
         for cond in conditions_in_filter(ctx):
             arg = cond.argument

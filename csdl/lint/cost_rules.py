@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import Diagnostic, Fix
 from csdl.lint import Context, Rule, conditions_in, conditions_in_filter, register
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from csdl import ast
+from csdl.language import ast
 from csdl.units import dpu_text as fmt  # noqa: F401 - the rules format DPU as the cost report does
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from csdl import ast
+from csdl.language import ast
 from csdl.diagnostics import Diagnostic, Fix
 from csdl.lint import Context, Rule, conditions_in_filter, register
 
@@ -30,8 +30,8 @@ class ClosedPolygon(Rule):
     name = "closed-polygon"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        from csdl.geo import GeoFormatError, parse_polygon
-        from csdl.spans import value_span
+        from csdl.language.geo import GeoFormatError, parse_polygon
+        from csdl.language.literal_spans import value_span
 
         for cond in conditions_in_filter(ctx):
             if cond.operator != "geo_polygon" or not isinstance(cond.argument, ast.Text):

@@ -1,4 +1,4 @@
-"""Parse CSDL text into the typed AST (``csdl.ast``).
+"""Parse CSDL text into the typed AST (``csdl.language.ast``).
 
 Lark runs LALR(1) with the contextual lexer and builds our nodes inline (the ``Builder`` callbacks
 run as each rule is reduced), so there is no recursive tree walk and deep input cannot exhaust the
@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import threading
 
-from csdl import ast
-from csdl.ast import Span
+from csdl.language import ast
+from csdl.spans import Span
 from csdl.diagnostics import CSDLError, Diagnostic
-from csdl.strings import split_list, split_near, unescape
+from csdl.language.strings import split_list, split_near, unescape
 
 #: DataSift's document size limit: 1 MB, read as 1,048,576 bytes of UTF-8 (spec §10).
 MAX_BYTES = 1_048_576
@@ -103,7 +103,7 @@ def _number(token) -> ast.Number:
 
 
 class Builder:
-    """Lark callbacks, one per grammar rule, building ``csdl.ast`` nodes with their spans.
+    """Lark callbacks, one per grammar rule, building ``csdl.language.ast`` nodes with their spans.
 
     Lark calls ``callback(children)``; anonymous tokens (``_OR``, ``_AND``, ``_COMMA``) are already
     filtered out, named ones (braces, parentheses, keywords) arrive as tokens and give spans.
@@ -295,7 +295,7 @@ def parse(text: str, *, max_bytes: int | None = MAX_BYTES) -> ast.Filter:
             )
         ]) from None
     except Exception as exc:  # lark's errors become our diagnostics; nothing of lark escapes
-        from csdl.syntax_errors import translate
+        from csdl.language.syntax_errors import translate
 
         raise CSDLError([translate(exc, text)]) from None
     finally:

@@ -9,53 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-
-class Span:
-    """A region of the source: 1-based line and column, exclusive end column, 0-based offsets."""
-
-    __slots__ = ("line", "column", "end_line", "end_column", "start", "end")
-
-    def __init__(self, line: int, column: int, end_line: int, end_column: int, start: int, end: int):
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.start = start
-        self.end = end
-
-    @classmethod
-    def of_token(cls, token) -> "Span":
-        return cls(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
-
-    @classmethod
-    def at(cls, text: str, offset: int, length: int = 1) -> "Span":
-        """The span of ``length`` characters at ``offset`` in ``text`` (clamped to the text)."""
-        from csdl.spans import span_at
-
-        return span_at(text, offset, length)
-
-    def cover(self, other: "Span") -> "Span":
-        """The smallest span from the start of ``self`` to the end of a later ``other``."""
-        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
-
-    def to_dict(self) -> dict:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "start": self.start,
-            "end": self.end,
-        }
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Span) and self.start == other.start and self.end == other.end
-
-    def __hash__(self) -> int:
-        return hash((self.start, self.end))
-
-    def __repr__(self) -> str:
-        return f"Span({self.line}:{self.column}-{self.end_line}:{self.end_column})"
+from csdl.spans import Span
 
 
 def _is_subtree(value) -> bool:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import bisect
 
-from csdl import ast
-from csdl.strings import quote
+from csdl.language import ast
+from csdl.language.strings import quote
 
 WIDTH = 88
 INDENT = 4
@@ -236,6 +236,6 @@ def print_filter(tree: ast.Filter) -> str:
 
 def format(text: str) -> str:  # noqa: A001 - the public name is csdl.format
     """Parse ``text`` and return its canonical form. Raises ``csdl.CSDLError`` on a syntax error."""
-    from csdl.parser import parse
+    from csdl.language.parser import parse
 
     return print_filter(parse(text))

@@ -7,7 +7,7 @@ listing terminal names, and an unclosed `{` or `(` can be traced to where it was
 
 from __future__ import annotations
 
-from csdl.ast import Span
+from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
 
 SYNTAX_CODES = {
