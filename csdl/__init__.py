@@ -16,8 +16,8 @@ from csdl.language.parser import parse  # noqa: E402
 # Public names provided by modules that are imported lazily (PEP 562).
 _LAZY = {
     "format": ("csdl.language.printer", "format"),
-    "check": ("csdl.checker", "check"),
-    "cost": ("csdl.costing", "cost"),
+    "check": ("csdl.checking.checker", "check"),
+    "cost": ("csdl.compiler", "cost"),
     "compile": ("csdl.compiler", "compile"),
 }
 

@@ -40,9 +40,9 @@ def registry() -> dict[str, RuleInfo]:
     """Every code, sorted."""
     global _registry
     if _registry is None:
-        from csdl.error_codes import VALIDATION_CODES
-        from csdl.lint import rules
-        from csdl.suppression import SUPPRESSION_CODES
+        from csdl.checking.error_codes import VALIDATION_CODES
+        from csdl.checking.lint import rules
+        from csdl.checking.suppression import SUPPRESSION_CODES
         from csdl.language.syntax_errors import SYNTAX_CODES
 
         table: dict[str, RuleInfo] = {}

@@ -11,20 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
-def canonical_text(tree) -> str:
-    """The canonical text of a parsed filter, without its comments."""
-    from csdl.language import ast
-    from csdl.language.printer import print_filter
-
-    bare = ast.Filter(tree.statements, tree.returns, tree.expression, tree.span, comments=(), source="")
-    return print_filter(bare)
-
-
-def text_hash(canonical: str) -> str:
-    import hashlib
-
-    return hashlib.md5(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
+from csdl.language.canonical import canonical_text, text_hash
 
 
 class Compiled:
@@ -80,14 +67,41 @@ def compile(text: str, *, library=None, pricing=None, checks: dict | None = None
     """Validate ``text`` (raising ``csdl.CSDLError`` with every error) and compile it.
 
     ``library`` (a ``csdl.library.Library`` or a directory) resolves ``stream``/``tags`` references;
-    ``pricing`` (a ``csdl.pricing.Pricing``) overrides the packaged prices; ``checks`` are options
-    of the validation (keyword arguments of ``csdl.checker.check``).
+    ``pricing`` (a ``csdl.billing.pricing.Pricing``) overrides the packaged prices; ``checks`` are options
+    of the validation (keyword arguments of ``csdl.checking.checker.check``).
     """
-    from csdl.costing import cost_tree, validate
+    from csdl.checking.checker import validated_tree
     from csdl.library import as_library
 
-    tree = validate(text, checks)
+    tree = validated_tree(text, checks)
     lib = as_library(library)
     report = cost_tree(tree, library=lib, pricing=pricing)
     canonical = canonical_text(tree)
     return Compiled(canonical, text_hash(canonical), report, tree, lib)
+
+
+def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
+    """The cost of an already validated syntax tree."""
+    from csdl.library import as_library
+    from csdl.costing.estimate import Estimator
+
+    lib = as_library(library)
+    stack: tuple[str, ...] = ()
+    if lib is not None and (tree.imports or any(n.kind == "stream" for n in tree.conditions())):
+        entry = lib.entry_for(tree)  # the filter may itself be in the library: cycles through it
+        if entry is not None:
+            stack = (entry.path,)
+    return Estimator(lib, pricing).filter(tree, stack, None)
+
+
+def cost(text: str, *, library=None, pricing=None, checks: dict | None = None) -> CostReport:
+    """Validate ``text`` and return its ``CostReport`` (raises ``csdl.CSDLError`` on invalid CSDL).
+
+    ``library``: a ``csdl.library.Library`` or a directory of ``.csdl`` files that resolves
+    ``stream "<hash>"`` and ``tags "<hash>"``. ``pricing``: a ``csdl.billing.pricing.Pricing`` (default:
+    the packaged ``csdl/data/pricing.toml``). ``checks``: options for the validation that runs first
+    (keyword arguments of ``csdl.checking.checker.check``).
+    """
+    from csdl.checking.checker import validated_tree
+
+    return cost_tree(validated_tree(text, checks), library=library, pricing=pricing)

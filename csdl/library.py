@@ -51,16 +51,16 @@ class Library:
         self.memo: dict = {}  # costs of entries, kept by the cost estimator
 
     def _files(self) -> list[str]:
-        from csdl.cli.inputs import filter_files
+        from csdl.sources import filter_files
 
         return filter_files(self.directory)
 
     def _load(self) -> dict[str, Entry]:
         if self._index is not None:
             return self._index
-        from csdl.cli.inputs import read_path
-        from csdl.compiler import canonical_text, text_hash
-        from csdl.costing import validate
+        from csdl.sources import read_path
+        from csdl.language.canonical import canonical_text, text_hash
+        from csdl.checking.checker import validated_tree
 
         index: dict[str, Entry] = {}
         named: list[tuple[str, Entry]] = []
@@ -71,7 +71,7 @@ class Library:
             else:
                 tree = digest = None
                 try:
-                    tree = validate(source.text)
+                    tree = validated_tree(source.text)
                 except CSDLError as exc:
                     errors = exc.diagnostics
                 else:
@@ -95,7 +95,7 @@ class Library:
 
     def entry_for(self, tree) -> Entry | None:
         """The library entry holding the same filter as ``tree`` (by canonical hash), if any."""
-        from csdl.compiler import canonical_text, text_hash
+        from csdl.language.canonical import canonical_text, text_hash
 
         return self._load().get(text_hash(canonical_text(tree)))
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from csdl import billing
-from csdl.pricing import load_pricing
+from csdl.billing.pricing import load_pricing
 
 
 def test_unknown_licence_rate_is_an_error():
@@ -117,6 +117,6 @@ def test_pricing_values_checked(tmp_path, content, message):
 
 
 def billing_pricing_error():
-    from csdl.pricing import PricingError
+    from csdl.billing.pricing import PricingError
 
     return PricingError

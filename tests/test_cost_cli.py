@@ -290,7 +290,7 @@ def test_check_does_not_import_the_cost_model(tmp_path):
 
     (tmp_path / "f.csdl").write_text(CHEAP)
     code = ("import sys\nfrom csdl.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('csdl.cost', 'csdl.billing', 'csdl.pricing', "
+            "print(sorted(m for m in sys.modules if m.startswith(('csdl.cost', 'csdl.billing', 'csdl.billing.pricing', "
             "'csdl.library', 'csdl.compiler'))), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.csdl")], capture_output=True, text=True)
     assert result.stderr.strip().splitlines()[-1] == "[]"

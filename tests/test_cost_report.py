@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csdl
-from csdl.pricing import PricingError, load_pricing
+from csdl.billing.pricing import PricingError, load_pricing
 from csdl.units import dpu_text, money
 
 

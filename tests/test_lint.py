@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import csdl
-from csdl.lint import rules
+from csdl.checking.lint import rules
 
 
 def codes(text: str, **kwargs) -> list[str]:
@@ -156,7 +156,7 @@ def test_w101_fix_escapes_commas():
 
 
 def test_w101_saving_is_priced_by_the_cost_model():
-    from csdl.lint import dpu
+    from csdl.checking.lint import dpu
 
     tree = csdl.parse(" OR ".join(f'twitter.text contains "w{i}"' for i in range(100)))
     conds = list(tree.expression.operands)

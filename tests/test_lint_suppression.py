@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import csdl
-from csdl.selection import Selection, SelectionError
+from csdl.checking.selection import Selection, SelectionError
 
 DUP = 'interaction.content contains_any "a, a"'  # W202
 BOTH = 'interactin.content contains_any "a, a"'  # E101 + W202

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import csdl
-from csdl.validate import MAX_CONDITIONS
+from csdl.checking.validate import MAX_CONDITIONS
 
 
 def errors(text: str, platform: str = "stream") -> list:
@@ -200,7 +200,7 @@ def test_check_never_raises_on_bad_arguments():
 
 
 def test_unknown_platform_is_a_usage_error():
-    from csdl.validate import validate
+    from csdl.checking.validate import validate
 
     with pytest.raises(ValueError):
         validate(csdl.parse('interaction.content contains "x"'), "facebook")
@@ -216,7 +216,7 @@ def test_catalogue_is_loaded_lazily():
     import sys
 
     code = ("import sys, csdl; csdl.parse('a.b contains \"x\"'); "
-            "print('csdl.catalogue' in sys.modules, 're2' in sys.modules, 'difflib' in sys.modules)")
+            "print('csdl.checking.catalogue' in sys.modules, 're2' in sys.modules, 'difflib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False", "False"]
 

@@ -41,9 +41,9 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       cat filter.csdl | csdl check - --stdin-filename filter.csdl
       csdl check filters/ --format sarif -o report.sarif
     """
-    from csdl.checker import check as check_text
+    from csdl.checking.checker import check as check_text
     from csdl.config import ConfigError, load_config
-    from csdl.selection import SelectionError
+    from csdl.checking.selection import SelectionError
 
     configs: dict[str, object] = {}
 

@@ -80,7 +80,7 @@ def config_decimal(config, name: str):
 def resolve(library_dir, pricing_file, config):
     """(library or None, pricing) from the flags, else from the configuration."""
     from csdl.library import Library, LibraryError
-    from csdl.pricing import PricingError, load_pricing
+    from csdl.billing.pricing import PricingError, load_pricing
 
     library_dir = library_dir or config.library
     pricing_file = pricing_file or config.pricing

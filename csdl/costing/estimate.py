@@ -30,7 +30,7 @@ _prices_cache: dict[int, tuple[object, Prices]] = {}
 
 def prices_for(pricing) -> Prices:
     if pricing is None:
-        from csdl.pricing import default_pricing
+        from csdl.billing.pricing import default_pricing
 
         pricing = default_pricing()
     cached = _prices_cache.get(id(pricing))

@@ -85,7 +85,7 @@ def forecast(stats, *, source_rate=None, dpu: Decimal | None = None, dpu_complet
     from csdl import billing
 
     if pricing is None:
-        from csdl.pricing import default_pricing
+        from csdl.billing.pricing import default_pricing
 
         pricing = default_pricing()
     out = Forecast()

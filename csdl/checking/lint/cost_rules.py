@@ -7,7 +7,7 @@ from typing import Iterator
 
 from csdl.language import ast
 from csdl.diagnostics import Diagnostic, Fix
-from csdl.lint import Context, Rule, conditions_in, conditions_in_filter, register
+from csdl.checking.lint import Context, Rule, conditions_in, conditions_in_filter, register
 
 
 def _quote_list(items) -> str:
@@ -57,7 +57,7 @@ class ContainsToContainsAny(Rule):
                 for (target, cs), group in groups.items():
                     if len(group) < 2:
                         continue
-                    from csdl.lint.dpu import fmt, price, synthetic
+                    from csdl.checking.lint.dpu import fmt, price, synthetic
 
                     ids = {id(c) for c in group}
                     on_target = all_contains.get(target, [])
@@ -151,7 +151,7 @@ class RegexIsWordList(Rule):
             if found is None:
                 continue
             words, insensitive, bounded = found
-            from csdl.lint.dpu import fmt, price, synthetic
+            from csdl.checking.lint.dpu import fmt, price, synthetic
 
             cs_text = "" if insensitive else "cs "
             if bounded:

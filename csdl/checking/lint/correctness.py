@@ -6,7 +6,7 @@ from typing import Iterator
 
 from csdl.language import ast
 from csdl.diagnostics import Diagnostic, Fix
-from csdl.lint import Context, Rule, conditions_in_filter, register
+from csdl.checking.lint import Context, Rule, conditions_in_filter, register
 from csdl.spans import span_at
 
 #: ``interaction.sample`` is a random number in [0, 100] given to every interaction (our model:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
-_PACKAGED = os.path.join(os.path.dirname(__file__), "data", "pricing.toml")
+_PACKAGED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "pricing.toml")
 #: Divisors and counts: they must be greater than zero (and the counts whole numbers).
 _POSITIVE = {
     ("dpu", "regex_chars_per_dpu"), ("dpu", "polygon_vertices_per_dpu"), ("dpu", "scale_base"),

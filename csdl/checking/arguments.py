@@ -10,7 +10,7 @@ from csdl.language import ast
 from csdl.diagnostics import Diagnostic
 from csdl.language.literal_spans import list_item_spans, near_parts, value_span
 from csdl.spans import span_at
-from csdl.validate import PYLON, PYLON_MAX_LIST, diag
+from csdl.checking.platform import PYLON, PYLON_MAX_LIST, diag
 
 MIN_VERTICES, MAX_VERTICES = 3, 32
 _NEAR_OPS = {"contains", "contains_any", "contains_near"}  # the operators with keep/drop switches

@@ -1,7 +1,7 @@
 """What running filters costs in money (spec/dpu-model.md §7): on-demand streams, monthly
 subscription forecasts, Historics queries and previews, credits.
 
-Every constant comes from the pricing table (``csdl.pricing``). Quantities are exact ``Decimal``
+Every constant comes from the pricing table (``csdl.billing.pricing``). Quantities are exact ``Decimal``
 values; ``to_dict`` gives money as 2-decimal strings and DPU rounded per §1. Each function returns
 a ``Bill``: an ordered list of labelled lines for the table renderer plus the JSON payload.
 """
@@ -46,7 +46,7 @@ def _hours_text(value: Decimal) -> str:
 
 def _pricing(pricing):
     if pricing is None:
-        from csdl.pricing import default_pricing
+        from csdl.billing.pricing import default_pricing
 
         return default_pricing()
     return pricing

@@ -1,8 +1,8 @@
 """Semantic validation: what parses but DataSift would still reject.
 
 Targets and operators (E1xx), arguments (E2xx), limits and structure (E3xx) and the PYLON
-query-filter profile (E4xx). Codes, names and documentation live in ``csdl.error_codes``; the
-argument checks in ``csdl.arguments``. Input is a parsed ``Filter``; the result is a list of
+query-filter profile (E4xx). Codes, names and documentation live in ``csdl.checking.error_codes``; the
+argument checks in ``csdl.checking.arguments``. Input is a parsed ``Filter``; the result is a list of
 diagnostics, never an exception.
 """
 
@@ -13,16 +13,8 @@ import re
 from csdl.language import ast
 from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
-from csdl.error_codes import VALIDATION_CODES
+from csdl.checking.platform import MAX_CONDITIONS, PLATFORMS, PYLON, PYLON_MAX_LIST, STREAM, diag
 from csdl.spans import span_at
-
-STREAM, PYLON = "stream", "pylon"
-PLATFORMS = (STREAM, PYLON)
-
-#: DataSift's condition limit (spec §1, counted as decided in spec §10).
-MAX_CONDITIONS = 1000
-#: PYLON query filters limit list operators to this many items (spec §5.6).
-PYLON_MAX_LIST = 100
 
 TEXT_OPERATORS = frozenset({"contains", "substr", "contains_any", "contains_all", "contains_near", "wildcard", "regex_partial", "regex_exact"})
 CONTAINS_FAMILY = frozenset({"contains", "contains_any", "contains_all", "contains_near", "wildcard"})
@@ -37,10 +29,6 @@ _HASH = re.compile(r"[0-9a-fA-F]{32}")
 _NAMESPACE_SEGMENT = re.compile(r"[^\W\d][\w-]*")
 _INTEGER = re.compile(r"[+-]?\d+")
 _CS = re.compile(r"cs", re.IGNORECASE)
-
-
-def diag(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, message, span, name=VALIDATION_CODES[code][0], hint=hint)
 
 
 def validate(tree: ast.Filter, platform: str = STREAM) -> list[Diagnostic]:
@@ -58,7 +46,7 @@ class _Validator:
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
-        from csdl.arguments import check_argument
+        from csdl.checking.arguments import check_argument
 
         for statement in self.tree.statements:
             if isinstance(statement, ast.TagRule):
@@ -122,7 +110,7 @@ class _Validator:
 
     def condition(self, cond: ast.Condition) -> bool:
         """Target, operator, `cs` and argument-type checks; True when the target is known and fits."""
-        from csdl.catalogue import lookup, suggest
+        from csdl.checking.catalogue import lookup, suggest
 
         target = lookup(cond.target)
         if target is None:

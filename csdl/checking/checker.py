@@ -8,7 +8,7 @@ from typing import Iterable
 from csdl.language.ast import Filter
 from csdl.diagnostics import CSDLError, Diagnostic
 from csdl.language.parser import parse
-from csdl.selection import Selection
+from csdl.checking.selection import Selection
 
 
 def check(
@@ -51,8 +51,8 @@ def check_tree(
 ) -> list[Diagnostic]:
     """Validation and lint diagnostics of an already parsed filter (``check`` without the parse),
     so that callers that need the tree too (cost, compile) parse once."""
-    from csdl.lint import lint
-    from csdl.validate import validate
+    from csdl.checking.lint import lint
+    from csdl.checking.validate import validate
 
     selection = Selection(select, ignore, extend_select)
     known = _registry()
@@ -60,7 +60,23 @@ def check_tree(
     found = [d for d in validate(tree, platform) if selection.enabled(d.code)]
     found.extend(lint(tree, platform, enabled=selection.enabled))
     if noqa and tree.comments:
-        from csdl.suppression import apply
+        from csdl.checking.suppression import apply
 
         found = apply(found, tree.comments, tree.source, known=known.__contains__, enabled=selection.enabled)
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def validated_tree(text: str, checks: dict | None = None):
+    """Check ``text`` as ``csdl check`` does and return its syntax tree; raise ``csdl.CSDLError``
+    with every error-severity diagnostic otherwise. ``checks`` are keyword arguments of
+    ``csdl.checking.checker.check`` (``platform``, ``select``, ``ignore`` …), e.g. from the configuration."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
+    from csdl.diagnostics import CSDLError
+    from csdl.language.parser import parse
+
+    tree = parse(text)
+    errors = [d for d in check_tree(tree, **(checks or {})) if d.is_error]
+    if errors:
+        raise CSDLError(errors)
+    return tree

@@ -68,7 +68,7 @@ def _load() -> dict[str, Target]:
             if _targets is None:
                 table: dict[str, Target] = {}
                 for filename in ("targets.tsv", "targets-extra.tsv"):
-                    _read(os.path.join(os.path.dirname(__file__), "data", filename), table)
+                    _read(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", filename), table)
                 _targets = table
     return _targets
 
