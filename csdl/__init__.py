@@ -6,7 +6,7 @@ first use so that ``import csdl`` stays cheap.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from csdl.version import __version__  # noqa: E402
 
 from csdl.language.ast import Filter  # noqa: E402
 from csdl.spans import Span  # noqa: E402

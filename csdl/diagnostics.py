@@ -1,6 +1,6 @@
 """The one diagnostic type used for syntax errors, validation errors and lint warnings.
 
-Reporters (``csdl.reporters``) only translate diagnostics into text; nothing else formats them.
+Reporters (``csdl.cli.reporters``) only translate diagnostics into text; nothing else formats them.
 """
 
 from __future__ import annotations

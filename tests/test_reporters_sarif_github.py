@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import csdl
-from csdl.reporters import MACHINE_FORMATS, REPORTERS, FileResult
+from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult
 
 TEXT = 'interactin.content contains "x"\nOR interaction.content contains_any "a, a"\n'
 

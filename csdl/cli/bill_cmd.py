@@ -59,7 +59,7 @@ class _Context:
 def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = False):
     """[(name, DPU)] from filter files and --dpu values; invalid filters print diagnostics and exit 1."""
     import csdl
-    from csdl.reporters import REPORTERS, FileResult
+    from csdl.cli.reporters import REPORTERS, FileResult
 
     if single and len(paths) + len(dpus) > 1:
         raise click.UsageError("this bill takes one filter (one FILE or one --dpu)")

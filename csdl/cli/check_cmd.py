@@ -7,7 +7,7 @@ import click
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.inputs import sources
 from csdl.cli.output import use_color, write_output
-from csdl.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
+from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 
 
 @click.command()

@@ -30,7 +30,7 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
       echo 'twitter.text contains "coffee"' | csdl compile - --format json
     """
     import csdl
-    from csdl.reporters import REPORTERS, FileResult
+    from csdl.cli.reporters import REPORTERS, FileResult
 
     config = load_config(config_file, isolated)
     library, pricing = resolve(library_dir, pricing_file, config)

@@ -5,7 +5,7 @@ import click
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
 from csdl.cli.inputs import parsed, sources
 from csdl.cli.output import log, use_color
-from csdl.reporters import REPORTERS, FileResult
+from csdl.cli.reporters import REPORTERS, FileResult
 
 
 @click.command("format")

@@ -5,7 +5,7 @@ import click
 from csdl.cli import EXIT_PROBLEMS
 from csdl.cli.inputs import STDIN, parsed, read_path, read_stdin
 from csdl.cli.output import use_color, write_output
-from csdl.reporters import REPORTERS, FileResult
+from csdl.cli.reporters import REPORTERS, FileResult
 
 
 @click.command("parse")

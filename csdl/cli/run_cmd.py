@@ -53,7 +53,7 @@ def _read_filter(path: str):
 
 
 def _fail_on_diagnostics(path: str, text: str, diagnostics) -> None:
-    from csdl.reporters import REPORTERS, FileResult
+    from csdl.cli.reporters import REPORTERS, FileResult
 
     report = REPORTERS["full"]([FileResult(path, text, diagnostics)], color=use_color(sys.stderr))
     click.echo(report, err=True, nl=False)

@@ -229,11 +229,10 @@ _worker: BatchRunner | None = None
 
 def _init_worker(filter_text: str, library, profile: bool, adapt: bool) -> None:
     global _worker
-    import csdl
-
     from csdl.evaluate.matcher import compile_matcher
+    from csdl.language.parser import parse
 
-    _worker = BatchRunner(compile_matcher(csdl.parse(filter_text), library=library), profile=profile, adapt=adapt)
+    _worker = BatchRunner(compile_matcher(parse(filter_text), library=library), profile=profile, adapt=adapt)
 
 
 def _run_batch(job):

@@ -65,7 +65,7 @@ def _cache_file(grammar: str) -> str | bool:
         return True  # fall back to Lark's own temp-dir cache
     import hashlib
 
-    from csdl import __version__
+    from csdl.version import __version__
 
     digest = hashlib.sha256((grammar + __version__).encode()).hexdigest()[:16]
     return os.path.join(base, f"parser-{digest}.lark-cache")
