@@ -92,6 +92,11 @@ class Diagnostic:
 class CSDLError(ValueError):
     """The one exception the library raises for bad input. ``diagnostics`` lists every problem."""
 
+    #: For a syntax error: the tree of what parsed, with placeholders where the parser repaired
+    #: the filter (``repaired``: their ``(start, end)`` offsets); None otherwise.
+    partial = None
+    repaired: tuple = ()
+
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = list(diagnostics)
         first = self.diagnostics[0] if self.diagnostics else None

@@ -30,8 +30,21 @@ def check(
         tree = parse(text)
     except CSDLError as exc:
         Selection(select, ignore, extend_select).check_known(_registry())
-        return sorted(exc.diagnostics, key=Diagnostic.sort_key)
+        found = list(exc.diagnostics)
+        if exc.partial is not None:  # validation and lint still run on what parsed
+            found.extend(_outside(check_tree(exc.partial, platform=platform, select=select, ignore=ignore,
+                                             extend_select=extend_select, noqa=noqa), exc.repaired))
+        return sorted(found, key=Diagnostic.sort_key)
     return check_tree(tree, platform=platform, select=select, ignore=ignore, extend_select=extend_select, noqa=noqa)
+
+
+def _outside(found: list[Diagnostic], repaired) -> list[Diagnostic]:
+    """The diagnostics that touch none of the places the parser repaired with placeholders (they
+    would be about the placeholders), and no unused-`noqa` claims (a syntax error hides codes)."""
+    def clear(d: Diagnostic) -> bool:
+        return d.code != "W901" and not any(d.span.start <= end and d.span.end >= start for start, end in repaired)
+
+    return [d for d in found if clear(d)]
 
 
 def _registry():

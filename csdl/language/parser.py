@@ -295,11 +295,43 @@ def parse(text: str, *, max_bytes: int | None = MAX_BYTES) -> ast.Filter:
             )
         ]) from None
     except Exception as exc:  # lark's errors become our diagnostics; nothing of lark escapes
-        from csdl.language.syntax_errors import translate
-
-        raise CSDLError([translate(exc, text)]) from None
+        _local.comments = None
+        raise _every_error(parser, text, exc) from None
     finally:
         _local.comments = None
     tree.comments = tuple(comments)
     tree.source = text
     return tree
+
+
+def _every_error(parser, text: str, exc: Exception) -> CSDLError:
+    """The error for a filter that failed to parse: every independent syntax error (error
+    recovery, ``csdl.language.recovery``), with the repaired tree as ``partial`` so that
+    validation and lint can still run on what parsed."""
+    from csdl.language.recovery import recover
+    from csdl.language.syntax_errors import translate
+
+    first = translate(exc, text)
+    if first.code in ("E007", "E003"):  # nothing to recover: an empty filter, or all of it a comment
+        return CSDLError([first])
+    comments: list[ast.Comment] = []
+    _local.comments = comments
+    try:
+        recovered = recover(text, parser.parse_interactive(text))
+    except _TooDeep:
+        return CSDLError([first])
+    except Exception:  # recovery is best effort; the first error is always known
+        return CSDLError([first])
+    finally:
+        _local.comments = None
+    found = recovered.diagnostics or [first]
+    if (found[0].code, found[0].span) == (first.code, first.span):
+        found[0] = first  # the plain parse's own words for the first error (its expected set is the lexer's)
+    error = CSDLError(found)
+    tree = recovered.tree
+    if isinstance(tree, ast.Filter):
+        tree.comments = tuple(comments)
+        tree.source = text
+        error.partial = tree
+        error.repaired = tuple(recovered.regions)
+    return error
