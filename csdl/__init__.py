@@ -19,6 +19,7 @@ _LAZY = {
     "check": ("csdl.checking.checker", "check"),
     "cost": ("csdl.compiler", "cost"),
     "compile": ("csdl.compiler", "compile"),
+    "check_payload": ("csdl.payloads", "check_payload"),
 }
 
 __all__ = ["CSDLError", "Diagnostic", "Filter", "Span", "parse", "__version__", *_LAZY]

@@ -27,6 +27,7 @@ class RuleInfo:
 _GROUPS = {
     "E0": "syntax", "E1": "targets and operators", "E2": "arguments", "E3": "limits and structure",
     "E4": "platform (PYLON query filters)", "W1": "cost", "W2": "correctness", "W3": "style", "W9": "suppression",
+    "P0": "payload files", "P1": "Managed Sources payloads", "P2": "Managed Sources updates", "P3": "Data365 tasks payloads",
 }
 
 _registry: dict[str, RuleInfo] | None = None
@@ -56,6 +57,10 @@ def registry() -> dict[str, RuleInfo]:
             table[rule.code] = RuleInfo(rule.code, rule.name, rule.summary(), rule.severity, body, group_of(rule.code))
         for code, (name, summary, doc) in SUPPRESSION_CODES.items():
             table[code] = RuleInfo(code, name, summary, WARNING, doc.strip(), group_of(code))
+        from csdl.payloads.rules import rules as payload_rules
+
+        for code, info in payload_rules().items():
+            table[code] = RuleInfo(code, info.name, info.summary, info.severity, info.documentation(), group_of(code))
         _registry = dict(sorted(table.items()))
     return _registry
 
