@@ -14,7 +14,8 @@ _PACKAGED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "pr
 #: Divisors and counts: they must be greater than zero (and the counts whole numbers).
 _POSITIVE = {
     ("dpu", "regex_chars_per_dpu"), ("dpu", "polygon_vertices_per_dpu"), ("dpu", "scale_base"),
-    ("dpu", "scale_growth"), ("credits", "price"), ("historics", "speedup"), ("subscription", "hours_per_month"),
+    ("dpu", "scale_growth"), ("credits", "price"), ("credits", "dpu_per_credit"), ("credits", "purchase_increment"),
+    ("historics", "speedup"), ("subscription", "hours_per_month"),
 }
 _COUNTS = {("dpu", "contains_conditions_per_step"), ("dpu", "contains_words_per_step"), ("dpu", "scale_items_per_step")}
 #: Tables whose keys a user may extend (other tables only accept keys the packaged file has).
