@@ -1,0 +1,92 @@
+"""``csdl serve``: the local emulator of DataSift's REST API and Datastreamer's Data365 tasks."""
+
+from __future__ import annotations
+
+import click
+
+from csdl.cli import EXIT_ERROR
+
+_DESCRIPTION = """Run a local, offline emulator of DataSift's REST API (filters, Historics,
+previews, Managed Sources) and of Datastreamer's Data365 task API, answered by csdl's own compiler,
+cost model and payload checker. No network, no API key."""
+
+_EXAMPLES = """\b
+Examples (any username:key works unless --users is given):
+  csdl serve --store ds.sqlite3 --library streams/ --sample examples/posts.jsonl
+\b
+  # filters: validate, compile, dpu (also /v1/…, /v1.N/…, pylon/validate, pylon/compile)
+  curl -s -H 'Authorization: me:key' --data-urlencode 'csdl=interaction.content contains "coffee"' http://127.0.0.1:8080/v1.6/validate
+  curl -s -H 'Authorization: me:key' --data-urlencode 'csdl=interaction.content contains "coffee"' http://127.0.0.1:8080/v1.6/compile
+  curl -s 'http://127.0.0.1:8080/v1.6/dpu?hash=HASH&username=me&api_key=key'
+\b
+  # Historics and previews
+  curl -s -H 'Authorization: me:key' -d hash=HASH -d start=1477958400 -d end=1478044800 -d name=q1 -d sources=twitter http://127.0.0.1:8080/v1.6/historics/prepare
+  curl -s -H 'Authorization: me:key' -d hash=HASH -d start=1477958400 -d 'parameters=language.tag,freqDist,5' http://127.0.0.1:8080/v1.6/preview/create
+  curl -s -H 'Authorization: me:key' 'http://127.0.0.1:8080/v1.6/preview/get?id=PREVIEW_ID'
+\b
+  # account
+  curl -s -H 'Authorization: me:key' http://127.0.0.1:8080/v1.6/usage
+  curl -s -H 'Authorization: me:key' http://127.0.0.1:8080/v1.6/balance
+\b
+  # Managed Sources
+  curl -s -H 'Authorization: me:key' -H 'Content-Type: application/json' -d @source.json http://127.0.0.1:8080/v1.6/source/create
+  curl -s -H 'Authorization: me:key' 'http://127.0.0.1:8080/v1.6/source/get?id=SOURCE_ID'
+  curl -s -H 'Authorization: me:key' -d id=SOURCE_ID http://127.0.0.1:8080/v1.6/source/start
+\b
+  # Datastreamer Data365 tasks
+  curl -s -X PUT -H 'apikey: KEY' -d '{"token": "T"}' http://127.0.0.1:8080/api/data-sources/data365
+  curl -s -H 'apikey: KEY' -d @tasks.json http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag
+  curl -s -X PUT -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/start-all
+  curl -s -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/TASK_ID
+
+Ctrl-C or SIGTERM stop the server cleanly. docs/serve.md describes every endpoint.
+"""
+
+
+@click.command("serve", help=_DESCRIPTION + "\n\n" + _EXAMPLES)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback without --users prints a warning.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port (0: any free port).")
+@click.option("--store", "store_path", default="csdl-serve.sqlite3", show_default=True, metavar="PATH",
+              help="SQLite file keeping compiled streams, Historics, previews, sources and tasks.")
+@click.option("--library", "library_dir", metavar="DIR",
+              help="A directory of .csdl files that `stream \"<hash>\"` also resolves to.")
+@click.option("--sample", "sample_path", metavar="POSTS.jsonl",
+              help="Posts (JSON Lines, optionally gzipped) that previews run the filter over.")
+@click.option("--users", "users_file", metavar="FILE",
+              help="`username:api_key` lines: every call must then carry one of them (401 otherwise).")
+@click.option("--cors", "cors_origin", metavar="ORIGIN", help="Send CORS headers allowing ORIGIN (none by default).")
+@click.option("--task-delay", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="How long a started Data365 task runs before it is complete.")
+def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, task_delay):
+    try:
+        from csdl.server.app import create_app
+        from csdl.server.run import LOOPBACK, serve
+        from csdl.server.settings import Settings, SettingsError
+        from csdl.server.store import StoreError
+    except ImportError as exc:
+        raise click.ClickException(f"csdl serve needs the [serve] extra: pip install 'csdl[serve]' ({exc})") from None
+
+    try:
+        settings = Settings(store=store_path, library=library_dir, sample=sample_path, users_file=users_file,
+                            cors_origin=cors_origin, task_delay=task_delay, host=host, port=port)
+        app = create_app(settings)
+    except (SettingsError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # a library that cannot be read
+        raise click.ClickException(str(exc)) from None
+    if host not in LOOPBACK and settings.users is None:
+        click.echo(f"csdl serve: warning: listening on {host} without --users: anyone who can reach it may use it",
+                   err=True)
+
+    def announce(bound):
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        click.echo(f"csdl serve: listening on http://{shown}:{bound[1]} (store {settings.store}"
+                   f"{', library ' + library_dir if library_dir else ''}); Ctrl-C stops", err=True)
+
+    try:
+        serve(app, settings, announce=announce)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise SystemExit(EXIT_ERROR) from None
+    click.echo("csdl serve: stopped", err=True)

@@ -1,0 +1,34 @@
+"""``usage`` and ``balance``.
+
+Nothing streams offline, so ``usage`` reports its period (DataSift's ``start``/``end`` texts) with
+no stream in it, as DataSift did for an account with nothing running; ``balance`` answers ``{}``
+as DataSift's recorded answer for a subscription account did.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+
+from csdl.server import incoming
+from csdl.server.errors import ApiError
+
+PERIODS = {"hour": 3600, "day": 86_400, "current": 3600}
+
+
+def _date(seconds: float) -> str:
+    # "Tue, 16 Jan 2018 21:45:00 +0000", DataSift's format
+    return formatdate(seconds, usegmt=False).replace("-0000", "+0000")
+
+
+def usage(call):
+    period = incoming.text(call.params, "period", default="hour")
+    if period not in PERIODS:
+        raise ApiError(400, "The period parameter must be hour, day or current")
+    end = int(time.time()) // 60 * 60
+    start = end - PERIODS[period]
+    return 200, {"start": _date(start), "end": _date(end), "streams": {}}
+
+
+def balance(call):
+    return 200, {}

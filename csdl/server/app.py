@@ -1,0 +1,185 @@
+"""The ASGI application of ``csdl serve``: ``create_app(settings)``.
+
+Routes, in order: Datastreamer's Data365 task API (``/api/data-…``), the workbench (when its
+package is present: the page at ``/`` and its ``/api/…`` endpoints), and DataSift's REST API under
+any ``/v1`` or ``/v1.N`` prefix (or none). Every answer is JSON; unknown paths are 404 and wrong
+methods 405, also as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+from contextlib import asynccontextmanager
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Route
+
+from csdl.server import endpoints, incoming
+from csdl.server.errors import ApiError
+from csdl.server.settings import DEFAULT_API_VERSION, Settings
+from csdl.server.store import Store
+from csdl.server.streams import StreamLibrary
+
+log = logging.getLogger("csdl.serve")
+
+_PATH = re.compile(r"/(?:v(1(?:\.[0-9]{1,2})?)/)?([a-z0-9_/]*?)(?:\.json)?/?")
+# Bodies up to this size are compiled on the event loop: a small filter takes well under a
+# millisecond, less than handing it to a worker thread. Larger ones go to the thread pool so that
+# a 1 MB filter never holds up the other requests.
+INLINE_BODY = 8 * 1024
+ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+class State:
+    """What every handler needs: settings, the store, the stream library, rate-limit counters."""
+
+    def __init__(self, settings: Settings, store: Store):
+        self.settings = settings
+        self.store = store
+        self.library = StreamLibrary(store, settings.library)
+        self.limits = RateLimits(settings.rate_limit)
+
+
+class RateLimits:
+    """DataSift's rate-limit headers, counted per user per hour in memory (never enforced)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.used: dict[str, tuple[int, int]] = {}  # user -> (hour, used)
+
+    def charge(self, user: str, cost: int) -> dict:
+        now = int(time.time())
+        hour = now // 3600
+        seen_hour, used = self.used.get(user, (hour, 0))
+        if seen_hour != hour:
+            used = 0
+        used += cost
+        if len(self.used) > 10_000:
+            self.used.clear()
+        self.used[user] = (hour, used)
+        reset = (hour + 1) * 3600
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(0, self.limit - used)),
+            "X-RateLimit-Cost": str(cost),
+            "X-RateLimit-Reset": str(reset),
+            "X-RateLimit-Reset-Ttl": str(reset - now),
+        }
+
+
+class Call:
+    """One DataSift call as the handlers see it."""
+
+    __slots__ = ("request", "params", "user", "state", "version")
+
+    def __init__(self, request, params, user, state, version):
+        self.request = request
+        self.params = params
+        self.user = user
+        self.state = state
+        self.version = version
+
+
+def json_response(status: int, body, headers: dict | None = None) -> Response:
+    if status == 204 or body is None:
+        return Response(status_code=status, headers=headers, media_type="application/json")
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/json")
+
+
+def _internal(exc: BaseException) -> ApiError:
+    if os.environ.get("CSDL_DEBUG"):
+        log.exception("internal error")
+    else:
+        print(f"csdl serve: internal error: {type(exc).__name__}: {exc} (CSDL_DEBUG=1 logs a traceback)", file=sys.stderr)
+    return ApiError(500, f"Internal error of the emulator: {type(exc).__name__}")
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    settings = settings or Settings()
+    store = store or Store(settings.store)
+    state = State(settings, store)
+
+    async def datasift(request):
+        match = _PATH.fullmatch(request.url.path)
+        version = match.group(1) if match else None
+        headers = {"X-Api-Version": version or DEFAULT_API_VERSION}
+        try:
+            endpoint = endpoints.find(match.group(2)) if match else None
+            if endpoint is None:
+                raise ApiError(404, f"Endpoint not found: {request.url.path[:200]}")
+            if request.method not in endpoint.methods:
+                allowed = ", ".join(sorted(endpoint.methods))
+                raise ApiError(405, f"Method {request.method} not allowed; use {allowed}", headers={"Allow": allowed})
+            body = await incoming.read_body(request, settings.max_body)
+            params = incoming.parse_params(request, body)
+            user = incoming.datasift_user(request, params, settings.users)
+            headers.update(state.limits.charge(user, endpoint.cost))
+            call = Call(request, params, user, state, version)
+            if endpoint.heavy or len(body) > INLINE_BODY or len(request.url.query) > INLINE_BODY:
+                status, payload = await run_in_threadpool(endpoint.handler, call)
+            else:
+                status, payload = endpoint.handler(call)
+        except ApiError as exc:
+            headers.update(exc.headers)
+            return json_response(exc.status, exc.body, headers)
+        except Exception as exc:  # a bug of ours: a JSON 500, never a traceback to the client
+            error = _internal(exc)
+            return json_response(error.status, error.body, headers)
+        return json_response(status, payload, headers)
+
+    async def respond(request, work):
+        try:
+            status, payload = await work()
+        except ApiError as exc:
+            return json_response(exc.status, exc.body, exc.headers)
+        except Exception as exc:
+            error = _internal(exc)
+            return json_response(error.status, error.body)
+        return json_response(status, payload)
+
+    from csdl.server import data365
+
+    routes = list(data365.routes(state, respond))
+    routes += _workbench_routes(settings, store)
+    routes.append(Route("/{path:path}", datasift, methods=ALL_METHODS))
+
+    async def http_error(request, exc: HTTPException):
+        text = {404: f"Endpoint not found: {request.url.path[:200]}", 405: f"Method {request.method} not allowed"}
+        return json_response(exc.status_code, {"error": text.get(exc.status_code, exc.detail)}, exc.headers)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        store.close()  # after the last request: uvicorn drains them before the lifespan ends
+
+    middleware = []
+    if settings.cors_origin:
+        from starlette.middleware import Middleware
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=[settings.cors_origin], allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Auth", "Content-Type", "apikey"],
+            expose_headers=["X-Api-Version", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Cost"],
+        ))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})
+    app.state.csdl = state
+    return app
+
+
+def _workbench_routes(settings, store) -> list:
+    try:
+        from csdl.server import workbench
+    except ImportError:
+        return []
+    make = getattr(workbench, "routes", None)
+    return list(make(settings, store)) if make is not None else []

@@ -1,0 +1,67 @@
+"""The DataSift endpoints: name → handler, the HTTP methods its clients use, its rate-limit cost.
+
+Methods differ between the official clients for one call (``source/update`` is PUT in seed 002
+and POST in the Ruby and Node clients; ``source/delete`` arrives as GET, POST or DELETE), so each
+call accepts every method a client used for it; anything else is 405.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from csdl.server import account, filters, historics, sources
+
+READ = frozenset({"GET", "POST"})
+WRITE = frozenset({"POST", "PUT"})
+CREATE = frozenset({"POST"})
+DELETE = frozenset({"GET", "POST", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    handler: object
+    methods: frozenset
+    cost: int
+    heavy: bool = False  # always run in a worker thread (unbounded by the body size alone)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "validate": Endpoint(filters.validate, READ, 5),
+    "compile": Endpoint(filters.compile_, READ, 5),
+    "dpu": Endpoint(filters.dpu, READ, 5),
+    "pylon/validate": Endpoint(filters.pylon_validate, READ, 5),
+    "pylon/compile": Endpoint(filters.pylon_compile, READ, 5),
+    "analysis/validate": Endpoint(filters.pylon_validate, READ, 5),
+    "analysis/compile": Endpoint(filters.pylon_compile, READ, 5),
+    "historics/prepare": Endpoint(historics.prepare, CREATE, 25),
+    "historics/get": Endpoint(historics.get, READ, 25),
+    "historics/delete": Endpoint(historics.delete, DELETE, 25),
+    "preview/create": Endpoint(historics.preview_create, CREATE, 25, heavy=True),
+    "preview/get": Endpoint(historics.preview_get, READ, 5),
+    "usage": Endpoint(account.usage, READ, 25),
+    "balance": Endpoint(account.balance, READ, 25),
+    "source/create": Endpoint(sources.create, WRITE, 25),
+    "source/update": Endpoint(sources.update, WRITE, 25),
+    "source/get": Endpoint(sources.get, READ, 5),
+    "source/delete": Endpoint(sources.delete, DELETE, 25),
+    "source/start": Endpoint(sources.start, WRITE, 25),
+    "source/stop": Endpoint(sources.stop, WRITE, 25),
+    "source/log": Endpoint(sources.log, READ, 5),
+    "source/auth/add": Endpoint(sources.auth_add, WRITE, 25),
+    "source/auth/remove": Endpoint(sources.auth_remove, WRITE, 25),
+    "source/resource/add": Endpoint(sources.resource_add, WRITE, 25),
+    "source/resource/remove": Endpoint(sources.resource_remove, WRITE, 25),
+}
+
+# `pylon/<service>/validate` (the Node client's v1.5 routes): the service does not change the answer.
+_PYLON_SERVICE = re.compile(r"pylon/[a-z][a-z0-9_]{0,30}/(validate|compile)")
+
+
+def find(name: str) -> Endpoint | None:
+    endpoint = ENDPOINTS.get(name)
+    if endpoint is None:
+        m = _PYLON_SERVICE.fullmatch(name)
+        if m:
+            endpoint = ENDPOINTS["pylon/" + m.group(1)]
+    return endpoint

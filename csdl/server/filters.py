@@ -1,0 +1,110 @@
+"""``validate``, ``compile``, ``dpu`` and their PYLON twins, answered by our compiler and cost model.
+
+Shapes as DataSift recorded them: ``dpu`` is a decimal *string* in validate/compile and a *number*
+in ``/dpu``; ``created_at`` is ``YYYY-MM-DD HH:MM:SS`` (UTC).
+"""
+
+from __future__ import annotations
+
+import time
+
+from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.server import incoming
+from csdl.server.errors import ApiError, csdl_error_text
+
+_DPU_ERROR = "Unable to get DPU [400]"
+_UNKNOWN_CODES = ("C100", "C101", "C104")
+
+
+def _now_text() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+def compile_text(call, platform: str):
+    """The ``Compiled`` filter of the call's ``csdl`` parameter, or DataSift's 400."""
+    import csdl
+
+    text = incoming.text(call.params, "csdl", required=True)
+    try:
+        compiled = csdl.compile(text, library=call.state.library, checks={"platform": platform})
+    except CSDLError as exc:
+        raise ApiError(400, csdl_error_text(text, exc.diagnostics)) from None
+    if not compiled.complete:
+        # DataSift knows every hash; a stream we cannot resolve would not compile there either.
+        unknown = [w for w in compiled.report.warnings if w.code in _UNKNOWN_CODES]
+        if unknown:
+            first = unknown[0]
+            problem = Diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
+                                 "filter here first, or put it in the --library directory", first.span)
+            raise ApiError(400, csdl_error_text(text, [problem]))
+    return compiled
+
+
+def _reference(text: str, diagnostic) -> str:
+    span = diagnostic.span
+    written = text[span.start:span.end].strip()
+    return written if written else "a referenced stream"
+
+
+def validate(call, platform: str = "stream"):
+    from csdl.units import dpu_text
+
+    compiled = compile_text(call, platform)
+    return 200, {"created_at": _now_text(), "dpu": dpu_text(compiled.dpu)}
+
+
+def compile_(call, platform: str = "stream"):
+    from csdl.units import dpu_text
+
+    compiled = compile_text(call, platform)
+    dpu = dpu_text(compiled.dpu)
+    call.state.store.put_stream(compiled.hash, compiled.csdl, platform=platform, dpu=dpu)
+    return 200, {"hash": compiled.hash, "created_at": _now_text(), "dpu": dpu}
+
+
+def pylon_validate(call):
+    return validate(call, "pylon")
+
+
+def pylon_compile(call):
+    return compile_(call, "pylon")
+
+
+def stream_report(state, hash: str):
+    """The cost report of a stored or library stream, or None when the hash is unknown/invalid."""
+    from csdl.compiler import cost_tree
+
+    entry = state.library.resolve(hash)
+    if entry is None or entry.tree is None:
+        return None
+    try:
+        return cost_tree(entry.tree, library=state.library)
+    except CSDLError:
+        return None
+
+
+def dpu(call):
+    """``/dpu``: a stream's DPU (a number) and our breakdown in DataSift's ``detail`` shape."""
+    from csdl.units import dpu_json
+
+    hash = incoming.text(call.params, "hash")
+    historics_id = incoming.text(call.params, "historics_id")
+    if hash is None and historics_id is not None:
+        if not incoming.is_hex(historics_id, 20):
+            raise _dpu_error()
+        record = call.state.store.get_document("historics", historics_id.lower(), call.user)
+        if record is None:
+            raise _dpu_error()
+        hash = record["definition_id"]
+    if hash is None:
+        raise ApiError(400, "The hash or historics_id parameter is required")
+    if not incoming.is_hex(hash, 32):
+        raise _dpu_error()
+    report = stream_report(call.state, hash)
+    if report is None:
+        raise _dpu_error()
+    return 200, {"dpu": dpu_json(report.dpu), "detail": report.detail()}
+
+
+def _dpu_error() -> ApiError:
+    return ApiError(400, body={"error": _DPU_ERROR, "original_error": _DPU_ERROR})

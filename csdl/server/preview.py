@@ -1,0 +1,149 @@
+"""Historics preview statistics, computed by running a filter over the ``--sample`` posts.
+
+DataSift's ``parameters`` are ``target,analysis[,argument]`` items separated by ``;``
+(``language.tag,freqDist,5;interaction.id,targetVol,hour``). The analyses and the shape of their
+results are ours (DataSift's were not recorded): ``freqDist`` (the N most frequent values),
+``targetVol`` (matching posts with the target per hour/day/week), ``numericStatistics`` and
+``wordCount`` (the N most frequent words). The sample stands in for the preview's period: posts are
+not filtered by date. Work is bounded: at most ``max_sample_posts`` posts per preview.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from csdl.server.errors import ApiError
+
+ANALYSES = ("freqDist", "targetVol", "numericStatistics", "wordCount")
+MAX_ANALYSES = 20
+MAX_TOP = 100
+_TARGET = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
+_UNITS = {"hour": 3600, "day": 86_400, "week": 604_800}
+_WORD = re.compile(r"\w{2,}")
+
+
+def parse_parameters(text: str) -> list[tuple[str, str, str | None]]:
+    items = [part.strip() for part in text.split(";") if part.strip()]
+    if not items:
+        raise ApiError(400, "The parameters parameter is required: target,analysis[,argument];…")
+    if len(items) > MAX_ANALYSES:
+        raise ApiError(400, f"At most {MAX_ANALYSES} analyses per preview")
+    out = []
+    for item in items:
+        fields = [f.strip() for f in item.split(",")]
+        if len(fields) not in (2, 3):
+            raise ApiError(400, f"Preview parameter {item[:80]!r}: expected target,analysis[,argument]")
+        target, analysis = fields[0].lower(), fields[1]
+        argument = fields[2] if len(fields) == 3 else None
+        if not _TARGET.fullmatch(target) or len(target) > 200:
+            raise ApiError(400, f"Preview parameter {item[:80]!r}: {fields[0][:80]!r} is not a target")
+        if analysis not in ANALYSES:
+            raise ApiError(400, f"Preview parameter {item[:80]!r}: unknown analysis {analysis[:40]!r} "
+                                f"(known: {', '.join(ANALYSES)})")
+        if analysis in ("freqDist", "wordCount"):
+            if argument is not None and (not argument.isdigit() or not 1 <= int(argument) <= MAX_TOP):
+                raise ApiError(400, f"Preview parameter {item[:80]!r}: the argument is a count from 1 to {MAX_TOP}")
+        elif analysis == "targetVol":
+            if argument is not None and argument not in _UNITS:
+                raise ApiError(400, f"Preview parameter {item[:80]!r}: the unit is one of {', '.join(_UNITS)}")
+        elif argument is not None:
+            raise ApiError(400, f"Preview parameter {item[:80]!r}: numericStatistics takes no argument")
+        out.append((target, analysis, argument))
+    return out
+
+
+class _Analysis:
+    def __init__(self, target: str, analysis: str, argument: str | None):
+        from csdl.evaluate.values import flat, make_getter
+
+        self.target, self.analysis, self.argument = target, analysis, argument
+        self.get = make_getter(target)
+        self.flat = flat
+        self.counts: Counter = Counter()
+        self.with_target = 0
+        self.numbers: list[float] = []
+
+    def add(self, post: dict, when: float | None) -> None:
+        value = self.get(post)
+        if value is None:
+            return
+        self.with_target += 1
+        values = self.flat(value) if isinstance(value, list) else [value]
+        if self.analysis == "freqDist":
+            self.counts.update(_key(v) for v in values)
+        elif self.analysis == "wordCount":
+            for v in values:
+                if isinstance(v, str):
+                    self.counts.update(w.lower() for w in _WORD.findall(v))
+        elif self.analysis == "targetVol":
+            if when is not None:
+                size = _UNITS[self.argument or "hour"]
+                self.counts[int(when // size * size)] += 1
+        else:
+            self.numbers.extend(float(v) for v in values
+                                if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+
+    def result(self) -> dict:
+        out = {"target": self.target, "analysis": self.analysis, "parameter": self.argument,
+               "interactions": self.with_target}
+        if self.analysis in ("freqDist", "wordCount"):
+            top = int(self.argument or 10)
+            out["result"] = [{"key": k, "interactions": n} for k, n in self.counts.most_common(top)]
+        elif self.analysis == "targetVol":
+            out["result"] = [{"key": k, "interactions": n} for k, n in sorted(self.counts.items())]
+        else:
+            n = len(self.numbers)
+            out["result"] = {
+                "count": n,
+                "min": min(self.numbers) if n else None,
+                "max": max(self.numbers) if n else None,
+                "mean": sum(self.numbers) / n if n else None,
+                "sum": sum(self.numbers),
+            }
+        return out
+
+
+def _key(value) -> str | int | float | bool:
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def run_preview(tree, analyses, state) -> dict:
+    """``{"sample_posts", "matched", "data": [...]}`` for the filter ``tree`` over the sample."""
+    from csdl.evaluate import compile_matcher
+
+    parts = [_Analysis(*a) for a in analyses]
+    read = matched = 0
+    path = state.settings.sample
+    if path is not None:
+        from csdl.evaluate.posts import codec, open_posts
+        from csdl.evaluate.timestamps import to_epoch
+
+        loads = codec()[0]
+        matcher = compile_matcher(tree, library=state.library)
+        limit = state.settings.max_sample_posts
+        posts = open_posts(path)
+        try:
+            for line in posts:
+                if read >= limit:
+                    break
+                if not line.strip():
+                    continue
+                try:
+                    post = loads(line)
+                except ValueError:
+                    continue
+                if type(post) is not dict:
+                    continue
+                read += 1
+                if not matcher.match(post):
+                    continue
+                matched += 1
+                interaction = post.get("interaction")
+                when = to_epoch(interaction.get("created_at")) if type(interaction) is dict else None
+                for part in parts:
+                    part.add(post, when)
+        finally:
+            posts.close()
+    return {"sample_posts": read, "matched": matched, "data": [p.result() for p in parts]}

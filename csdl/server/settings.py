@@ -1,0 +1,67 @@
+"""What ``csdl serve`` is started with: one ``Settings`` object shared by every route."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+#: Request bodies above this get 413 before anything parses them (a filter may be 1 MB; its
+#: form or JSON encoding can be larger, hence twice that).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Posts of --sample read for previews: bounds the memory and the work of one preview.
+MAX_SAMPLE_POSTS = 100_000
+#: The API version answered when a path carries none (the official clients' last default).
+DEFAULT_API_VERSION = "1.6"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used (a missing file, a bad users file …)."""
+
+
+@dataclass
+class Settings:
+    store: str = "csdl-serve.sqlite3"
+    library: str | None = None
+    sample: str | None = None
+    users_file: str | None = None
+    cors_origin: str | None = None
+    task_delay: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body: int = MAX_BODY_BYTES
+    max_sample_posts: int = MAX_SAMPLE_POSTS
+    rate_limit: int = 100_000
+    users: dict[str, str] | None = field(default=None, repr=False)  # username -> API key
+
+    def __post_init__(self):
+        if self.task_delay < 0:
+            raise SettingsError("--task-delay must not be negative")
+        if self.library is not None and not os.path.isdir(self.library):
+            raise SettingsError(f"--library {self.library}: not a directory")
+        if self.sample is not None and not os.path.isfile(self.sample):
+            raise SettingsError(f"--sample {self.sample}: no such file")
+        if self.users is None and self.users_file is not None:
+            self.users = read_users(self.users_file)
+
+
+def read_users(path: str) -> dict[str, str]:
+    """``user:key`` lines; blank lines and ``#`` comments are skipped."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as exc:
+        raise SettingsError(f"--users {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"--users {path}: not UTF-8 text") from None
+    users: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        user, sep, key = text.partition(":")
+        if not sep or not user.strip() or not key.strip():
+            raise SettingsError(f"--users {path}:{number}: expected `username:api_key`")
+        users[user.strip()] = key.strip()
+    if not users:
+        raise SettingsError(f"--users {path}: no `username:api_key` line")
+    return users
