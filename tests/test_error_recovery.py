@@ -45,7 +45,7 @@ def test_every_independent_error_is_reported(text, expected):
 
 
 def test_the_first_error_is_the_one_a_plain_parse_reports():
-    from lark.exceptions import UnexpectedInput
+    from csdl.language.lalr import UnexpectedInput
 
     from csdl.language.parser import _parser
     from csdl.language.syntax_errors import translate

@@ -2,7 +2,8 @@
 
 Lark runs LALR(1) with the contextual lexer and builds our nodes inline (the ``Builder`` callbacks
 run as each rule is reduced), so there is no recursive tree walk and deep input cannot exhaust the
-stack. The parser tables are cached on disk by Lark (``cache=True``), which keeps CLI start-up low.
+stack. The parser is Lark's stand-alone parser generated from the grammar (``csdl.language.lalr``):
+no grammar compiler at run time, which keeps CLI start-up low.
 """
 
 from __future__ import annotations
@@ -33,42 +34,16 @@ def grammar_path() -> str:
 
 
 def _parser():
+    """The one parser object (built on first use): Lark's stand-alone LALR(1) parser generated
+    from ``grammar/csdl.lark`` (``csdl.language.lalr``); the error path drives it interactively."""
     global _lark
     if _lark is None:
         with _lock:
             if _lark is None:
-                from lark import Lark
+                from csdl.language.lalr import build_parser
 
-                with open(grammar_path(), encoding="utf-8") as f:
-                    grammar = f.read()
-                _lark = Lark(
-                    grammar,
-                    parser="lalr",
-                    lexer="contextual",
-                    transformer=Builder(),
-                    propagate_positions=False,
-                    maybe_placeholders=True,
-                    cache=_cache_file(grammar),
-                    lexer_callbacks={"COMMENT": _collect_comment},
-                )
+                _lark = build_parser(Builder(), {"COMMENT": _collect_comment})
     return _lark
-
-
-def _cache_file(grammar: str) -> str | bool:
-    """A per-user cache path for the parser tables (Lark checks the grammar hash inside it)."""
-    base = os.environ.get("CSDL_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "csdl"
-    )
-    try:
-        os.makedirs(base, exist_ok=True)
-    except OSError:
-        return True  # fall back to Lark's own temp-dir cache
-    import hashlib
-
-    from csdl.version import __version__
-
-    digest = hashlib.sha256((grammar + __version__).encode()).hexdigest()[:16]
-    return os.path.join(base, f"parser-{digest}.lark-cache")
 
 
 def _collect_comment(token):

@@ -45,7 +45,7 @@ class Recovered:
 def _accepts(parse_conf, stack: list, types) -> bool:
     """Whether the LALR tables accept the terminals ``types`` from ``stack`` (states only: no
     callbacks run and nothing is copied but a list of integers)."""
-    from lark.parsers.lalr_analysis import Shift
+    from csdl.language.lalr import Shift
 
     states = parse_conf.states
     end_state = parse_conf.end_state
@@ -56,7 +56,7 @@ def _accepts(parse_conf, stack: list, types) -> bool:
             if action is None:
                 return False
             what, arg = action
-            if what is Shift:
+            if what == Shift:
                 if kind == "$END":
                     return True
                 stack.append(arg)
@@ -108,7 +108,7 @@ class _Driver:
             self.full = True
 
     def _token_error(self, token, expected) -> None:
-        from lark.exceptions import UnexpectedToken
+        from csdl.language.lalr import UnexpectedToken
 
         from csdl.language.syntax_errors import translate
 
@@ -119,7 +119,7 @@ class _Driver:
     # Feeding ------------------------------------------------------------------------------------
 
     def _placeholder(self, kind: str, at):
-        from lark import Token
+        from csdl.language.lalr import Token
 
         pos = len(self.text) if at.type == "$END" else at.start_pos
         line, column = (at.line, at.column) if at.type != "$END" else (at.line or 1, at.column or 1)
@@ -144,7 +144,7 @@ class _Driver:
         self.regions.append((self.error_start, end))
 
     def token(self, token) -> None:
-        from lark.exceptions import UnexpectedToken
+        from csdl.language.lalr import UnexpectedToken
 
         first_on_line = token.type != "$END" and token.line > self.prev_line
         if token.type != "$END":
@@ -198,8 +198,8 @@ class _Driver:
         return True
 
     def run(self):
-        from lark import Token
-        from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+        from csdl.language.lalr import Token
+        from csdl.language.lalr import UnexpectedCharacters, UnexpectedToken
 
         lexer = self.ip.lexer_thread
         while not self.full:

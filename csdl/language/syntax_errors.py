@@ -79,7 +79,7 @@ def _found(token, text: str) -> str:
 
 def translate(exc: Exception, text: str) -> Diagnostic:
     """A diagnostic for any exception raised while Lark parsed ``text``."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from csdl.language.lalr import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(exc, UnexpectedCharacters):
         return _bad_character(exc.pos_in_stream, text)
