@@ -17,7 +17,9 @@ PLATFORMS = ("stream", "pylon")
 BUDGET_KEYS = ("fail-above", "fail-total-above", "fail-on-increase", "warn-above", "warn-total-above", "warn-on-increase")
 LIST_KEYS = ("select", "ignore", "extend-select")
 PATH_KEYS = ("library", "pricing")
-KEYS = LIST_KEYS + ("platform",) + PATH_KEYS + BUDGET_KEYS
+# Payload checking (csdl.payloads.settings reads them): globs -> kinds, Data365 defaults, per-file ignores.
+PAYLOAD_KEYS = ("payloads", "data365-source", "data365-max-days", "source-types", "per-file-ignores")
+KEYS = LIST_KEYS + ("platform",) + PATH_KEYS + BUDGET_KEYS + PAYLOAD_KEYS
 
 
 class ConfigError(ValueError):
@@ -29,7 +31,8 @@ class Config:
     budgets are ``float`` DPU values or None."""
 
     __slots__ = ("path", "select", "ignore", "extend_select", "platform", "library", "pricing",
-                 "fail_above", "fail_total_above", "fail_on_increase", "warn_above", "warn_total_above", "warn_on_increase")
+                 "fail_above", "fail_total_above", "fail_on_increase", "warn_above", "warn_total_above", "warn_on_increase",
+                 "payload")
 
     def __init__(self, path: str | None = None, **values: Any):
         self.path = path  # the file the settings came from, None for defaults
@@ -45,6 +48,7 @@ class Config:
         self.warn_above: float | None = None
         self.warn_total_above: float | None = None
         self.warn_on_increase: float | None = None
+        self.payload = None  # csdl.payloads.settings.PayloadSettings when the file sets payload keys
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -134,6 +138,7 @@ def read_config(path: str) -> Config:
 def _validate(table: dict, path: str, where: str) -> Config:
     base = os.path.dirname(os.path.abspath(path))
     values: dict[str, Any] = {}
+    payload_values: dict[str, Any] = {}
 
     def fail(key: str, message: str) -> ConfigError:
         prefix = f"{where} " if where else ""
@@ -146,6 +151,9 @@ def _validate(table: dict, path: str, where: str) -> Config:
             guess = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"; did you mean `{guess[0]}`?" if guess else f"; known keys: {', '.join(KEYS)}"
             raise fail(key, f"unknown key{hint}")
+        if key in PAYLOAD_KEYS:
+            payload_values[key] = value
+            continue
         attr = key.replace("-", "_")
         if key in LIST_KEYS:
             if isinstance(value, str):
@@ -169,6 +177,10 @@ def _validate(table: dict, path: str, where: str) -> Config:
             if value < 0:
                 raise fail(key, f"expected a number of DPU of at least 0, found {value!r}")
             values[attr] = float(value)
+    if payload_values:
+        from csdl.payloads.settings import read_settings
+
+        values["payload"] = read_settings(payload_values, base, fail, lambda codes, key: _check_selectors(codes, fail, key))
     return Config(path=os.path.abspath(path), **values)
 
 

@@ -74,10 +74,11 @@ def read_stdin(display_name: str | None) -> Source:
     return Source(name, text, error, is_stdin=True)
 
 
-def filter_files(directory: str) -> list[str]:
-    """Every ``*.csdl`` file below ``directory`` (hidden folders skipped), sorted."""
+def filter_files(directory: str, extensions: tuple[str, ...] = (EXTENSION,)) -> list[str]:
+    """Every ``*.csdl`` file (or file ending with one of ``extensions``) below ``directory``
+    (hidden folders skipped), sorted."""
     found = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(os.path.join(root, f) for f in files if f.endswith(EXTENSION))
+        found.extend(os.path.join(root, f) for f in files if f.endswith(extensions))
     return sorted(found)

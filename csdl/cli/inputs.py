@@ -24,15 +24,16 @@ def parsed(source: Source):
         return None, exc.diagnostics
 
 
-def expand(paths: tuple[str, ...]) -> list[str]:
-    """Files named directly, then every ``*.csdl`` below each directory, sorted; duplicates once."""
+def expand(paths: tuple[str, ...], extensions: tuple[str, ...] = (EXTENSION,)) -> list[str]:
+    """Files named directly, then every ``*.csdl`` (or ``extensions``) file below each directory,
+    sorted; duplicates once."""
     out: list[str] = []
     seen: set[str] = set()
     for path in paths:
         if path != STDIN and os.path.isdir(path):
-            candidates = filter_files(path)
+            candidates = filter_files(path, extensions)
             if not candidates:
-                click.echo(f"csdl: warning: no {EXTENSION} files under {path}", err=True)
+                click.echo(f"csdl: warning: no {' or '.join(extensions)} files under {path}", err=True)
         else:
             candidates = [path]
         for candidate in candidates:
@@ -42,12 +43,12 @@ def expand(paths: tuple[str, ...]) -> list[str]:
     return out
 
 
-def sources(paths: tuple[str, ...], stdin_filename: str | None = None):
+def sources(paths: tuple[str, ...], stdin_filename: str | None = None, extensions: tuple[str, ...] = (EXTENSION,)):
     """Yield a ``Source`` for each input, reading one file at a time."""
     if not paths:
         raise click.UsageError("no input: name files, directories, or - for standard input")
     stdin_used = False
-    for path in expand(paths):
+    for path in expand(paths, extensions):
         if path == STDIN:
             if stdin_used:
                 raise click.UsageError("- (standard input) can be given only once")

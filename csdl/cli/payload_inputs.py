@@ -1,0 +1,94 @@
+"""Payload files in ``csdl check``: which inputs are payloads, their kind and Data365 source (the
+options, then the configuration's globs, then the body's shape), and their diagnostics.
+
+A ``.json`` file named on the command line, matched by a ``[tool.csdl.payloads]`` glob, or read
+from standard input with ``--kind`` (or a ``--stdin-filename`` ending in ``.json``) is a payload. A
+``.json`` file met while walking a directory whose keys fit no payload kind (a ``package.json``)
+is skipped with a note instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from csdl.cli.reporters import FileResult
+from csdl.sources import STDIN, Source
+
+PAYLOAD_EXTENSION = ".json"
+
+
+class PayloadInputs:
+    def __init__(self, paths, *, kind: str | None, data365_source: str | None, today, previous_path: str | None,
+                 stdin_filename: str | None):
+        self.kind = kind
+        self.data365_source = data365_source
+        self.today = today.date() if today is not None else None
+        self.explicit = {os.path.normpath(p) for p in paths if p != STDIN}
+        self.stdin_filename = stdin_filename
+        self.previous = _read_previous(previous_path) if previous_path else None
+        self.skipped: list[str] = []
+
+    @staticmethod
+    def _settings(config):
+        if config.payload is None:
+            from csdl.payloads.settings import PayloadSettings
+
+            config.payload = PayloadSettings(os.path.dirname(config.path) if config.path else None)
+        return config.payload
+
+    def ignores(self, source: Source, config) -> list[str]:
+        """The per-file ignores of the configuration for this file (filters and payloads alike)."""
+        return self._settings(config).ignores_for(None if source.is_stdin else source.path)
+
+    def is_payload(self, source: Source, config) -> bool:
+        if source.is_stdin:
+            return self.kind is not None or (self.stdin_filename or "").lower().endswith(PAYLOAD_EXTENSION)
+        if source.path.lower().endswith(PAYLOAD_EXTENSION):
+            return True
+        return self._settings(config).kind_for(source.path)[0] is not None
+
+    def check(self, source: Source, config, selection: dict) -> FileResult | None:
+        """The payload's result, or None for a discovered ``.json`` file that is not a payload."""
+        from csdl.payloads import check_payload
+
+        settings = self._settings(config)
+        configured_kind, configured_source = settings.kind_for(None if source.is_stdin else source.path)
+        kind = self.kind or configured_kind
+        if self.data365_source is not None:
+            data365_source, origin = self.data365_source, "--data365-source"
+        elif configured_source or settings.data365_source:
+            data365_source = configured_source or settings.data365_source
+            origin = f"the configuration ({os.path.basename(config.path or 'csdl.toml')})"
+        else:
+            data365_source, origin = None, ""
+        diagnostics = check_payload(
+            source.text, kind, data365_source=data365_source, data365_source_origin=origin, today=self.today,
+            previous=self.previous, source_types=settings.source_types, max_period_days=settings.max_period_days,
+            select=selection["select"], ignore=selection["ignore"], extend_select=selection["extend_select"])
+        discovered = not source.is_stdin and os.path.normpath(source.path) not in self.explicit and kind is None
+        if discovered and len(diagnostics) == 1 and diagnostics[0].code == "P003":
+            self.skipped.append(source.path)
+            return None
+        return FileResult(source.path, source.text, diagnostics)
+
+    def note_skipped(self) -> None:
+        if self.skipped:
+            shown = ", ".join(self.skipped[:3]) + (f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else "")
+            click.echo(f"csdl: note: skipped {len(self.skipped)} .json file(s) that are not payloads: {shown} "
+                       "(declare a kind with --kind or [tool.csdl.payloads] to check them)", err=True)
+
+
+def _read_previous(path: str):
+    from csdl.payloads import PayloadOptionError, load_previous
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise click.BadParameter(f"{path}: {exc.strerror or exc}", param_hint="--previous") from None
+    try:
+        return load_previous(data)
+    except PayloadOptionError as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--previous") from None
