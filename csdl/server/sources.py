@@ -140,7 +140,12 @@ def _source_id(call) -> str:
     return incoming.hex_id(call.params, "id", 32)
 
 
-def _modify(call, build_body, *, status: int = 200):
+def _resent(identity: dict) -> dict:
+    """A stored identity as an update body carries it (no ``expires_at`` when it has none)."""
+    return {k: v for k, v in identity.items() if not (k == "expires_at" and v is None)}
+
+
+def _modify(call, build_body, *, status: int = 200, log: str | None = None):
     """Check ``build_body(current) -> update body`` against the current source and apply it."""
     id = _source_id(call)
     state = call.state
@@ -160,7 +165,7 @@ def _modify(call, build_body, *, status: int = 200):
         _no_token_elsewhere(state, call.user, updated, exclude=id, text=DUPLICATE_IDENTITY, status=400)
         return updated
 
-    source = state.store.update_document("sources", id, call.user, change)
+    source = state.store.update_document("sources", id, call.user, change, log=log)
     if source is None:
         raise _not_found_get(id)
     return status, source
@@ -168,7 +173,7 @@ def _modify(call, build_body, *, status: int = 200):
 
 def update(call):
     params = _decoded(call.params)
-    return _modify(call, lambda current: _body(params, with_id=False), status=202)
+    return _modify(call, lambda current: _body(params, with_id=False), status=202, log="source updated")
 
 
 def _array(params: dict, name: str) -> list:
@@ -183,7 +188,8 @@ def _array(params: dict, name: str) -> list:
 def auth_add(call):
     params = _decoded(call.params)
     added = _array(params, "auth")
-    return _modify(call, lambda current: {"auth": [dict(a) for a in current["auth"]] + added})
+    return _modify(call, lambda current: {"auth": [_resent(a) for a in current["auth"]] + added},
+                   log="identities added")
 
 
 def auth_remove(call):
@@ -195,15 +201,16 @@ def auth_remove(call):
         missing = [i for i in ids if i not in known]
         if missing:
             raise ApiError(400, f"Bad request: identity {missing[0]} is not an identity of this source")
-        return {"auth": [a for a in current["auth"] if a["identity_id"] not in ids]}
+        return {"auth": [_resent(a) for a in current["auth"] if a["identity_id"] not in ids]}
 
-    return _modify(call, body)
+    return _modify(call, body, log="identities removed")
 
 
 def resource_add(call):
     params = _decoded(call.params)
     added = _array(params, "resources")
-    return _modify(call, lambda current: {"resources": [dict(r) for r in current["resources"]] + added})
+    return _modify(call, lambda current: {"resources": [dict(r) for r in current["resources"]] + added},
+                   log="resources added")
 
 
 def resource_remove(call):
@@ -217,7 +224,7 @@ def resource_remove(call):
             raise ApiError(400, f"Bad request: resource {missing[0]} is not a resource of this source")
         return {"resources": [r for r in current["resources"] if r["resource_id"] not in ids]}
 
-    return _modify(call, body)
+    return _modify(call, body, log="resources removed")
 
 
 def _ids(values: list, name: str) -> set[str]:

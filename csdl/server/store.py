@@ -250,11 +250,6 @@ class Store:
 
     # Source log ----------------------------------------------------------------------------------
 
-    def log_source(self, source_id: str, message: str, *, success: bool = True) -> None:
-        with self.write() as db:
-            db.execute("INSERT INTO source_log (source_id, event_time, success, message) VALUES (?, ?, ?, ?)",
-                       (source_id, int(time.time()), int(success), message))
-
     def source_log(self, source_id: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
         db = self.read()
         count = db.execute("SELECT COUNT(*) FROM source_log WHERE source_id = ?", (source_id,)).fetchone()[0]
