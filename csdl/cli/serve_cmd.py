@@ -61,7 +61,7 @@ Ctrl-C or SIGTERM stop the server cleanly. docs/serve.md describes every endpoin
 def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, task_delay):
     try:
         from csdl.server.app import create_app
-        from csdl.server.run import LOOPBACK, serve
+        from csdl.server.run import is_loopback, serve
         from csdl.server.settings import Settings, SettingsError
         from csdl.server.store import StoreError
     except ImportError as exc:
@@ -75,7 +75,7 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:  # a library that cannot be read
         raise click.ClickException(str(exc)) from None
-    if host not in LOOPBACK and settings.users is None:
+    if not is_loopback(host) and settings.users is None:
         click.echo(f"csdl serve: warning: listening on {host} without --users: anyone who can reach it may use it",
                    err=True)
 

@@ -115,7 +115,7 @@ class Store:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA foreign_keys=ON")
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+                raise StoreError(f"{self.path}: cannot open it as a SQLite store ({exc})") from None
             db.row_factory = sqlite3.Row
             self._local.db = db
             with self._lock:
