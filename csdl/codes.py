@@ -3,6 +3,8 @@ and suppression (W9xx). ``csdl rules``, SARIF output and ``--select`` validation
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from csdl.diagnostics import ERROR, WARNING
 
 
@@ -30,38 +32,65 @@ _GROUPS = {
     "P0": "payload files", "P1": "Managed Sources payloads", "P2": "Managed Sources updates", "P3": "Data365 tasks payloads",
 }
 
-_registry: dict[str, RuleInfo] | None = None
-
-
 def group_of(code: str) -> str:
     return _GROUPS.get(code[:2], "other")
 
 
-def registry() -> dict[str, RuleInfo]:
-    """Every code, sorted."""
-    global _registry
-    if _registry is None:
-        from csdl.checking.error_codes import VALIDATION_CODES
-        from csdl.checking.lint import rules
-        from csdl.checking.suppression import SUPPRESSION_CODES
-        from csdl.language.syntax_errors import SYNTAX_CODES
+def _build() -> dict[str, RuleInfo]:
+    from csdl.checking.error_codes import VALIDATION_CODES
+    from csdl.checking.lint import rules
+    from csdl.checking.suppression import SUPPRESSION_CODES
+    from csdl.language.syntax_errors import SYNTAX_CODES
 
-        table: dict[str, RuleInfo] = {}
-        for code, (name, summary) in SYNTAX_CODES.items():
-            table[code] = RuleInfo(code, name, summary, ERROR, summary + "\n\nSyntax errors cannot be ignored or suppressed.", group_of(code))
-        for code, (name, summary, doc) in VALIDATION_CODES.items():
-            table[code] = RuleInfo(code, name, summary, ERROR, doc.strip(), group_of(code))
-        for rule in rules():
-            doc = rule.documentation()
-            body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
-            table[rule.code] = RuleInfo(rule.code, rule.name, rule.summary(), rule.severity, body, group_of(rule.code))
-        for code, (name, summary, doc) in SUPPRESSION_CODES.items():
-            table[code] = RuleInfo(code, name, summary, WARNING, doc.strip(), group_of(code))
-        from csdl.payloads.rules import rules as payload_rules
+    table: dict[str, RuleInfo] = {}
+    for code, (name, summary) in SYNTAX_CODES.items():
+        table[code] = RuleInfo(code, name, summary, ERROR, summary + "\n\nSyntax errors cannot be ignored or suppressed.", group_of(code))
+    for code, (name, summary, doc) in VALIDATION_CODES.items():
+        table[code] = RuleInfo(code, name, summary, ERROR, doc.strip(), group_of(code))
+    for rule in rules():
+        doc = rule.documentation()
+        body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
+        table[rule.code] = RuleInfo(rule.code, rule.name, rule.summary(), rule.severity, body, group_of(rule.code))
+    for code, (name, summary, doc) in SUPPRESSION_CODES.items():
+        table[code] = RuleInfo(code, name, summary, WARNING, doc.strip(), group_of(code))
+    from csdl.payloads.rules import rules as payload_rules
 
-        for code, info in payload_rules().items():
-            table[code] = RuleInfo(code, info.name, info.summary, info.severity, info.documentation(), group_of(code))
-        _registry = dict(sorted(table.items()))
+    for code, info in payload_rules().items():
+        table[code] = RuleInfo(code, info.name, info.summary, info.severity, info.documentation(), group_of(code))
+    return dict(sorted(table.items()))
+
+
+class _Registry(Mapping):
+    """The registry as a read-only mapping, built on first use: ``csdl check`` without selectors
+    or ``noqa`` comments never needs it, and building it imports every rule family and reads the
+    payload rules' TOML file (most of a small check's run time)."""
+
+    def __init__(self):
+        self._table: dict[str, RuleInfo] | None = None
+
+    def _built(self) -> dict[str, RuleInfo]:
+        if self._table is None:
+            self._table = _build()
+        return self._table
+
+    def __getitem__(self, code: str) -> RuleInfo:
+        return self._built()[code]
+
+    def __contains__(self, code) -> bool:
+        return code in self._built()
+
+    def __iter__(self):
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+
+_registry = _Registry()
+
+
+def registry() -> Mapping[str, RuleInfo]:
+    """Every code, sorted (a mapping built when first read)."""
     return _registry
 
 

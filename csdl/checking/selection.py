@@ -37,10 +37,14 @@ class Selection:
         self._cache: dict[str, bool] = {}
 
     def check_known(self, codes: Iterable[str]) -> None:
-        """Raise ``SelectionError`` for a selector that matches no code."""
+        """Raise ``SelectionError`` for a selector that matches no code. ``codes`` is read only
+        when there is a selector to check (the registry is built on first read)."""
+        selectors = [s for s in self.select + self.ignore if s != ALL]
+        if not selectors:
+            return
         codes = list(codes)
-        for selector in self.select + self.ignore:
-            if selector != ALL and not any(code.startswith(selector) for code in codes):
+        for selector in selectors:
+            if not any(code.startswith(selector) for code in codes):
                 raise SelectionError(f"unknown rule selector `{selector}` (see `csdl rules`)")
 
     @staticmethod
