@@ -17,6 +17,7 @@ from csdl.language.parser import parse  # noqa: E402
 _LAZY = {
     "format": ("csdl.language.printer", "format"),
     "check": ("csdl.checking.checker", "check"),
+    "fix": ("csdl.checking.fixes", "fix"),
     "cost": ("csdl.compiler", "cost"),
     "compile": ("csdl.compiler", "compile"),
     "check_payload": ("csdl.payloads", "check_payload"),
@@ -35,3 +36,9 @@ def __getattr__(name: str):
     value = getattr(importlib.import_module(module_name), attribute)
     globals()[name] = value
     return value
+
+
+def __dir__():
+    """The module's names, the lazily loaded functions included (for ``dir()``, ``help()`` and
+    completion in a REPL)."""
+    return sorted(set(globals()) | set(_LAZY))

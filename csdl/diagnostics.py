@@ -13,18 +13,30 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
 
+#: A fix that keeps the filter's meaning (applied by ``csdl check --fix``) ...
+SAFE = "safe"
+#: ... and one that may change what it matches (applied only with ``--unsafe-fixes``).
+UNSAFE = "unsafe"
+
+
 class Fix:
-    """A suggested edit: replace ``span`` of the source by ``replacement``."""
+    """A suggested edit: replace ``span`` of the source by ``replacement``. ``applicability`` is
+    ``"safe"`` (the meaning is kept) or ``"unsafe"`` (what the filter matches may change)."""
 
-    __slots__ = ("span", "replacement", "title")
+    __slots__ = ("span", "replacement", "title", "applicability")
 
-    def __init__(self, span: Span, replacement: str, title: str = ""):
+    def __init__(self, span: Span, replacement: str, title: str = "", applicability: str = SAFE):
         self.span = span
         self.replacement = replacement
         self.title = title
+        self.applicability = applicability
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "replacement": self.replacement, "span": self.span.to_dict()}
+        return {"title": self.title, "replacement": self.replacement, "applicability": self.applicability,
+                "span": self.span.to_dict()}
+
+    def __repr__(self) -> str:
+        return f"Fix({self.title!r}, {self.span.start}:{self.span.end} -> {self.replacement!r}, {self.applicability})"
 
 
 class Diagnostic:

@@ -3,9 +3,16 @@
 import csdl
 
 
-def test_crlf_input_formats_to_lf_and_keeps_comments_clean():
+def test_crlf_input_keeps_crlf_and_keeps_comments_clean():
+    # as ruff: the file's line endings (those of its first line) are kept
     text = 'interaction.content contains "a" // c1\r\nAND twitter.text exists\r\n'
-    assert csdl.format(text) == 'interaction.content contains "a"  // c1\nAND twitter.text exists\n'
+    assert csdl.format(text) == 'interaction.content contains "a"  // c1\r\nAND twitter.text exists\r\n'
+    assert csdl.format(text.replace("\r\n", "\n")) == 'interaction.content contains "a"  // c1\nAND twitter.text exists\n'
+
+
+def test_format_accepts_a_parsed_tree():
+    tree = csdl.parse('a.b exists and c.d any "x"')
+    assert csdl.format(tree) == 'a.b exists AND c.d contains_any "x"\n'
 
 
 def test_long_expressions_break_one_operand_per_line_with_nested_groups_in_blocks():

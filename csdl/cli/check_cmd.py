@@ -20,15 +20,31 @@ from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 @click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes or prefixes (e.g. W205,W3).")
 @click.option("--platform", type=click.Choice(["stream", "pylon"]), default=None,
               help="stream: interaction filter (default); pylon: PYLON query filter.")
+@click.option("--kind", type=click.Choice(["source-create", "source-update", "data365-tasks"]), default=None,
+              help="Check .json inputs (and standard input) as this payload kind instead of telling it from the body.")
+@click.option("--data365-source", metavar="NAME", help="The Data365 source of data365-tasks bodies (e.g. twitter_keywords).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The date the payload date rules count from (token expiry, task expiry), for reproducible runs.")
+@click.option("--previous", metavar="OLD.json",
+              help="The previous state of the source (create response or last update), to compare update bodies with.")
 @click.option("--config", "config_path", metavar="PATH", help="Read settings from this file (csdl.toml or pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--no-noqa", "ignore_noqa", is_flag=True, help="Ignore `// noqa` comments.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary line.")
+@click.option("--fix", "fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --diff or --fix-only: apply unsafe fixes too.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a diff instead of writing them (exit 1 if any).")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found (usage errors still exit 2).")
 def check(paths, output_format, select, extend_select, ignore, platform, config_path, isolated, ignore_noqa,
-          stdin_filename, output, quiet):
+          kind, data365_source, today, previous,
+          stdin_filename, output, quiet, fix, unsafe_fixes, show_diff, fix_only, exit_zero):
     """Check filters for syntax errors, invalid targets and operators, and lint problems.
+
+    Payload files (.json) are checked too: DataSift Managed Sources create and update bodies and
+    Data365 tasks bodies (P codes), their kind told from the body, --kind or the configuration.
 
     Settings come from the closest csdl.toml or pyproject.toml [tool.csdl]; options override them.
     `csdl rules` lists every code; `csdl rule CODE` explains one.
@@ -40,6 +56,11 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       csdl check query.csdl --platform pylon
       cat filter.csdl | csdl check - --stdin-filename filter.csdl
       csdl check filters/ --format sarif -o report.sarif
+      csdl check sources/news.json --today 2024-01-15
+      csdl check update.json --previous created.json
+      cat tasks.json | csdl check - --kind data365-tasks --data365-source twitter_keywords
+      csdl check filters/ --fix                 apply the safe fixes
+      csdl check filter.csdl --diff --unsafe-fixes
     """
     from csdl.checking.checker import check as check_text
     from csdl.config import ConfigError, load_config
@@ -54,7 +75,7 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
             configs[key] = load_config(directory, explicit_path=config_path, isolated=isolated)
         return configs[key]
 
-    def options(config) -> dict:
+    def options(config, source=None) -> dict:
         # As in ruff, a --select on the command line starts the selection afresh: the configured
         # ignore/extend-select lists no longer apply (`--select W202` reports W202 even if ignored).
         if select:
@@ -63,23 +84,67 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
             chosen = config.select
             extra = list(config.extend_select) + list(extend_select)
             ignored = list(config.ignore) + list(ignore)
+        if source is not None:
+            ignored = ignored + payload_inputs.ignores(source, config)  # per-file-ignores of the configuration
         return {"platform": platform or config.platform, "select": chosen, "extend_select": extra,
                 "ignore": ignored, "noqa": not ignore_noqa}
 
+    fixing = fix or show_diff or fix_only
+    stdin_fixed = False
+    if fixing:
+        from csdl.cli.fixing import FixTally, fix_source
+
+        tally = FixTally()
     results = []
+    from csdl.cli.payload_inputs import PAYLOAD_EXTENSION, PayloadInputs, check_selectors
+
+    payload_inputs = PayloadInputs(paths, kind=kind, data365_source=data365_source, today=today,
+                                   previous_path=previous, stdin_filename=stdin_filename)
     try:
-        for source in sources(paths, stdin_filename):
+        check_selectors(select, extend_select, ignore)
+        for source in sources(paths, stdin_filename, (".csdl", PAYLOAD_EXTENSION)):
             if source.error is not None:
                 results.append(FileResult(source.path, source.text, [source.error]))
                 continue
             config = config_for(None if source.is_stdin else source.path)
-            results.append(FileResult(source.path, source.text, check_text(source.text, **options(config))))
+            if payload_inputs.is_payload(source, config):
+                result = payload_inputs.check(source, config, options(config, source))
+                if result is not None:
+                    results.append(result)
+                continue
+            if fixing:
+                fixed = fix_source(source, options(config, source), unsafe=unsafe_fixes, diff=show_diff, tally=tally)
+                if source.is_stdin and not show_diff:
+                    click.echo(fixed.text, nl=False)  # as ruff: the fixed filter on stdout, the report on stderr
+                    stdin_fixed = True
+                results.append(FileResult(source.path, fixed.text, fixed.remaining))
+                continue
+            results.append(FileResult(source.path, source.text, check_text(source.text, **options(config, source))))
     except (ConfigError, SelectionError) as exc:
         click.echo(f"csdl: error: {exc}", err=True)
         raise SystemExit(EXIT_ERROR) from None
+    except OSError as exc:  # a fixed file could not be written back
+        click.echo(f"csdl: error: cannot write {exc.filename}: {exc.strerror or exc}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    if fixing:
+        remaining = sum(len(r.diagnostics) for r in results)
+        if show_diff or fix_only:
+            if show_diff:
+                from csdl.cli.fixing import print_diffs
+
+                print_diffs(tally)
+            if not quiet:
+                click.echo(tally.summary(remaining, would=show_diff), err=True)
+            raise SystemExit(EXIT_PROBLEMS if show_diff and tally.fixed and not exit_zero else EXIT_CLEAN)
+    payload_inputs.note_skipped()
     text = REPORTERS[output_format](results, color=use_color() and output is None)
     if quiet and output_format not in MACHINE_FORMATS:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if text.strip() else text
-    write_output(text, output)
+    if stdin_fixed and output is None:
+        click.echo(text, nl=False, err=True)
+    else:
+        write_output(text, output)
+    if fixing and not quiet:
+        click.echo(tally.summary(sum(len(r.diagnostics) for r in results), would=False), err=True)
     errors, warnings, _ = count(results)
-    raise SystemExit(EXIT_PROBLEMS if errors or warnings else EXIT_CLEAN)
+    raise SystemExit(EXIT_PROBLEMS if (errors or warnings) and not exit_zero else EXIT_CLEAN)

@@ -30,20 +30,61 @@ def log(message: str, *, quiet: bool = False) -> None:
 
 
 def write_output(text: str, path: str | None) -> None:
-    """Print ``text``, or write it to ``path`` through a temporary file so that a failure never
-    leaves a half-written report behind."""
+    """Print ``text``, or write it to ``path`` (see ``write_file``)."""
     if path is None or path == "-":
         click.echo(text, nl=False)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write_file(path, text)
     except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_file(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8, line endings as given) to ``path`` without clobbering anything:
+
+    * a symlink is followed, and its target is written (the link stays a link);
+    * a device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly,
+      never replaced by a regular file;
+    * a regular file is replaced atomically: the text goes to a temporary file beside the target,
+      which takes the target's mode (and owner, where allowed) and is then renamed over it, so a
+      failure never leaves a half-written file; a new file gets the default mode (``0666 & ~umask``).
+
+    Raises ``OSError``; a directory is refused with ``IsADirectoryError``."""
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(21, "is a directory", path)
+    data = text.encode("utf-8", "surrogateescape")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    directory, name = os.path.split(target)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if info is not None:
+            os.chmod(tmp, stat.S_IMODE(info.st_mode))
+            try:
+                os.chown(tmp, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not ours to give away: the mode is still kept
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise

@@ -95,7 +95,8 @@ def render_full(results: list[FileResult], *, color: bool = False) -> str:
             if d.hint:
                 out.append(f"  = {_style('hint', color, bold=True)}: {d.hint}")
             if d.fix is not None and d.fix.title:
-                out.append(f"  = {_style('fix', color, bold=True)}: {d.fix.title}")
+                label = "fix" if getattr(d.fix, "applicability", "safe") == "safe" else "unsafe fix"
+                out.append(f"  = {_style(label, color, bold=True)}: {d.fix.title}")
             out.append("")
     out.append(summary(results))
     return "\n".join(out) + "\n"

@@ -230,12 +230,30 @@ def _prefix(lines: list[_Line], word: str) -> None:
 
 
 def print_filter(tree: ast.Filter) -> str:
-    """The canonical text of a parsed filter (comments come from ``tree.comments``)."""
-    return _Printer(tree.comments, tree.source).document(tree)
+    """The canonical text of a parsed filter (comments come from ``tree.comments``), with the
+    line endings of its source: a file whose first line ends in CRLF keeps CRLF, as in ruff."""
+    printed = _Printer(tree.comments, tree.source).document(tree)
+    source = tree.source or ""
+    first = source.find("\n")
+    if first > 0 and source[first - 1] == "\r":
+        import re
+
+        printed = re.sub(r"\r?\n", "\r\n", printed)
+    return printed
 
 
-def format(text: str) -> str:  # noqa: A001 - the public name is csdl.format
-    """Parse ``text`` and return its canonical form. Raises ``csdl.CSDLError`` on a syntax error."""
+def format(text: str | ast.Filter) -> str:  # noqa: A001 - the public name is csdl.format
+    """The canonical form of a filter, given as text or as a tree from ``csdl.parse``. Raises
+    ``csdl.CSDLError`` on a syntax error.
+
+    >>> import csdl
+    >>> csdl.format('a.b exists and c.d any "x"')
+    'a.b exists AND c.d contains_any "x"\\n'
+    """
+    if isinstance(text, ast.Filter):
+        return print_filter(text)
+    if not isinstance(text, str):
+        raise TypeError(f"csdl.format() takes a str or a parsed filter (csdl.parse), not {type(text).__name__}")
     from csdl.language.parser import parse
 
     return print_filter(parse(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from csdl.language import ast
-from csdl.diagnostics import Diagnostic, Fix
+from csdl.diagnostics import UNSAFE, Diagnostic, Fix
 from csdl.checking.lint import Context, Rule, conditions_in_filter, register
 from csdl.spans import span_at
 
@@ -43,6 +43,41 @@ def condition_key(node) -> tuple | None:
     return None
 
 
+def _outer(source: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` widened over the parentheses that enclose exactly that operand."""
+    while True:
+        i, j = start, end
+        while i > 0 and source[i - 1].isspace():
+            i -= 1
+        while j < len(source) and source[j].isspace():
+            j += 1
+        if i > 0 and j < len(source) and source[i - 1] == "(" and source[j] == ")":
+            start, end = i - 1, j + 1
+        else:
+            return start, end
+
+
+def _removal(source: str, operands, index: int) -> Fix | None:
+    """The edit that deletes operand ``index`` with one joiner: the joiner before it, or else the
+    one after it (when the operand opens a parenthesised group). None if neither parses."""
+    from csdl.diagnostics import CSDLError
+    from csdl.language.parser import parse
+
+    start, end = _outer(source, operands[index].span.start, operands[index].span.end)
+    candidates = [(_outer(source, operands[index - 1].span.start, operands[index - 1].span.end)[1], end)]
+    if index + 1 < len(operands):
+        candidates.append((start, _outer(source, operands[index + 1].span.start, operands[index + 1].span.end)[0]))
+    for lo, hi in candidates:
+        if lo >= hi:
+            continue
+        try:
+            parse(source[:lo] + source[hi:])
+        except CSDLError:
+            continue
+        return Fix(span_at(source, lo, hi - lo), "", "Remove the repeated condition")
+    return None
+
+
 @register
 class DuplicateCondition(Rule):
     """The same condition twice in one AND or OR.
@@ -76,10 +111,7 @@ class DuplicateCondition(Rule):
                 if first is None:
                     seen[key] = operand
                     continue
-                previous = node.operands[index - 1]
-                removal = previous.span.cover(operand.span)
-                fix = Fix(span_at(ctx.source, previous.span.end, removal.end - previous.span.end), "",
-                          "Remove the repeated condition")
+                fix = _removal(ctx.source, node.operands, index)
                 yield self.diag(f"this condition repeats the one on line {first.span.line} in the same {joiner}",
                                 operand.span, fix=fix)
 
@@ -240,7 +272,8 @@ class NegatedEquality(Rule):
             before = ctx.source[cond.span.start:cond.operator_span.start]
             after = ctx.source[cond.operator_span.end:cond.span.end]
             replacement = f"{before}!={after}"
-            fix = Fix(node.span, replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)")
+            fix = Fix(node.span, replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)",
+                      UNSAFE)
             yield self.diag(f"`NOT {cond.target} == …` also matches interactions without `{cond.target}`; "
                             f"`{cond.target} != …` requires it", node.span, fix=fix)
 

@@ -6,8 +6,21 @@ import re
 from typing import Iterator
 
 from csdl.language import ast
-from csdl.diagnostics import Diagnostic, Fix
+from csdl.diagnostics import UNSAFE, CSDLError, Diagnostic, Fix
 from csdl.checking.lint import Context, Rule, conditions_in, conditions_in_filter, register
+
+
+def valid_on_platform(condition: str, platform: str) -> bool:
+    """Whether the suggested ``condition`` parses and validates on ``platform``: a rewrite we
+    propose must itself pass the check it is proposed in."""
+    from csdl.checking.validate import validate
+    from csdl.language.parser import parse
+
+    try:
+        tree = parse(condition)
+    except CSDLError:
+        return False
+    return not any(d.is_error for d in validate(tree, platform))
 
 
 def _quote_list(items) -> str:
@@ -80,7 +93,8 @@ class ContainsToContainsAny(Rule):
                     fix = None
                     if len(group) == len(node.operands):
                         replacement = f"{target} {cs_text}contains_any {_quote_list(phrases)}"
-                        fix = Fix(node.span, replacement, f"Replace with `{target} {cs_text}contains_any \"…\"`")
+                        if valid_on_platform(replacement, ctx.platform):
+                            fix = Fix(node.span, replacement, f"Replace with `{target} {cs_text}contains_any \"…\"`")
                     span = group[0].span.cover(group[-1].span)
                     yield self.diag(message, span, fix=fix)
 
@@ -165,8 +179,9 @@ class RegexIsWordList(Rule):
             before = price([cond])
             operator = "contains_any" if bounded else "wildcard"
             after = price([synthetic(cond.target, operator, not insensitive, items, cond.span)])
-            if after > before:
-                continue
+            if after > before or not valid_on_platform(suggestion, ctx.platform):
+                continue  # never suggest what the platform being checked rejects (cs, `*` on PYLON)
             cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
-            fix = Fix(cond.span, suggestion, f"Replace with `{operator}`") if bounded else None
+            # Unsafe: RE2's `\b` and DataSift's tokens disagree on punctuation inside words.
+            fix = Fix(cond.span, suggestion, f"Replace with `{operator}`", UNSAFE) if bounded else None
             yield self.diag(f"this regular expression only lists words; use `{suggestion}` ({cost})", cond.span, fix=fix)
