@@ -68,6 +68,15 @@ EXAMPLES = {
          'interaction.content cs contains [case(true)] "Apple"'],
         ['interaction.content contains [case(true)] "Apple"', 'interaction.content cs contains "Apple"'],
     ),
+    "W207": (
+        ['digg.item.topic contains "apple"', 'interaction.content contains "x" AND NOT flickr.title exists',
+         'tag "old" { 2ch.content contains "x" } return { interaction.content contains "y" }'],
+        ['interaction.content contains "apple"', 'twitter.text contains "x"'],
+    ),
+    "W208": (
+        ['board.author.registered == 1', 'board.author.registered in [0, 1]'],
+        ['board.author.registered == "1"', 'twitter.user.followers_count == 1'],
+    ),
     "W301": (
         ['interaction.geo geo_polygon "51.4,-0.9:51.5,-0.8:51.3,-0.7:51.4,-0.9"'],
         ['interaction.geo geo_polygon "51.4,-0.9:51.5,-0.8:51.3,-0.7"',

@@ -31,7 +31,7 @@ def test_rules_lists_every_code(run):
 def test_rules_json_and_prefix(run):
     result = run("rules", "--format", "json", "--select", "w2")
     data = json.loads(result.output)
-    assert [d["code"] for d in data] == ["W201", "W202", "W203", "W204", "W205", "W206"]
+    assert [d["code"] for d in data] == ["W201", "W202", "W203", "W204", "W205", "W206", "W207", "W208"]
     assert data[0] == {"code": "W201", "name": "duplicate-condition", "summary": "The same condition twice in one AND or OR.",
                        "severity": "warning", "group": "correctness"}
 

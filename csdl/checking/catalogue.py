@@ -116,3 +116,48 @@ def suggest(name: str) -> str | None:
     same_tail = [t for t in table if t.rpartition(".")[2] == last]
     matches = difflib.get_close_matches(name, same_tail, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+# --- what DataSift's own material says beyond the catalogue's columns ---------------------------
+
+_facts: dict[str, dict] = {}
+
+
+def _facts_table(filename: str) -> dict[str, list[str]]:
+    """``target -> [other columns]`` of a small data file, read once."""
+    table = _facts.get(filename)
+    if table is None:
+        table = {}
+        path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", filename)
+        with open(path, encoding="utf-8") as f:
+            next(f, None)  # header
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) >= 2 and cols[0]:
+                    table[cols[0]] = cols[1:]
+        _facts[filename] = table
+    return table
+
+
+def pylon_label(name: str) -> str | None:
+    """Why a free-text target holds whole labels in PYLON query filters (so `==`, `!=` and `in` work
+    on it, as DataSift used them), or None. Data: ``csdl/data/pylon-label-targets.tsv``."""
+    row = _facts_table("pylon-label-targets.tsv").get(name)
+    return row[0] if row else None
+
+
+def disputed_type(name: str) -> tuple[str, str] | None:
+    """(the argument kind DataSift's own sources also use, how they disagree) for a target whose type
+    DataSift's sources disagree on, or None. Data: ``csdl/data/disputed-types.tsv``."""
+    row = _facts_table("disputed-types.tsv").get(name)
+    return (row[0], row[1]) if row and len(row) >= 2 else None
+
+
+def retired(target: "Target") -> str | None:
+    """For a target of a retired source, what the catalogue says of it (``last seen in jcsdl
+    2013-12``, from the note ``retired source; last seen in jcsdl 2013-12``); else None."""
+    index = target.note.find("retired source")
+    if index < 0:
+        return None
+    parts = target.note[index:].split(";")
+    return parts[1].strip() if len(parts) > 1 and parts[1].strip() else ""

@@ -199,6 +199,8 @@ class _Validator:
         arg = cond.argument
         op = cond.operator
         lenient = target.kind == "id"  # identifiers are compared both quoted and unquoted in DataSift's examples
+        if not target.is_numeric and isinstance(arg, (ast.Number, ast.NumberList)) and _disputed_number(target.name):
+            return  # DataSift's own sources compare it with numbers too: accepted, W208 names the disagreement
         if op in EQUALITY:
             if isinstance(arg, ast.Number) and not target.is_numeric and not lenient:
                 self.out.append(diag("E104", f"`{cond.target}` holds text; compare it with a quoted string",
@@ -225,10 +227,24 @@ class _Validator:
             self.out.append(diag("E406", f"in PYLON query filters `{cond.spelling}` works only on free-text targets; "
                                          f"`{cond.target}` is not tokenized", cond.operator_span,
                                  hint="use `==` or `in` on this target"))
-        elif op in EQUALITY and tokenized:
+        elif op in EQUALITY and tokenized and not _pylon_label(target.name):
             self.out.append(diag("E406", f"in PYLON query filters `{cond.spelling}` works only on non-tokenized targets; "
                                          f"`{cond.target}` is free text", cond.operator_span,
                                  hint="use `contains` or `contains_any` on this target"))
+
+
+def _disputed_number(name: str) -> bool:
+    from csdl.checking.catalogue import disputed_type
+
+    found = disputed_type(name)
+    return found is not None and found[0] == "number"
+
+
+def _pylon_label(name: str) -> bool:
+    """Topic names and hashtags hold whole labels: DataSift filtered them with `==` and `in` (E406 exempt)."""
+    from csdl.checking.catalogue import pylon_label
+
+    return pylon_label(name) is not None
 
 
 # Canonical operator order for hints (the catalogue's column order).

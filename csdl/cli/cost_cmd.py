@@ -32,11 +32,14 @@ def _budget_options(func):
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--compare-to", metavar="BASE.json", help="Show the change against a saved `--format json` report.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
+@click.option("--platform", type=click.Choice(["stream", "pylon"]), default=None,
+              help="Validate as a STREAM filter or a PYLON query filter before costing (default: configuration, "
+                   "else stream).")
 @shared_options
 @_budget_options
 @click.option("-q", "--quiet", is_flag=True, help="No log lines on stderr (budget failures are still said).")
-def cost_command(paths, output_format, output, compare_to, stdin_filename, library_dir, pricing_file, config_file,
-                 isolated, quiet, **limits):
+def cost_command(paths, output_format, output, compare_to, stdin_filename, platform, library_dir, pricing_file,
+                 config_file, isolated, quiet, **limits):
     """Estimate the DPU cost of filters, with a breakdown by operator, target and clause.
 
     The model is DataSift's published pricing plus our documented decisions (docs/cost.md).
@@ -45,6 +48,7 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, libra
     Examples:
       csdl cost filter.csdl
       csdl cost filters/ --library streams/
+      csdl cost query.csdl --platform pylon                 # a PYLON query filter
       csdl cost filters/ --format json -o base.json        # on the base branch
       csdl cost filters/ --compare-to base.json            # on the change: + added, ~ changed, - removed
       csdl cost filters/ --compare-to base.json --format markdown > comment.md
@@ -57,6 +61,8 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, libra
     config = load_config(config_file, isolated)
     library, pricing = resolve(library_dir, pricing_file, config)
     checks = check_options(config)
+    if platform is not None:
+        checks["platform"] = platform
     budgets = budget.Budgets(**{name: limits.get(name) if limits.get(name) is not None else config_decimal(config, name)
                                 for name in budget.Budgets.FIELDS})
     increase_set = budgets.fail_on_increase is not None or budgets.warn_on_increase is not None

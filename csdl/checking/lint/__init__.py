@@ -15,7 +15,8 @@ from csdl.language.ast import Filter
 from csdl.spans import Span
 from csdl.diagnostics import WARNING, Diagnostic, Fix
 
-_MODULES = ("csdl.checking.lint.cost_rules", "csdl.checking.lint.correctness", "csdl.checking.lint.style")
+_MODULES = ("csdl.checking.lint.cost_rules", "csdl.checking.lint.correctness", "csdl.checking.lint.fidelity",
+            "csdl.checking.lint.style")
 _RULES: list[type["Rule"]] = []
 
 
