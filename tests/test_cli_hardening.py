@@ -39,7 +39,7 @@ def test_a_directory_where_a_file_is_expected(tmp_path):
 
 def test_a_directory_without_filters_warns(tmp_path):
     result = invoke(["check", str(tmp_path)])
-    assert result.exit_code == 0 and "no .csdl files under" in result.output
+    assert result.exit_code == 0 and "no .csdl or .json files under" in result.output
 
 
 def test_dangling_symlink_is_reported(tmp_path):

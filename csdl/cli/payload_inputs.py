@@ -92,3 +92,12 @@ def _read_previous(path: str):
         return load_previous(data)
     except PayloadOptionError as exc:
         raise click.BadParameter(f"{path}: {exc}", param_hint="--previous") from None
+
+
+def check_selectors(select, extend_select, ignore) -> None:
+    """Command-line selectors must name known codes, whether the inputs are filters or payloads
+    (``SelectionError`` otherwise, as ``csdl.check`` raises)."""
+    from csdl.checking.selection import Selection
+    from csdl.codes import registry
+
+    Selection(list(select) or None, list(ignore), list(extend_select)).check_known(registry())

@@ -1,21 +1,26 @@
 """Which kind of payload a body is, when nobody said: its keys decide when they are unambiguous.
 
 - ``tasks`` -> ``data365-tasks``;
-- a source ``id`` with Managed Source fields (or alone) -> ``source-update``;
-- ``source_type``, ``name``, ``parameters``, ``resources``, ``auth`` or ``validate`` without ``id`` ->
-  ``source-create``, unless its resources or identities carry platform ids (``resource_id``,
-  ``identity_id``): that is either a create body with ids pasted in or an update without its ``id``;
+- a source ``id`` with ``source_type``, ``resources`` or ``auth``, or an ``id`` of 32 hexadecimal
+  digits (the platform's) -> ``source-update``;
+- ``source_type``, ``resources`` or ``auth`` without ``id`` -> ``source-create``, unless its
+  resources or identities carry platform ids (``resource_id``, ``identity_id``): that is either a
+  create body with ids pasted in or an update without its ``id``;
 - both Data365 and Managed Source keys, or the case above: ambiguous;
-- none of them: unknown.
+- none of them: unknown (``name`` or ``parameters`` alone are too common in other JSON files, such
+  as ``package.json``, to tell anything).
 """
 
 from __future__ import annotations
+
+import re
 
 from csdl.payloads.json_parser import ARRAY, OBJECT, Node
 
 SOURCE_CREATE, SOURCE_UPDATE, DATA365_TASKS = "source-create", "source-update", "data365-tasks"
 KINDS = (SOURCE_CREATE, SOURCE_UPDATE, DATA365_TASKS)
-SOURCE_KEYS = ("source_type", "name", "parameters", "resources", "auth", "validate")
+SOURCE_KEYS = ("source_type", "resources", "auth")  # the keys that only Managed Sources bodies have
+HEX_ID = re.compile(r"[0-9a-f]{32}\Z")
 DECLARE = ("declare it with --kind source-create|source-update|data365-tasks, or with a glob in "
            "[tool.csdl.payloads] of the configuration")
 
@@ -45,7 +50,8 @@ def detect(root: Node) -> Detection:
         return Detection(problem="unknown", reason=f"the body is {root.type_word}, not an object")
     data365 = "tasks" in root
     source = [k for k in SOURCE_KEYS if k in root]
-    has_id = "id" in root
+    ident = root.get("id")
+    has_id = ident is not None and (bool(source) or (ident.type == "string" and HEX_ID.match(ident.value) is not None))
     if data365 and (source or has_id):
         both = ", ".join(f"`{k}`" for k in (source or ["id"]))
         return Detection(problem="ambiguous", reason=f"it has `tasks` (Data365) and {both} (Managed Sources)")
@@ -59,4 +65,4 @@ def detect(root: Node) -> Detection:
                              "has no source `id`: a create body with ids pasted in, or an update missing its `id`")
         return Detection(SOURCE_CREATE)
     keys = ", ".join(f"`{k.value}`" for k, _ in root.pairs[:5]) or "no keys"
-    return Detection(problem="unknown", reason=f"it has {keys}; none of tasks, id, {', '.join(SOURCE_KEYS)}")
+    return Detection(problem="unknown", reason=f"it has {keys}; none of tasks, source_type, resources, auth, or a platform id")
