@@ -33,9 +33,14 @@ from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 @click.option("--stdin-filename", metavar="NAME", help="The name to report for standard input.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary line.")
+@click.option("--fix", "fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --diff or --fix-only: apply unsafe fixes too.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a diff instead of writing them (exit 1 if any).")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found (usage errors still exit 2).")
 def check(paths, output_format, select, extend_select, ignore, platform, config_path, isolated, ignore_noqa,
           kind, data365_source, today, previous,
-          stdin_filename, output, quiet):
+          stdin_filename, output, quiet, fix, unsafe_fixes, show_diff, fix_only, exit_zero):
     """Check filters for syntax errors, invalid targets and operators, and lint problems.
 
     Payload files (.json) are checked too: DataSift Managed Sources create and update bodies and
@@ -54,6 +59,8 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       csdl check sources/news.json --today 2024-01-15
       csdl check update.json --previous created.json
       cat tasks.json | csdl check - --kind data365-tasks --data365-source twitter_keywords
+      csdl check filters/ --fix                 apply the safe fixes
+      csdl check filter.csdl --diff --unsafe-fixes
     """
     from csdl.checking.checker import check as check_text
     from csdl.config import ConfigError, load_config
@@ -82,6 +89,12 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
         return {"platform": platform or config.platform, "select": chosen, "extend_select": extra,
                 "ignore": ignored, "noqa": not ignore_noqa}
 
+    fixing = fix or show_diff or fix_only
+    stdin_fixed = False
+    if fixing:
+        from csdl.cli.fixing import FixTally, fix_source
+
+        tally = FixTally()
     results = []
     from csdl.cli.payload_inputs import PAYLOAD_EXTENSION, PayloadInputs, check_selectors
 
@@ -99,14 +112,39 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                 if result is not None:
                     results.append(result)
                 continue
+            if fixing:
+                fixed = fix_source(source, options(config, source), unsafe=unsafe_fixes, diff=show_diff, tally=tally)
+                if source.is_stdin and not show_diff:
+                    click.echo(fixed.text, nl=False)  # as ruff: the fixed filter on stdout, the report on stderr
+                    stdin_fixed = True
+                results.append(FileResult(source.path, fixed.text, fixed.remaining))
+                continue
             results.append(FileResult(source.path, source.text, check_text(source.text, **options(config, source))))
     except (ConfigError, SelectionError) as exc:
         click.echo(f"csdl: error: {exc}", err=True)
         raise SystemExit(EXIT_ERROR) from None
+    except OSError as exc:  # a fixed file could not be written back
+        click.echo(f"csdl: error: cannot write {exc.filename}: {exc.strerror or exc}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    if fixing:
+        remaining = sum(len(r.diagnostics) for r in results)
+        if show_diff or fix_only:
+            if show_diff:
+                from csdl.cli.fixing import print_diffs
+
+                print_diffs(tally)
+            if not quiet:
+                click.echo(tally.summary(remaining, would=show_diff), err=True)
+            raise SystemExit(EXIT_PROBLEMS if show_diff and tally.fixed and not exit_zero else EXIT_CLEAN)
     payload_inputs.note_skipped()
     text = REPORTERS[output_format](results, color=use_color() and output is None)
     if quiet and output_format not in MACHINE_FORMATS:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if text.strip() else text
-    write_output(text, output)
+    if stdin_fixed and output is None:
+        click.echo(text, nl=False, err=True)
+    else:
+        write_output(text, output)
+    if fixing and not quiet:
+        click.echo(tally.summary(sum(len(r.diagnostics) for r in results), would=False), err=True)
     errors, warnings, _ = count(results)
-    raise SystemExit(EXIT_PROBLEMS if errors or warnings else EXIT_CLEAN)
+    raise SystemExit(EXIT_PROBLEMS if (errors or warnings) and not exit_zero else EXIT_CLEAN)
