@@ -24,9 +24,6 @@ import os
 import re
 from typing import Callable
 
-from csdl.payloads.data365 import SOURCES
-from csdl.payloads.kinds import KINDS
-
 KEYS = ("payloads", "data365-source", "data365-max-days", "source-types", "per-file-ignores")
 
 
@@ -98,6 +95,8 @@ def glob_pattern(glob: str) -> re.Pattern:
 def read_settings(values: dict, base: str, fail: Callable[[str, str], Exception],
                   check_codes: Callable[[list[str], str], None]) -> PayloadSettings:
     """Validate the payload keys of one configuration file; ``fail(key, message)`` builds the error."""
+    from csdl.payloads.data365 import SOURCES  # here: every csdl check builds PayloadSettings, few read these keys
+
     settings = PayloadSettings(base)
     for key, value in values.items():
         if key == "data365-source":
@@ -132,6 +131,9 @@ def read_settings(values: dict, base: str, fail: Callable[[str, str], Exception]
 
 
 def _kind_entry(glob: str, target, fail) -> tuple[re.Pattern, str, str | None]:
+    from csdl.payloads.data365 import SOURCES
+    from csdl.payloads.kinds import KINDS
+
     source = None
     if isinstance(target, dict):
         unknown = set(target) - {"kind", "data365-source"}
