@@ -58,3 +58,33 @@ def test_version_is_the_same_everywhere():
     with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
         declared = re.search(r'^version = "([^"]+)"', f.read(), re.M).group(1)
     assert csdl.__version__ == declared
+
+
+def test_distribution_name_licence_and_urls(wheel):
+    """The index name is datasift-csdl (`csdl` there is another project); the import name and the
+    command stay csdl; the wheel carries the LICENSE that the metadata declares."""
+    archive = zipfile.ZipFile(wheel)
+    assert os.path.basename(wheel).startswith("datasift_csdl-")
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    text = archive.read(metadata).decode()
+    assert "Name: datasift-csdl" in text
+    assert "License: MIT" in text or "License-Expression: MIT" in text
+    assert "Project-URL: Changelog," in text and "Project-URL: Issues," in text
+    assert any(n.endswith("LICENSE") for n in archive.namelist())
+    with open(os.path.join(ROOT, "LICENSE"), encoding="utf-8") as f:
+        assert f.read().startswith("MIT License")
+    (entry_points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    assert "csdl = csdl.cli:main" in archive.read(entry_points).decode()
+
+
+def test_release_tag_story():
+    """The pre-commit `rev:` in the README is the tag of this version, and the changelog has it."""
+    import re
+
+    import csdl
+
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    assert re.findall(r"^\s+rev: (\S+)$", readme, re.M) == [f"v{csdl.__version__}"]
+    with open(os.path.join(ROOT, "CHANGELOG.md"), encoding="utf-8") as f:
+        assert f"## [{csdl.__version__}]" in f.read()

@@ -13,12 +13,15 @@ import sys
 
 import click
 
+from csdl.version import __version__
+
 COMMANDS = {
     "bill": "csdl.cli.bill_cmd:bill",
     "check": "csdl.cli.check_cmd:check",
     "compile": "csdl.cli.compile_cmd:compile_command",
     "cost": "csdl.cli.cost_cmd:cost_command",
     "format": "csdl.cli.format_cmd:format_command",
+    "lsp": "csdl.cli.lsp_cmd:lsp_command",
     "parse": "csdl.cli.parse_cmd:parse_command",
     "rule": "csdl.cli.rules_cmd:rule",
     "run": "csdl.cli.run_cmd:run",
@@ -43,7 +46,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="csdl", prog_name="csdl", message="%(prog)s %(version)s")
+@click.version_option(version=__version__, prog_name="csdl", message="%(prog)s %(version)s")
 def cli():
     """Offline toolkit for DataSift's CSDL filter language.
 
