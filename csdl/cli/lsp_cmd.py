@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import click
+
+from csdl.cli import EXIT_ERROR
+
+INSTALL_HINT = "pip install 'datasift-csdl[lsp]'"
+
+
+def _address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise click.BadParameter(f"`{value}`: expected HOST:PORT, e.g. 127.0.0.1:2087", param_hint="--tcp")
+    return host.strip("[]"), int(port)
+
+
+@click.command("lsp")
+@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen on a TCP port instead of speaking over stdin/stdout.")
+@click.option("-v", "--verbose", count=True, help="Log to stderr: -v what the server does, -vv every message.")
+def lsp_command(tcp, verbose):
+    """Run the CSDL language server (LSP) for editors.
+
+    Diagnostics as you type, hover with targets, operators and DPU cost, completion, quick fixes,
+    formatting and document symbols — from the same checker, linter and cost model as `csdl check`
+    and `csdl cost`. Settings come from the closest csdl.toml or pyproject.toml [tool.csdl] of each
+    file, as for `csdl check`. Needs the optional extra: pip install 'datasift-csdl[lsp]'.
+
+    \b
+    Examples:
+      csdl lsp                      stdio (what editors start)
+      csdl lsp --tcp 127.0.0.1:2087 one client over TCP
+    """
+    address = _address(tcp) if tcp else None
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or "pygls"
+        click.echo(f"csdl lsp: the language server needs the optional extra ({missing} is not installed):\n"
+                   f"  {INSTALL_HINT}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    import logging
+    import os
+
+    logging.basicConfig(level=logging.WARNING, format="csdl lsp: %(levelname)s: %(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("csdl").setLevel(logging.DEBUG)
+    if verbose > 1:
+        logging.getLogger("pygls").setLevel(logging.DEBUG)
+    from csdl.lsp.server import serve
+
+    code = serve(address)
+    # pygls' reader thread may still sit in a blocking read of stdin; do not wait for it.
+    import sys
+
+    sys.stdout.flush() if not sys.stdout.closed else None
+    sys.stderr.flush()
+    os._exit(code)
