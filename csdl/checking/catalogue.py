@@ -57,49 +57,71 @@ def _pylon_use(note: str) -> frozenset | None:
     return frozenset(w.strip() for w in words if w.strip())
 
 
-_targets: dict[str, Target] | None = None
+# The rows are read once, on the first lookup, as text; a row becomes a ``Target`` when it is first
+# looked up. A small check looks up a handful of the ~850 targets, and building them all was most of
+# its validation time.
+_rows: dict[str, str] | None = None
+_made: dict[str, Target | None] = {}
+_all: dict[str, Target] | None = None
 _lock = threading.Lock()
 
 
-def _load() -> dict[str, Target]:
-    global _targets
-    if _targets is None:
+def _raw() -> dict[str, str]:
+    global _rows
+    if _rows is None:
         with _lock:
-            if _targets is None:
-                table: dict[str, Target] = {}
+            if _rows is None:
+                rows: dict[str, str] = {}
                 for filename in ("targets.tsv", "targets-extra.tsv"):
-                    _read(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", filename), table)
-                _targets = table
-    return _targets
+                    _read(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", filename), rows)
+                _rows = rows
+    return _rows
 
 
-def _read(path: str, table: dict[str, Target]) -> None:
+def _read(path: str, rows: dict[str, str]) -> None:
+    """``name -> line`` for each row with the six columns a target needs; the first row of a name wins."""
     try:
         f = open(path, encoding="utf-8")
     except FileNotFoundError:
         return
     with f:
-        next(f, None)  # header
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 6:
-                continue
-            name, type_, kind, cs, ops, platform = cols[:6]
-            note = cols[7] if len(cols) > 7 else ""
-            table.setdefault(name, Target(name, type_, kind, cs == "yes", frozenset(ops.split(",")), platform, note))
+        lines = f.read().split("\n")
+    for line in lines[1:]:  # after the header
+        name = line[: line.find("\t")]
+        if name not in rows and line.count("\t") >= 5:
+            rows[name] = line
+
+
+def _make(line: str) -> Target:
+    cols = line.split("\t")
+    name, type_, kind, cs, ops, platform = cols[:6]
+    note = cols[7] if len(cols) > 7 else ""
+    return Target(name, type_, kind, cs == "yes", frozenset(ops.split(",")), platform, note)
+
+
+def _target(name: str) -> Target | None:
+    try:
+        return _made[name]
+    except KeyError:
+        pass
+    line = _raw().get(name)
+    made = _made[name] = _make(line) if line is not None else None
+    return made
 
 
 def targets() -> dict[str, Target]:
     """Every catalogued target by name."""
-    return _load()
+    global _all
+    if _all is None:
+        _all = {name: _target(name) for name in _raw()}
+    return _all
 
 
 def lookup(name: str) -> Target | None:
     """The catalogue entry for ``name`` (lower case); paths below ``interaction.tag_tree`` map to it."""
-    table = _load()
-    found = table.get(name)
+    found = _target(name)
     if found is None and name.startswith(TAG_TREE + "."):
-        return table.get(TAG_TREE)
+        return _target(TAG_TREE)
     return found
 
 
@@ -107,7 +129,7 @@ def suggest(name: str) -> str | None:
     """The closest catalogued target name, if one is close enough to be a likely typo."""
     import difflib
 
-    table = _load()
+    table = targets()
     matches = difflib.get_close_matches(name, table.keys(), n=1, cutoff=0.75)
     if matches:
         return matches[0]
