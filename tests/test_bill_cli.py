@@ -125,3 +125,18 @@ def test_preview_of_an_invalid_filter_shows_its_errors(capsys, tmp_path):
     bad.write_text("interaction.nonsense exists\n")
     code, _, err = bill(capsys, "preview", str(bad))
     assert code == 1 and "E101" in err
+
+
+def test_tag_rows_say_a_tag_under_1_dpu_is_free(tmp_path):
+    # Before: "(10 % of 0.1) … 0", which reads like a rounding of 0.01.
+    from click.testing import CliRunner
+
+    from csdl.cli import cli
+
+    f = tmp_path / "t.csdl"
+    f.write_text('tag "cheap" { interaction.content contains "a" }\n'
+                 'tag "dear" { interaction.content regex_partial "' + "x" * 120 + '" }\n'
+                 'return { interaction.content contains "b" }\n')
+    out = CliRunner().invoke(cli, ["cost", str(f), "--isolated"]).output
+    assert 'tag "cheap" (body 0.1 DPU: free below 1 DPU)' in out
+    assert 'tag "dear" (10 % of 1.2)' in out and "0.12" in out

@@ -45,6 +45,17 @@ def _error_lines(record: dict) -> list[str]:
     return out
 
 
+def _tag_rule(tag: dict) -> str:
+    """How a tag statement was charged: ``10 % of 1.2``, or ``body 0.1 DPU: free below 1 DPU``."""
+    from csdl.billing.pricing import default_pricing
+    from csdl.units import dpu_text
+
+    dpu = default_pricing().get("dpu")
+    if tag["charged"] == 0:
+        return f"body {tag['full']} DPU: free below {dpu_text(dpu['tag_threshold'])} DPU"
+    return f"{dpu_text(dpu['tag_fraction'] * 100)} % of {tag['full']}"
+
+
 def file_rows(record: dict) -> list[tuple[str, str, str, str, str]]:
     """(operator, target, lines, count, dpu) for every priced clause of one file."""
     rows = []
@@ -52,7 +63,7 @@ def file_rows(record: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((item["operator"], item["target"], _lines(item["spans"]), str(item["count"]), _num(item["dpu"])))
     for tag in record["tags"]:
         where = f"{tag['line']}" if "imported_from" not in tag else f"via tags {tag['imported_from'][:12]}"
-        rows.append((tag["kind"], f"{tag['label']} (10 % of {tag['full']})", where, "1", _num(tag["charged"])))
+        rows.append((tag["kind"], f"{tag['label']} ({_tag_rule(tag)})", where, "1", _num(tag["charged"])))
     for stream in record["streams"]:
         state = "" if stream["resolved"] else " (unresolved: cost unknown)"
         rows.append(("stream", f"\"{stream['hash']}\"{state}", _lines(stream["references"]),
