@@ -49,6 +49,10 @@ def _decoded(params: dict) -> dict:
 
 def _body(params: dict, *, with_id: bool) -> dict:
     body = {k: params[k] for k in FIELDS if k in params}
+    if isinstance(body.get("auth"), list):
+        # DataSift answers `"expires_at": null` for a token without expiry, and clients send
+        # sources back as they got them: null means "no expiry" here too.
+        body["auth"] = [_resent(a) if isinstance(a, dict) else a for a in body["auth"]]
     if with_id and "id" in params:
         body["id"] = params["id"]
     return body
@@ -187,7 +191,7 @@ def _array(params: dict, name: str) -> list:
 
 def auth_add(call):
     params = _decoded(call.params)
-    added = _array(params, "auth")
+    added = [_resent(a) if isinstance(a, dict) else a for a in _array(params, "auth")]
     return _modify(call, lambda current: {"auth": [_resent(a) for a in current["auth"]] + added},
                    log="identities added")
 
