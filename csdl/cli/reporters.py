@@ -152,7 +152,15 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _sarif_uri(path: str) -> str:
-    return path.replace("\\", "/")
+    """A URI reference for ``path``: an absolute path becomes a ``file:`` URI, a relative one is
+    percent-encoded (spaces, ``#``, ``%``, ``<stdin>``), as SARIF's ``uri-reference`` requires."""
+    import posixpath
+    from urllib.parse import quote
+
+    path = path.replace("\\", "/")
+    if posixpath.isabs(path) or (len(path) > 2 and path[1] == ":" and path[2] == "/"):
+        return "file://" + quote(path if path.startswith("/") else "/" + path, safe="/:")
+    return quote(path, safe="/")
 
 
 def render_sarif(results: list[FileResult], *, color: bool = False) -> str:
@@ -211,6 +219,8 @@ def render_sarif(results: list[FileResult], *, color: bool = False) -> str:
             "tool": {"driver": {"name": "csdl", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
             "results": out_results,
+            # our columns count code points, not the UTF-16 units SARIF readers assume by default
+            "columnKind": "unicodeCodePoints",
         }],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
