@@ -124,14 +124,32 @@ def test_cli_snapshot(name, request):
     if arguments[0] == "run":
         out = scrub(out)
     actual = render(arguments, stdin, code, out, err)
-    path = os.path.join(SNAPSHOTS, f"{name}.txt")
-    if request.config.getoption("--update-snapshots") or not os.path.exists(path):
-        if not request.config.getoption("--update-snapshots") and os.environ.get("CI"):
-            pytest.fail(f"missing golden file {path}; run pytest --update-snapshots")
+    compare_with_golden(os.path.join(SNAPSHOTS, f"{name}.txt"), actual, request.config.getoption("--update-snapshots"))
+
+
+def compare_with_golden(path: str, actual: str, update: bool) -> None:
+    """``actual`` must equal the golden file. Only ``--update-snapshots`` writes one: a missing golden
+    fails (a golden written by the run it checks would compare the output with itself)."""
+    if update:
         with open(path, "w", encoding="utf-8") as f:
             f.write(actual)
+        return
+    if not os.path.exists(path):
+        pytest.fail(f"missing golden file {path}; review the output and run pytest --update-snapshots")
     with open(path, encoding="utf-8") as f:
         assert actual == f.read()
+
+
+def test_a_missing_golden_fails_and_is_not_written(tmp_path):
+    path = tmp_path / "new.txt"
+    with pytest.raises(pytest.fail.Exception, match="missing golden file"):
+        compare_with_golden(str(path), "output\n", update=False)
+    assert not path.exists()
+    compare_with_golden(str(path), "output\n", update=True)
+    assert path.read_text(encoding="utf-8") == "output\n"
+    compare_with_golden(str(path), "output\n", update=False)
+    with pytest.raises(AssertionError):
+        compare_with_golden(str(path), "other\n", update=False)
 
 
 def test_every_snapshot_has_a_scenario():
