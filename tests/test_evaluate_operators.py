@@ -74,7 +74,17 @@ def test_contains_unicode():
     assert matches('interaction.content contains "café"', content("Un CAFÉ noir"))
     assert not matches('interaction.content contains "café"', content("un cafe noir"))  # accents matter
     assert matches('interaction.content contains "東京"', content("行く 東京 へ"))
-    assert matches('interaction.content contains "straße"', content("Die STRASSE".replace("STRASSE", "Straße")))
+    assert matches('interaction.content contains "straße"', content("Die Straße"))
+    assert matches('interaction.content contains "straße"', content("DIE STRAßE"))  # "ß".upper() stays "ß"
+
+
+def test_case_insensitive_is_lower_not_casefold():
+    # docs/run.md: "Case-insensitive" is str.lower() on both sides, not full case folding, so
+    # `straße` does not match `STRASSE` ("STRASSE".lower() is "strasse"; only casefold() maps ß to ss).
+    assert "straße".casefold() == "STRASSE".casefold() and "straße".lower() != "STRASSE".lower()
+    assert not matches('interaction.content contains "straße"', content("Die STRASSE"))
+    assert not matches('interaction.content contains "STRASSE"', content("Die Straße"))
+    assert not matches('interaction.content contains_any "straße, weg"', content("DIE STRASSE"))
     assert matches('interaction.content contains "😀"', content("so happy 😀!"))
 
 
