@@ -124,8 +124,7 @@ class DuplicateKey:
 
 
 class _TooDeep(Exception):
-    def __init__(self, node: Node):
-        self.node = node
+    """Raised by the callbacks as soon as a container nests too deep (before more work is done)."""
 
 
 def _string_value(raw: str) -> str:
@@ -189,7 +188,7 @@ class _Builder:
         if dups:
             node.value = dups  # an object's value slot is otherwise unused
         if node.depth > MAX_DEPTH:
-            raise _TooDeep(node)
+            raise _TooDeep()
         return node
 
     def array(self, children):
@@ -202,7 +201,7 @@ class _Builder:
                     depth = child.depth
         node.depth = depth + 1
         if node.depth > MAX_DEPTH:
-            raise _TooDeep(node)
+            raise _TooDeep()
         return node
 
 
@@ -238,8 +237,8 @@ def parse_json(text: str) -> tuple[Node, list[DuplicateKey]]:
 
     try:
         root = _parser().parse(text)
-    except _TooDeep as exc:
-        raise JSONSyntaxError(f"the JSON nests deeper than {MAX_DEPTH} levels", exc.node.start, 1) from None
+    except _TooDeep:
+        raise JSONSyntaxError(f"the JSON nests deeper than {MAX_DEPTH} levels", _too_deep_at(text), 1) from None
     except UnexpectedCharacters as exc:
         raise _character_error(text, exc.pos_in_stream) from None
     except UnexpectedToken as exc:
@@ -280,6 +279,10 @@ def _character_error(text: str, pos: int) -> JSONSyntaxError:
         return JSONSyntaxError("JSON strings are written in double quotes, not single quotes", pos, 1,
                                hint='write "value" instead of \'value\'')
     word = _WORD.match(text, pos)
+    if word and text[word.end():].lstrip(" \t\r\n").startswith(":"):
+        found = word.group(0)
+        return JSONSyntaxError(f"the key `{found}` is not quoted: JSON keys are strings in double quotes", pos,
+                               len(found), hint=f'write "{found}"')
     if word:
         found = word.group(0)
         hints = {"True": "true", "False": "false", "None": "null", "NaN": "null", "Infinity": "a number",
@@ -350,7 +353,11 @@ def _token_error(text: str, exc) -> JSONSyntaxError:
     if token.type == "$END":
         return JSONSyntaxError(f"unexpected end of file: expected {_expected(exc.expected)}", len(text), 0)
     before = text[:pos].rstrip()
-    if _depth_at(text, pos) == 0:
+    brackets = _open_brackets(text, pos)
+    if token.type == "COLON" and brackets and brackets[-1] == "[":
+        return JSONSyntaxError("`:` inside an array: is the `{` of an object missing before its first key?", pos, 1,
+                               hint="an array of objects is written [{\"key\": value}, …]")
+    if not brackets:
         return JSONSyntaxError("unexpected text after the JSON value", pos, max(1, len(token)),
                                hint="a payload file holds exactly one JSON value")
     if token.type == "NUMBER" and pos > 0 and text[pos - 1] == "0" and (pos < 2 or not text[pos - 2].isdigit()):
@@ -376,18 +383,42 @@ def _token_error(text: str, exc) -> JSONSyntaxError:
 _SKIP = re.compile(r'"(?:[^"\\]|\\.)*"?|[^"\[\]{}]+')
 
 
-def _depth_at(text: str, pos: int) -> int:
-    """How many brackets are open at ``pos`` (strings skipped)."""
-    depth = 0
+def _open_brackets(text: str, pos: int) -> list[str]:
+    """The brackets still open at ``pos``, outermost first (strings skipped)."""
+    stack: list[str] = []
     i = 0
     while i < pos:
         c = text[i]
         if c in "[{":
+            stack.append(c)
+            i += 1
+        elif c in "]}":
+            if stack:
+                stack.pop()
+            i += 1
+        else:
+            i = _SKIP.match(text, i).end()
+    return stack
+
+
+def _depth_at(text: str, pos: int) -> int:
+    return len(_open_brackets(text, pos))
+
+
+def _too_deep_at(text: str) -> int:
+    """The offset of the first bracket that opens level ``MAX_DEPTH + 1``."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in "[{":
             depth += 1
+            if depth > MAX_DEPTH:
+                return i
             i += 1
         elif c in "]}":
             depth -= 1
             i += 1
         else:
             i = _SKIP.match(text, i).end()
-    return depth
+    return 0  # pragma: no cover - only called for a text that nests too deep
