@@ -32,6 +32,9 @@ def test_wheel_contains_grammar_and_data(wheel):
             assert os.path.relpath(os.path.join(folder, "__init__.py"), ROOT) in names
         for data in files if folder.endswith(os.path.join("csdl", "data")) else ():
             assert f"csdl/data/{data}" in names
+        if os.path.join("csdl", "server", "static") in folder:  # the workbench page's assets
+            for asset in files:
+                assert os.path.relpath(os.path.join(folder, asset), ROOT).replace(os.sep, "/") in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 

@@ -1,0 +1,396 @@
+"""The workbench's JSON endpoints: thin translations of ``csdl``'s own check, cost, billing, run
+and compile code into HTTP (documented in docs/serve.md). Each handler reads a JSON body (or a
+multipart form for uploads), calls the library in a worker thread, and answers JSON; bad input
+is a 4xx with ``{"error": …}`` (and ``diagnostics`` when the filter is at fault), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from decimal import Decimal, InvalidOperation
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from csdl.diagnostics import CSDLError
+
+HASH = re.compile(r"[0-9a-fA-F]{32}")
+# JSON bodies carry at most a filter (1 MB) or two, escaped.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+DEFAULT_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_SHOWN = 500
+API_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400, **extra):
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+def reply(data, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers=API_HEADERS)
+
+
+def refuse(error: BadRequest) -> JSONResponse:
+    return reply({"error": str(error), **error.extra}, error.status)
+
+
+def invalid(exc: CSDLError) -> BadRequest:
+    first = exc.diagnostics[0] if exc.diagnostics else None
+    where = f"line {first.span.line}, column {first.span.column}: " if first else ""
+    message = f"the filter has errors: {where}{first.code} {first.message}" if first else "the filter has errors"
+    return BadRequest(message, 422, diagnostics=[d.to_dict() for d in exc.diagnostics])
+
+
+async def json_body(request: Request) -> dict:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise BadRequest(f"the request body is over {MAX_JSON_BYTES:,} bytes", 413)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise BadRequest(f"the request body is over {MAX_JSON_BYTES:,} bytes", 413)
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def text_field(data, name: str = "csdl") -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise BadRequest(f"`{name}` must be the filter's text (a string)")
+    return value
+
+
+def number_field(data, name: str, default=None, *, minimum: Decimal = Decimal(0), maximum: Decimal = Decimal(10) ** 12):
+    value = data.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadRequest(f"`{name}` must be a number, not {str(value)[:40]!r}") from None
+    if not number.is_finite() or number < minimum or number > maximum:
+        raise BadRequest(f"`{name}` must be between {minimum} and {maximum}")
+    return number
+
+
+def int_field(data, name: str, default: int, *, maximum: int) -> int:
+    number = number_field(data, name, Decimal(default), maximum=Decimal(maximum))
+    if number != number.to_integral_value():
+        raise BadRequest(f"`{name}` must be a whole number")
+    return int(number)
+
+
+def hash_field(value) -> str:
+    if not isinstance(value, str) or not HASH.fullmatch(value):
+        raise BadRequest("a stream hash is 32 hexadecimal digits")
+    return value.lower()
+
+
+def checks_of(data) -> dict:
+    platform = data.get("platform", "stream")
+    if platform not in ("stream", "pylon"):
+        raise BadRequest("`platform` is `stream` or `pylon`")
+    return {"platform": platform}
+
+
+class Handlers:
+    """The endpoints, bound to one server's settings and store."""
+
+    def __init__(self, context):
+        self.context = context
+
+    async def run(self, request: Request, work):
+        try:
+            return await work()
+        except BadRequest as error:
+            return refuse(error)
+
+    # --- language --------------------------------------------------------------------------------
+
+    async def language(self, request: Request):
+        from csdl.server.workbench import language
+
+        def build():
+            sample = self.context.sample_path()
+            return {
+                "terminals": list(language.terminals()),
+                "keywords": language.words(),
+                "targets": [{"name": t["name"], "type": t["type"]} for t in language.targets()],
+                "limits": {"filter_bytes": 1_048_576, "upload_bytes": self.context.upload_bytes()},
+                "sample": os.path.basename(sample) if sample else None,
+            }
+
+        return reply(await run_in_threadpool(build))
+
+    # --- check, cost, format ------------------------------------------------------------------
+
+    async def check(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            text = text_field(data)
+            checks = checks_of(data)
+
+            def go():
+                import csdl
+
+                found = csdl.check(text, **checks)
+                return {
+                    "diagnostics": [d.to_dict() for d in found],
+                    "errors": sum(1 for d in found if d.is_error),
+                    "warnings": sum(1 for d in found if not d.is_error),
+                }
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)
+
+    def _cost(self, text: str, checks: dict):
+        import csdl
+
+        try:
+            return csdl.cost(text, library=self.context.library(), pricing=self.context.pricing(), checks=checks)
+        except CSDLError as exc:
+            raise invalid(exc) from None
+
+    async def cost(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            text = text_field(data)
+            checks = checks_of(data)
+
+            def go():
+                from csdl.units import dpu_json
+
+                report = self._cost(text, checks)
+                return {"dpu": dpu_json(report.dpu), "complete": report.complete, "report": report.to_dict()}
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)
+
+    async def format(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            text = text_field(data)
+            checks_of(data)  # the same request shape as the others
+
+            def go():
+                import csdl
+
+                try:
+                    formatted = csdl.format(text)
+                except CSDLError as exc:
+                    raise invalid(exc) from None
+                return {"csdl": formatted, "changed": formatted != text}
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)
+
+    # --- billing -----------------------------------------------------------------------------------
+
+    async def bill(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            plan = data.get("plan", "on_demand")
+            if plan not in ("on_demand", "subscription"):
+                raise BadRequest("`plan` is `on_demand` or `subscription`")
+            source = data.get("source") or "twitter"
+            if not isinstance(source, str) or len(source) > 64:
+                raise BadRequest("`source` must be a data source's name")
+            per_hour = number_field(data, "objects_per_hour", Decimal(0))
+            if "csdl" in data:
+                text = text_field(data)
+                dpu = None
+            else:
+                text = None
+                dpu = number_field(data, "dpu", None, maximum=Decimal(10) ** 6)
+                if dpu is None:
+                    raise BadRequest("give the filter as `csdl` or its cost as `dpu`")
+            hours = number_field(data, "hours", Decimal(720))
+            allowance = number_field(data, "allowance", Decimal(0))
+            limit = number_field(data, "limit", Decimal(0))
+            fee = number_field(data, "fee", None)
+            month = number_field(data, "month_hours", None, maximum=Decimal(10_000))
+            checks = checks_of(data)
+
+            def go():
+                from csdl import billing
+                from csdl.units import dpu_json
+
+                nonlocal dpu
+                complete = True
+                if text is not None:
+                    report = self._cost(text, checks)
+                    dpu, complete = report.dpu, report.complete
+                pricing = self.context.pricing()
+                try:
+                    if plan == "on_demand":
+                        result = billing.stream([dpu], hours, objects=per_hour * hours, source=source, pricing=pricing)
+                    else:
+                        result = billing.subscription([dpu], allowance=allowance, limit=limit, objects_per_hour=per_hour,
+                                                      source=source, fee=fee, hours=month, pricing=pricing)
+                except billing.BillingError as exc:
+                    raise BadRequest(str(exc), 422) from None
+                lines = [[label, value] for label, value in result.lines]
+                return {"plan": plan, "dpu": dpu_json(dpu), "complete": complete, "lines": lines, "bill": result.to_dict()}
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)
+
+    # --- preview -----------------------------------------------------------------------------------
+
+    async def preview(self, request: Request):
+        async def work():
+            from csdl.evaluate.posts import PostsError, open_posts
+
+            from csdl.server.workbench.preview import PreviewTooLarge, open_upload, run_preview
+
+            limit_bytes = self.context.upload_bytes()
+            content_type = request.headers.get("content-type", "")
+            upload = None
+            if content_type.startswith("multipart/form-data"):
+                declared = request.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > limit_bytes + MAX_JSON_BYTES:
+                    raise BadRequest(f"the upload is over the {limit_bytes:,}-byte limit", 413)
+                try:
+                    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_JSON_BYTES)
+                except Exception as exc:  # noqa: BLE001 - Starlette's parser errors: a bad form
+                    raise BadRequest(f"the form cannot be read: {exc}") from None
+                data = {k: v for k, v in form.items() if isinstance(v, str)}
+                upload = form.get("file")
+                if isinstance(upload, str) or (upload is not None and not getattr(upload, "filename", None)):
+                    upload = None
+            else:
+                data = await json_body(request)
+            try:
+                text = text_field(data)
+                shown = int_field(data, "limit", 20, maximum=MAX_SHOWN)
+                source_rate = number_field(data, "source_rate", None)
+                checks = checks_of(data)
+                if upload is not None:
+                    size = upload.size if upload.size is not None else len(await upload.read())
+                    if size > limit_bytes:
+                        raise BadRequest(f"{upload.filename}: {size:,} bytes, over the {limit_bytes:,}-byte limit", 413)
+                    name = os.path.basename(upload.filename) or "upload.jsonl"
+
+                    def lines():
+                        return open_upload(upload.file, limit_bytes)
+                else:
+                    sample = self.context.sample_path()
+                    if not sample:
+                        raise BadRequest("this server has no sample posts: upload a JSON Lines file", 404)
+                    name = os.path.basename(sample)
+
+                    def lines():
+                        return open_posts(sample)
+
+                def go():
+                    try:
+                        return run_preview(text, lines_factory=lines, posts_name=name, library=self.context.library(),
+                                           pricing=self.context.pricing(), limit=shown, source_rate=source_rate,
+                                           checks=checks)
+                    except CSDLError as exc:
+                        raise invalid(exc) from None
+                    except PreviewTooLarge as exc:
+                        raise BadRequest(f"{name}: {exc}", 413) from None
+                    except PostsError as exc:
+                        raise BadRequest(str(exc), 422) from None
+
+                return reply(await run_in_threadpool(go))
+            finally:
+                if upload is not None:
+                    await upload.close()  # the upload is never kept
+
+        return await self.run(request, work)
+
+    # --- compile and streams --------------------------------------------------------------------
+
+    async def compile(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            text = text_field(data)
+            checks = checks_of(data)
+
+            def go():
+                import csdl
+                from csdl.units import dpu_json
+
+                try:
+                    compiled = csdl.compile(text, library=self.context.library(), pricing=self.context.pricing(),
+                                            checks=checks)
+                except CSDLError as exc:
+                    raise invalid(exc) from None
+                from csdl.units import dpu_text
+
+                self.context.store.put_stream(compiled.hash, compiled.csdl, platform=checks["platform"],
+                                              dpu=dpu_text(compiled.dpu))
+                return {"hash": compiled.hash, "dpu": dpu_json(compiled.dpu), "complete": compiled.complete,
+                        "csdl": compiled.csdl, "stored": True}
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)
+
+    async def streams(self, request: Request):
+        from csdl.server.workbench import stored
+
+        found = await run_in_threadpool(stored.listing, self.context.store, self.context.library())
+        return reply({"streams": found})
+
+    async def stream(self, request: Request):
+        async def work():
+            from csdl.server.workbench import stored
+
+            hash = hash_field(request.path_params.get("hash"))
+            found = await run_in_threadpool(stored.detail, self.context.store, hash, self.context.library())
+            if found is None:
+                raise BadRequest(f"no stored stream {hash}", 404)
+            return reply(found)
+
+        return await self.run(request, work)
+
+    async def diff(self, request: Request):
+        async def work():
+            data = await json_body(request)
+            text = text_field(data)
+            base_hash = hash_field(data.get("base"))
+            checks = checks_of(data)
+
+            def go():
+                from csdl.costing import payload as payloads
+                from csdl.costing.diff import diff as compute_diff
+
+                base_text = self.context.store.get_stream(base_hash)
+                if base_text is None:
+                    raise BadRequest(f"no stored stream {base_hash}", 404)
+                name = "filter"  # both sides under one name: the diff matches files by path
+                try:
+                    base_report = self._cost(base_text, {})
+                    base_record = payloads.file_record(name, base_report)
+                except BadRequest:
+                    base_record = payloads.file_record(name, errors=[])
+                current_record = payloads.file_record(name, self._cost(text, checks))
+                result = compute_diff(payloads.build([base_record]), payloads.build([current_record]))
+                return {
+                    "diff": result,
+                    "base": {"hash": base_hash, "dpu": base_record["dpu"], "detail": base_record.get("detail", {})},
+                    "current": {"dpu": current_record["dpu"], "detail": current_record["detail"]},
+                }
+
+            return reply(await run_in_threadpool(go))
+
+        return await self.run(request, work)

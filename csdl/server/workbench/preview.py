@@ -1,0 +1,136 @@
+"""A preview: the filter run over the bundled sample or an uploaded JSON Lines file, through the
+very code ``csdl run`` uses (``csdl.evaluate.runner``, ``.forecast``, ``.report``), so the page
+shows the same counts, tags, bad lines and forecast that ``csdl run --format json`` prints for
+the same inputs. On top: the first N matching posts, with the words they matched on.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+from csdl.evaluate.posts import PostsError
+
+# A gzip upload may not unpack to more than this many times its limit (a zip bomb stops here).
+GZIP_FACTOR = 20
+
+
+class PreviewTooLarge(ValueError):
+    pass
+
+
+class _FirstMatches:
+    """The runner's sink: keeps the first ``limit`` matching posts (as the runner writes them,
+    tags included) and drops the rest."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.posts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if len(self.posts) >= self.limit:
+            return
+        for line in data.splitlines():
+            if len(self.posts) >= self.limit:
+                break
+            self.posts.append(line)
+
+
+class _Capped:
+    """Lines of ``raw``, stopping with ``PreviewTooLarge`` beyond ``limit`` bytes."""
+
+    def __init__(self, raw, limit: int, *, owns: bool = True):
+        self.raw = raw
+        self.limit = limit
+        self.owns = owns  # an upload is closed by the request that received it, not here
+        self.read = 0
+
+    def __iter__(self):
+        for line in self.raw:
+            self.read += len(line)
+            if self.read > self.limit:
+                raise PreviewTooLarge(f"the posts unpack to more than {self.limit:,} bytes")
+            yield line
+
+    def close(self) -> None:
+        if self.owns:
+            self.raw.close()
+
+
+def open_upload(fileobj, limit: int):
+    """Binary lines of an uploaded file object (plain or gzip, recognised by its magic bytes)."""
+    fileobj.seek(0)
+    head = fileobj.read(2)
+    fileobj.seek(0)
+    if head == b"\x1f\x8b":
+        # (closing a GzipFile leaves the file object it reads from open)
+        return _Capped(gzip.GzipFile(fileobj=fileobj, mode="rb"), limit * GZIP_FACTOR)
+    return _Capped(fileobj, limit, owns=False)
+
+
+def _matched_lines(matcher, lines, wanted: int) -> list[int]:
+    """Line numbers of the first ``wanted`` matching posts (the runner's sink sees no numbers)."""
+    from csdl.evaluate.posts import codec
+
+    loads = codec()[0]
+    out = []
+    for number, line in enumerate(lines, 1):
+        if len(out) >= wanted:
+            break
+        try:
+            post = loads(line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line)
+        except Exception:  # noqa: BLE001 - bad lines are the runner's to report
+            continue
+        if isinstance(post, dict) and matcher.match(post):
+            out.append(number)
+    return out
+
+
+def run_preview(text: str, *, lines_factory, posts_name: str, library=None, pricing=None, limit: int = 20,
+                source_rate=None, checks: dict | None = None) -> dict:
+    """Run ``text`` over the lines ``lines_factory()`` gives (called twice: the run, then the
+    line numbers of the shown posts). Raises ``csdl.CSDLError`` for a filter that cannot run,
+    ``PostsError`` for posts that cannot be read, ``PreviewTooLarge``."""
+    import csdl
+    from csdl.evaluate import compile_matcher
+    from csdl.evaluate import report as reporting
+    from csdl.evaluate.forecast import forecast as make_forecast
+    from csdl.evaluate.posts import codec
+    from csdl.evaluate.runner import run as run_posts
+
+    from csdl.server.workbench import highlight
+
+    compiled = csdl.compile(text, library=library, pricing=pricing, checks=checks)
+    matcher = compile_matcher(compiled.tree, library=library)
+    sink = _FirstMatches(limit)
+    posts = lines_factory()
+    try:
+        result = run_posts(matcher, posts, sink, jobs=1, filter_text=text)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise PostsError(f"{posts_name}: cannot read: {exc}") from None
+    finally:
+        posts.close()
+    fc = make_forecast(result.stats, source_rate=source_rate, dpu=compiled.dpu, dpu_complete=compiled.complete,
+                       pricing=pricing)
+    summary = reporting.summary(filter_path="(workbench)", posts_path=posts_name, matcher=matcher, result=result,
+                                forecast=fc, warnings=matcher.warnings)
+    numbers: list[int] = []
+    if sink.posts:
+        again = lines_factory()
+        try:
+            numbers = _matched_lines(matcher, again, len(sink.posts))
+        finally:
+            again.close()
+    loads = codec()[0]
+    finders = highlight.finders(compiled.tree)
+    matches = []
+    for index, raw in enumerate(sink.posts):
+        post = loads(raw)
+        interaction = post.get("interaction") if isinstance(post, dict) else None
+        tags = list(interaction.get("tags") or []) if isinstance(interaction, dict) else []
+        matches.append({
+            "line": numbers[index] if index < len(numbers) else None,
+            "post": post,
+            "tags": tags,
+            "highlights": highlight.highlights(post, finders),
+        })
+    return {"summary": summary, "matches": matches, "dpu": summary["forecast"].get("dpu"), "hash": compiled.hash}
