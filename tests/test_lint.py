@@ -272,12 +272,29 @@ def test_w302_fix_adds_the_parentheses_the_parser_applies():
 # --- Rules are robust on odd input ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    'a.b contains "x" OR a.b contains "x" OR a.b contains "y"',
-    'interaction.geo geo_polygon "1,2:x"',
-    'interaction.content regex_partial ""',
-    'interaction.content contains_near ":"',
-    'tag.x "t" { interaction.sample < -5 } return { NOT a.b == 5 }',
+@pytest.mark.parametrize("text, expected", [
+    # an unknown target three times (E101 each), the second condition repeats the first (W201), and
+    # three ORed `contains` on one target (W101)
+    ('a.b contains "x" OR a.b contains "x" OR a.b contains "y"',
+     [("E101", "a.b"), ("W101", 'a.b contains "x" OR a.b contains "x" OR a.b contains "y"'), ("E101", "a.b"),
+      ("W201", 'a.b contains "x"'), ("E101", "a.b")]),
+    ('interaction.geo geo_polygon "1,2:x"', [("E201", "x")]),  # the point that is not a number pair
+    ('interaction.content contains_near ":"', None),  # checked by code below: E205 on the argument
+    ('tag.x "t" { interaction.sample < -5 } return { NOT a.b == 5 }',
+     [("W203", "interaction.sample < -5"), ("W205", "NOT a.b == 5"), ("E101", "a.b")]),
 ])
-def test_rules_never_raise(text):
-    csdl.check(text)
+def test_rules_on_odd_input_give_located_diagnostics(text, expected):
+    found = csdl.check(text)
+    for d in found:
+        assert d.code and d.message and 0 <= d.span.start <= d.span.end <= len(text), d
+    if expected is None:
+        assert {d.code for d in found} >= {"E205"}
+        assert all(d.span.start >= text.index('"') for d in found if d.code == "E205")  # on the argument
+        return
+    assert [(d.code, text[d.span.start:d.span.end]) for d in found] == expected
+
+
+def test_an_empty_regex_is_accepted_and_costs_the_minimum():
+    # Rules must not trip over an empty pattern; RE2 accepts it and the regex minimum is 0.1 DPU.
+    assert csdl.check('interaction.content regex_partial ""') == []
+    assert str(csdl.cost('interaction.content regex_partial ""').dpu.normalize()) == "0.1"

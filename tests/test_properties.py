@@ -7,11 +7,18 @@ from strategies import filters, soup
 
 
 def _parse_or_our_error(text):
+    """A tree, or our error: a ValueError whose diagnostics are syntax errors (E0xx) located inside
+    the text, their line and column agreeing with the offset."""
     try:
         return csdl.parse(text)
     except csdl.CSDLError as exc:
-        assert exc.diagnostics and all(d.span.line >= 1 and d.span.column >= 1 for d in exc.diagnostics)
-        assert isinstance(exc, ValueError)
+        assert isinstance(exc, ValueError) and exc.diagnostics
+        for d in exc.diagnostics:
+            assert len(d.code) == 4 and d.code.startswith("E0") and d.code[2:].isdigit(), d
+            assert d.severity == "error" and d.message, d
+            assert 0 <= d.span.start <= d.span.end <= len(text), d
+            before = text[:d.span.start]
+            assert d.span.line == before.count("\n") + 1 and d.span.column >= 1, d
         return None
 
 

@@ -1,5 +1,7 @@
 """Syntax errors are data: a code, a location and a message in plain words."""
 
+import re
+
 import pytest
 
 import csdl
@@ -71,10 +73,23 @@ def test_no_lark_exception_escapes():
     for text in ["(((", "tag", "tag.", "a.b [", "a.b contains [case(", '"', "\\", "}{", "a.b in [1,,2]"]:
         try:
             csdl.parse(text)
-        except csdl.CSDLError:
-            pass
+        except csdl.CSDLError as exc:
+            # our error, with at least one located syntax diagnostic
+            assert exc.diagnostics, text
+            for d in exc.diagnostics:
+                assert re.fullmatch(r"E0\d\d", d.code) and d.severity == "error", (text, d)
+                assert 0 <= d.span.start <= d.span.end <= len(text) and d.span.line == 1, (text, d)
+                assert d.span.column == d.span.start + 1, (text, d)
         except lark.exceptions.LarkError as exc:  # pragma: no cover - the failure being tested
             pytest.fail(f"lark error escaped for {text!r}: {exc!r}")
+        else:
+            pytest.fail(f"{text!r} parsed")
+
+
+def test_an_unclosed_string_is_e002_at_its_quote():
+    with pytest.raises(csdl.CSDLError) as info:
+        csdl.parse('"')
+    assert [(d.code, d.span.start) for d in info.value.diagnostics] == [("E002", 0)]
 
 
 def test_parse_rejects_non_text():

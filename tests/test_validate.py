@@ -191,12 +191,26 @@ def test_nesting_and_size_limits_are_syntax_errors():
     assert [d.code for d in csdl.check(big)] == ["E008"]
 
 
-def test_check_never_raises_on_bad_arguments():
-    for text in ['interaction.geo geo_polygon ""', 'interaction.geo geo_box ":"', 'interaction.content contains_near ":"',
-                 'interaction.content contains_near ""', 'interaction.content regex_exact ""', 'x.y contains_any ","',
-                 'interaction.content contains_near "a\\:b,c\\::3"', 'interaction.geo geo_radius "1,2:-0"']:
-        csdl.check(text)
-        csdl.check(text, platform="pylon")
+@pytest.mark.parametrize("text, stream, pylon", [
+    # (filter, codes on STREAM, codes on PYLON); every E2xx lies inside the quoted argument
+    ('interaction.geo geo_polygon ""', {"E201"}, {"E401", "E201"}),
+    ('interaction.geo geo_box ":"', {"E201"}, {"E401", "E201"}),
+    ('interaction.content contains_near ":"', {"E205", "E207"}, {"E205", "E207"}),
+    ('interaction.content contains_near ""', {"E205", "E207"}, {"E205", "E207"}),
+    ('interaction.content regex_exact ""', set(), {"E402"}),
+    ('x.y contains_any ","', {"E101", "E207"}, {"E101", "E207"}),
+    ('interaction.content contains_near "a\\:b,c\\::3"', set(), set()),  # escaped colons belong to the words
+    ('interaction.geo geo_radius "1,2:-0"', {"E204"}, {"E401", "E204"}),  # -0 km is not greater than 0
+])
+def test_bad_arguments_give_located_diagnostics(text, stream, pylon):
+    argument = text.index('"')
+    for platform, codes in (("stream", stream), ("pylon", pylon)):
+        found = csdl.check(text, platform=platform)
+        assert {d.code for d in found} == codes, platform
+        for d in found:
+            assert d.severity == "error" and d.span.line == 1 and d.span.column == d.span.start + 1
+            if d.code.startswith("E2"):
+                assert argument <= d.span.start <= d.span.end <= len(text), d
 
 
 def test_unknown_platform_is_a_usage_error():
