@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -107,18 +108,55 @@ def test_any_main_expression_costs_at_least_a_tenth(expr):
     assert csdl.cost(" ".join(expr)).dpu >= csdl.cost('twitter.text exists').dpu
 
 
+# Conditions whose price the model's operator table states outright (fixed prices, regex
+# characters / 100, polygon vertices / 30), none of them `contains`, so nothing is grouped: a
+# filter of them costs the sum of their prices, whatever AND / OR / NOT joins them.
+PRICED = [
+    ("twitter.text exists", Decimal("0.1")),
+    ("twitter.user.followers_count > 100", Decimal("0.1")),
+    ("twitter.user.followers_count == 5", Decimal("0.1")),
+    ('interaction.content contains_near "coffee,tea:3"', Decimal("0.2")),
+    ('interaction.content substr "app"', Decimal("0.1")),
+    ('interaction.geo geo_radius "51.5,-0.1:10"', Decimal("0.1")),
+    ('interaction.content regex_partial "' + "x" * 150 + '"', Decimal("1.5")),
+    ('interaction.content regex_exact "' + "y" * 10 + '"', Decimal("0.1")),
+    ('interaction.geo geo_polygon "' + ":".join(f"{50 + i % 2},{i}" for i in range(6)) + '"', Decimal("0.2")),
+]
+
+
+@st.composite
+def priced_expression(draw, max_size=4):
+    """(filter text, its price from the operator table)."""
+    picks = draw(st.lists(st.sampled_from(PRICED), min_size=1, max_size=max_size))
+    text = picks[0][0]
+    for cond, _ in picks[1:]:
+        text = f"({text}) {draw(st.sampled_from(['AND', 'OR']))} {draw(st.sampled_from(['', 'NOT ']))}{cond}"
+    return text, sum((price for _, price in picks), Decimal(0))
+
+
 @FAST
-@given(expression(max_leaves=3), st.lists(expression(max_leaves=3), min_size=1, max_size=4), st.data())
+@given(priced_expression(), st.lists(priced_expression(), min_size=1, max_size=4), st.data())
 def test_master_stream_is_own_logic_plus_sub_streams(own, subs, data):
+    # "master stream DPU = sum of sub-streams + extra logic"; each distinct hash is charged once.
     with tempfile.TemporaryDirectory() as directory:
-        hashes = {}
-        for i, sub in enumerate(subs):
-            text = " ".join(sub)
+        prices = {}
+        for i, (text, price) in enumerate(subs):
             with open(os.path.join(directory, f"sub{i}.csdl"), "w", encoding="utf-8") as f:
                 f.write(text)
-            hashes[csdl.compile(text).hash] = csdl.cost(text).dpu
-        refs = data.draw(st.lists(st.sampled_from(sorted(hashes)), min_size=1, max_size=6))
-        master = f"({' '.join(own)}) AND (" + " OR ".join(f'stream "{h}"' for h in refs) + ")"
+            prices[csdl.compile(text).hash] = price
+        refs = data.draw(st.lists(st.sampled_from(sorted(prices)), min_size=1, max_size=6))
+        master = f"({own[0]}) AND (" + " OR ".join(f'stream "{h}"' for h in refs) + ")"
         report = csdl.cost(master, library=Library(directory))
         assert report.complete
-        assert report.dpu == csdl.cost(" ".join(own)).dpu + sum(hashes[h] for h in set(refs))
+        assert report.dpu == own[1] + sum(prices[h] for h in set(refs))
+
+
+def test_master_stream_worked_example(tmp_path):
+    # sub-streams of 0.1 (exists) and 1.5 (a 150-character regex), the first referenced twice:
+    # 0.2 (contains_near) + 0.1 + 1.5 = 1.8
+    a, b = 'twitter.text exists', 'interaction.content regex_partial "' + "x" * 150 + '"'
+    (tmp_path / "a.csdl").write_text(a)
+    (tmp_path / "b.csdl").write_text(b)
+    ha, hb = csdl.compile(a).hash, csdl.compile(b).hash
+    master = f'interaction.content contains_near "coffee,tea:3" AND (stream "{ha}" OR stream "{hb}" OR stream "{ha}")'
+    assert csdl.cost(master, library=Library(str(tmp_path))).dpu == Decimal("1.8")
