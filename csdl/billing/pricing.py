@@ -118,8 +118,80 @@ def _merge(base: dict, override: dict, path: tuple[str, ...], origin: str) -> di
 def default_pricing() -> Pricing:
     global _default
     if _default is None:
-        _default = Pricing(_numbers(_read(_PACKAGED), (), _PACKAGED), (_PACKAGED,))
+        data = _cached_default()
+        if data is None:
+            data = _numbers(_read(_PACKAGED), (), _PACKAGED)
+            _cache_default(data)
+        _default = Pricing(data, (_PACKAGED,))
     return _default
+
+
+# The packaged table parsed and checked once per install: reading TOML (the parser's import alone)
+# is a sizeable part of a small `csdl cost`. The cache holds the checked values as text, keyed by
+# the packaged file's size and modification time; anything unexpected means reading the TOML again.
+
+
+def _cache_path() -> str | None:
+    from csdl.language.regex_cache import cache_dir
+
+    try:
+        stat = os.stat(_PACKAGED)
+    except OSError:
+        return None
+    return os.path.join(cache_dir(), f"pricing-{stat.st_size}-{stat.st_mtime_ns}.marshal")
+
+
+def _cached_default() -> dict | None:
+    import marshal
+
+    path = _cache_path()
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            source, flat = marshal.loads(f.read())
+        if source != _PACKAGED:
+            return None
+        data: dict = {}
+        for key, text in flat.items():
+            node = data
+            for part in key[:-1]:
+                node = node.setdefault(part, {})
+            node[key[-1]] = text if key == ("currency",) or text == {} else Decimal(text)
+        return data
+    except Exception:  # noqa: BLE001 - missing, unreadable or foreign: read the TOML
+        return None
+
+
+def _cache_default(data: dict) -> None:
+    import marshal
+
+    path = _cache_path()
+    if path is None:
+        return
+    flat: dict = {}
+
+    def walk(node, key):
+        for name, value in node.items():
+            if isinstance(value, dict) and value:
+                walk(value, key + (name,))
+            elif isinstance(value, dict):
+                flat[key + (name,)] = {}
+            else:
+                flat[key + (name,)] = str(value)
+
+    walk(data, ())
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps((_PACKAGED, flat)))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def load_pricing(path: str | None = None) -> Pricing:

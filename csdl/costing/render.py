@@ -3,8 +3,6 @@ lay out what the payload says; nothing is priced here."""
 
 from __future__ import annotations
 
-import json
-
 from csdl.costing.diff import CHANGED, SYMBOLS, UNCHANGED
 
 
@@ -104,6 +102,8 @@ def summary_line(payload: dict) -> str:
 
 
 def render_json(payload: dict, *, color: bool = False) -> str:
+    import json  # here: the text report (the default) never needs it
+
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 

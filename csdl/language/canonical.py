@@ -6,8 +6,6 @@ form, which cannot be reproduced offline. Layout and comments never change it; a
 
 from __future__ import annotations
 
-import hashlib
-
 from csdl.language import ast
 from csdl.language.printer import print_filter
 
@@ -19,4 +17,6 @@ def canonical_text(tree) -> str:
 
 
 def text_hash(canonical: str) -> str:
+    import hashlib  # here: loading OpenSSL costs `csdl cost` a few ms, and most callers never hash
+
     return hashlib.md5(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
