@@ -45,9 +45,19 @@ class Prices:
         with localcontext() as ctx:
             ctx.prec = PRECISION
             self.scale_exponent = t["scale_growth"].log10()
+        # The 40-digit power costs about as much as parsing a small filter; list sizes repeat.
+        self._scale_memo: dict[int, Decimal] = {}
 
     def scale(self, n: int) -> Decimal:
         """The sliding scale: ``min(step × (floor(n/10) + 1), (n/100) ^ log10(2))``."""
+        value = self._scale_memo.get(n)
+        if value is None:
+            if len(self._scale_memo) >= 4096:
+                self._scale_memo.clear()
+            value = self._scale_memo[n] = self._scale(n)
+        return value
+
+    def _scale(self, n: int) -> Decimal:
         with localcontext() as ctx:
             ctx.prec = PRECISION
             banded = self.step * (n // self.scale_items + 1)

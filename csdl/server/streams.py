@@ -80,7 +80,7 @@ def _entry(hash: str, text: str, platform: str) -> Entry:
     from csdl.checking.checker import validated_tree
 
     try:
-        tree = validated_tree(text, {"platform": platform})
+        tree = validated_tree(text, {"platform": platform, "select": ["E"]})
     except CSDLError as exc:  # a store written by another csdl version
         return Entry(f"store:{hash}", text, None, None, exc.diagnostics)
     return Entry(f"store:{hash}", text, tree, hash, [])
