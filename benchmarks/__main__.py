@@ -198,6 +198,20 @@ def evaluation(report: Report, quick: bool) -> None:
         report.record(entry)
 
 
+def serving(report: Report, quick: bool) -> None:
+    """``csdl serve`` under load (benchmarks/bench_serve.py); skipped without the [serve] extra."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print("csdl serve: skipped (install the [serve] extra)", file=sys.stderr)
+        return
+    from . import bench_serve
+
+    for entry in bench_serve.run(quick):
+        report.record(entry)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
@@ -210,6 +224,7 @@ def main(argv=None) -> int:
         in_process(report, args.quick)
         whole_process(report, args.quick, workdir)
         evaluation(report, args.quick)
+        serving(report, args.quick)
 
     payload = {
         "quick": args.quick,
