@@ -57,7 +57,23 @@ def _build() -> dict[str, RuleInfo]:
 
     for code, info in payload_rules().items():
         table[code] = RuleInfo(code, info.name, info.summary, info.severity, info.documentation(), group_of(code))
+    for code, entry in _run_cost_codes().items():
+        table[code] = RuleInfo(code, entry["name"], entry["summary"], entry["severity"], entry["doc"], entry["group"])
     return dict(sorted(table.items()))
+
+
+def _run_cost_codes() -> dict:
+    """The codes of ``csdl run`` (R…) and of the cost report (C…), from the package's data file:
+    they live in stages above this registry, so their text is data, not an import."""
+    import os
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "run_cost_codes.toml")
+    with open(path, "rb") as f:
+        return tomllib.load(f)
 
 
 class _Registry(Mapping):

@@ -150,6 +150,8 @@ def _validate(table: dict, path: str, where: str) -> Config:
 
             guess = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"; did you mean `{guess[0]}`?" if guess else f"; known keys: {', '.join(KEYS)}"
+            if key == "tool" and not where:
+                hint = "; in csdl.toml the settings stand at the top level: drop the `[tool.csdl]` header"
             raise fail(key, f"unknown key{hint}")
         if key in PAYLOAD_KEYS:
             payload_values[key] = value

@@ -97,9 +97,9 @@ def _geo(op: str, arg: ast.Text, source: str, out: list) -> None:
         if not -180 <= lon <= 180:
             out.append(diag("E202", f"longitude {_num(lon)} is outside [-180, 180]", span))
             in_range = False
-    if op == "geo_box" and in_range:
+    if op == "geo_box":
         (lat1, _), (lat2, _) = points
-        if lat1 < lat2:
+        if in_range and lat1 < lat2:
             out.append(diag("E201", "the first `geo_box` corner must be the north-west one and the second the south-east one",
                             arg.span, hint="swap the latitudes: the first corner has the larger latitude"))
     elif op == "geo_radius":
@@ -107,7 +107,7 @@ def _geo(op: str, arg: ast.Text, source: str, out: list) -> None:
             text, offset = parts[1]
             out.append(diag("E204", f"the radius must be greater than 0 km, found {_num(radius)}",
                             value_span(source, arg, offset, len(text))))
-    else:
+    elif op == "geo_polygon":
         if not MIN_VERTICES <= len(points) <= MAX_VERTICES:
             out.append(diag("E203", f"`geo_polygon` needs {MIN_VERTICES} to {MAX_VERTICES} vertices, found {len(points)}",
                             arg.span))

@@ -31,11 +31,31 @@ COMMANDS = {
 }
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(COMMANDS)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`csdl run … | head -1`): not an error of ours. Caught here,
+            # before Click turns it into a silent exit 1.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(EXIT_CLEAN) from None
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            guess = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f" Did you mean `{guess[0]}`?" if guess else " `csdl --help` lists the commands."
+            ctx.fail(f"No such command `{name}`.{hint}")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx, name):
         target = COMMANDS.get(name)
@@ -71,15 +91,16 @@ def main(argv=None):
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ERROR)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:  # Click's name for Ctrl-C: exit as a shell expects (128 + SIGINT)
+        click.echo("csdl: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`csdl parse big.csdl | head`); that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_CLEAN)
     except KeyboardInterrupt:
-        sys.exit(130)
+        click.echo("csdl: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug of ours: say so plainly, traceback only on request
         if os.environ.get("CSDL_DEBUG"):
             raise

@@ -6,7 +6,7 @@ import click
 
 from csdl.cli import EXIT_PROBLEMS
 from csdl.cli.cost_settings import DECIMAL, check_options, load_config, resolve, shared_options
-from csdl.cli.inputs import sources
+from csdl.cli.inputs import single_source, sources
 from csdl.cli.output import log, use_color, write_output
 
 
@@ -96,7 +96,7 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
     out = []
     failed = []
     if paths:
-        for source in sources(paths, stdin_filename):
+        for source in [single_source(paths[0], stdin_filename)] if single else sources(paths, stdin_filename):
             diagnostics = [source.error] if source.error else []
             if not diagnostics:
                 try:

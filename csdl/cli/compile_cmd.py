@@ -6,7 +6,7 @@ import click
 
 from csdl.cli import EXIT_PROBLEMS
 from csdl.cli.cost_settings import check_options, load_config, resolve, shared_options
-from csdl.cli.inputs import sources
+from csdl.cli.inputs import single_source
 from csdl.cli.output import log, use_color, write_output
 
 
@@ -34,7 +34,7 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
 
     config = load_config(config_file, isolated)
     library, pricing = resolve(library_dir, pricing_file, config)
-    source = next(iter(sources((path,), stdin_filename)))
+    source = single_source(path, stdin_filename)
     diagnostics = [source.error] if source.error else []
     compiled = None
     if not diagnostics:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
@@ -65,6 +67,10 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
         checks["platform"] = platform
     budgets = budget.Budgets(**{name: limits.get(name) if limits.get(name) is not None else config_decimal(config, name)
                                 for name in budget.Budgets.FIELDS})
+    # a limit that came from the configuration is named by its key, so the message says where to change it
+    budgets.origins = {name: f"`{name.replace('_', '-')}` ({os.path.basename(config.path)})"
+                       for name in budget.Budgets.FIELDS
+                       if limits.get(name) is None and getattr(config, name) is not None and config.path}
     increase_set = budgets.fail_on_increase is not None or budgets.warn_on_increase is not None
     if increase_set and compare_to is None and (limits.get("fail_on_increase") is not None
                                                 or limits.get("warn_on_increase") is not None):

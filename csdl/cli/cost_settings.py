@@ -26,10 +26,12 @@ class DecimalParam(click.ParamType):
 
         if isinstance(value, Decimal):
             return value
+        name = param.opts[0] if param else "value"
         try:
-            number = parse_decimal(value, param.opts[0] if param else "value")
+            number = parse_decimal(value, name)
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            message = str(exc)  # Click names the option itself: do not say it twice
+            self.fail(message[len(name) + 2:] if message.startswith(f"{name}: ") else message, param, ctx)
         if self.minimum is not None and number < self.minimum:
             self.fail(f"`{value}` must not be negative", param, ctx)
         if abs(number) >= _LARGEST:
@@ -61,7 +63,9 @@ def load_config(config_file: str | None, isolated: bool):
     try:
         return discover(os.getcwd(), explicit_path=config_file, isolated=isolated)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        from csdl.cli.output import UsageProblem
+
+        raise UsageProblem(str(exc)) from None
 
 
 def config_decimal(config, name: str):

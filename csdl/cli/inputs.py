@@ -56,3 +56,12 @@ def sources(paths: tuple[str, ...], stdin_filename: str | None = None, extension
             yield read_stdin(stdin_filename)
         else:
             yield read_path(path)
+
+
+def single_source(path: str, stdin_filename: str | None = None) -> Source:
+    """The one filter of a single-file command (``compile``, a one-filter ``bill``): ``-`` reads
+    standard input; a directory is never expanded (its first file would be a silent guess) and is
+    reported as unreadable, as ``parse`` and ``run`` do."""
+    if path == STDIN:
+        return read_stdin(stdin_filename)
+    return read_path(path)

@@ -9,6 +9,16 @@ import sys
 import click
 
 
+class UsageProblem(click.ClickException):
+    """A configuration, pricing or input problem: ``csdl: error: …`` on stderr, exit code 2 (the
+    same words every command uses)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"csdl: error: {self.format_message()}", err=True)
+
+
 class OutputError(click.ClickException):
     """The report could not be written: a usage problem, exit code 2."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_ERROR
+from csdl.cli.output import use_color
 
 
 @click.command()
@@ -23,6 +24,10 @@ def rules(output_format, prefix):
     from csdl.codes import registry
 
     infos = [i for i in registry().values() if not prefix or i.code.startswith(prefix.strip().upper())]
+    if not infos:
+        groups = sorted({i.code[0] for i in registry().values()})
+        click.echo(f"csdl: error: no code starts with `{prefix}`; codes start with {', '.join(groups)}", err=True)
+        raise SystemExit(EXIT_ERROR)
     if output_format == "json":
         import json
 
@@ -42,7 +47,7 @@ def rules(output_format, prefix):
             if group is not None:
                 click.echo("")
             group = i.group
-            click.echo(click.style(f"{group}", bold=True))
+            click.echo(click.style(group, bold=True) if use_color() else group)
         click.echo(f"  {i.code}  {i.name:<{width}}  {i.summary}")
 
 

@@ -141,6 +141,8 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
         log(f"{shown_posts}:{bad.line}: {bad.code} {bad.message}")
         log(f"csdl run: stopped at the first bad post (--strict){'; ' + output + ' not written' if output else ''}")
         raise SystemExit(EXIT_PROBLEMS)
+    except BrokenPipeError:
+        raise  # the reader of stdout went away (`| head`): main() exits quietly, nothing to report
     except (OSError, EOFError) as exc:
         if output:
             sink.discard()

@@ -17,6 +17,12 @@ class Budgets:
     def __init__(self, **limits: Decimal | None):
         for name in self.FIELDS:
             setattr(self, name, limits.get(name))
+        #: where a limit came from when not from its flag (``fail_above`` -> "`fail-above` (csdl.toml)")
+        self.origins: dict[str, str] = {}
+
+    def named(self, name: str) -> str:
+        """How a message names the limit: its flag, or the configuration key that set it."""
+        return self.origins.get(name) or f"--{name.replace('_', '-')}"
 
     def any(self) -> bool:
         return any(getattr(self, name) is not None for name in self.FIELDS)
@@ -52,12 +58,12 @@ def check(budgets: Budgets, payload: dict, diff: dict | None = None) -> list[Bre
                     at_least = "" if record["complete"] else " at least"
                     out.append(Breach(level, f"{prefix}-above", record["path"],
                                       f"{record['path']} costs{at_least} {dpu_text(dpu)} DPU, {dpu_text(dpu - above)} DPU "
-                                      f"above the --{prefix}-above limit of {dpu_text(above)} DPU"))
+                                      f"above the {budgets.named(prefix + '_above')} limit of {dpu_text(above)} DPU"))
         total_above = getattr(budgets, f"{prefix}_total_above")
         if total_above is not None and total > total_above:
             out.append(Breach(level, f"{prefix}-total-above", "total",
                               f"the total of {dpu_text(total)} DPU is {dpu_text(total - total_above)} DPU above the "
-                              f"--{prefix}-total-above limit of {dpu_text(total_above)} DPU"))
+                              f"{budgets.named(prefix + '_total_above')} limit of {dpu_text(total_above)} DPU"))
         increase = getattr(budgets, f"{prefix}_on_increase")
         if increase is not None and diff is not None:
             for entry in diff["files"] + [dict(diff["total"], path="total")]:
@@ -67,5 +73,5 @@ def check(budgets: Budgets, payload: dict, diff: dict | None = None) -> list[Bre
                 what = "the total" if subject == "total" else subject
                 out.append(Breach(level, f"{prefix}-on-increase", subject,
                                   f"{what} rose from {entry['old']} to {entry['new']} DPU (+{entry['percent']} %), "
-                                  f"more than the --{prefix}-on-increase limit of {_pct(increase)} %"))
+                                  f"more than the {budgets.named(prefix + '_on_increase')} limit of {_pct(increase)} %"))
     return out

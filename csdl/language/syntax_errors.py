@@ -138,6 +138,20 @@ def _opener(stack: list):
     return None
 
 
+_OPERATORS = (
+    "contains", "contains_any", "contains_all", "contains_near", "substr", "any", "all", "wildcard", "wild", "near",
+    "regex_partial", "regex_exact", "url_in", "geo_box", "geo_radius", "geo_polygon", "in", "exists", "cs",
+)
+
+
+def _operator_hint(word: str) -> str | None:
+    """``did you mean `contains`?`` for an operator typo (`contans`)."""
+    import difflib
+
+    guess = difflib.get_close_matches(word.lower(), _OPERATORS, n=1, cutoff=0.7)
+    return f"did you mean `{guess[0]}`?" if guess else None
+
+
 def _bad_token(exc, text: str) -> Diagnostic:
     token = exc.token
     expected = {"$END" if t == "<END-OF-FILE>" else t for t in exc.expected or ()}
@@ -195,6 +209,7 @@ def _bad_token(exc, text: str) -> Diagnostic:
         message = f"expected a quoted list (`\"a, b\"`) or a number list (`[1, 2]`) after `{prev_text}`, found {found}"
     elif prev_type == "TARGET" and "EXISTS" in expected:
         message = f"expected an operator after `{prev_text}` (such as `contains`, `==`, `in` or `exists`), found {found}"
+        hint = _operator_hint(str(token)) if not at_end else None
     elif prev_type == "CS":
         message = f"expected an operator after `cs` (such as `contains` or `==`), found {found}"
     elif prev_type == "TAG_HEAD":

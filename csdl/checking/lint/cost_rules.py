@@ -38,7 +38,7 @@ class ContainsToContainsAny(Rule):
 
     Why: DataSift prices ORed `contains` at 0.1 DPU per four values, `contains_any` on a sliding
     scale that stays at 0.1 DPU up to nine keywords and reaches 1 DPU at one hundred
-    (spec/dpu-model.md §3, §4). Four `contains` cost 0.2 DPU, one `contains_any` with the same
+    (docs/cost.md §3, §4). Four `contains` cost 0.2 DPU, one `contains_any` with the same
     four words 0.1; one hundred cost 2.6 against 1. The message says how many DPU the rewrite saves
     under the project's cost model (our model of DataSift's pricing), and one condition is also
     easier to read and to keep under the 1,000-condition limit.
