@@ -409,3 +409,22 @@ def test_refusal_uses_the_documented_answers():
     assert refusal(create, check_payload(RULES["P115"].bad, create)) is None  # warnings only: accepted
     status, body = refusal(create, check_payload(RULES["P101"].bad, create))
     assert status == 400 and body["code"] == "P101" and "auth" in body["error"]
+
+
+def test_previous_create_body_without_ids_keeps_pages_sent_with_ids():
+    previous = {"source_type": "facebook_page", "resources": [{"parameters": {"id": "1"}}, {"parameters": {"id": "2"}}]}
+    body = {"id": "da4f8df71a0f43698acf9240b5ad668f", "resources": [
+        {"resource_id": "706af7cce1484d098553a2be580fa3bb", "parameters": {"id": "1"}},
+        {"resource_id": "b4e2ae889ff346129d687fa4c56caed2", "parameters": {"id": "2"}}]}
+    assert check_payload(body, "source-update", previous=previous) == []
+
+
+def test_docs_list_every_payload_rule_and_mark_our_decisions():
+    with open(os.path.join(os.path.dirname(HERE), "docs", "payloads.md"), encoding="utf-8") as f:
+        docs = f.read()
+    for code, rule in RULES.items():
+        row = [line for line in docs.splitlines() if line.startswith(f"| `{code}` |")]
+        assert len(row) == 1, code
+        assert f"`{rule.name}`" in row[0] and rule.severity in row[0]
+        assert row[0].rstrip(" |").endswith("ours") == bool(rule.decision), code
+    assert "shared/" not in docs and "seed" not in docs.lower()  # the user docs stand alone

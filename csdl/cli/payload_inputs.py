@@ -40,14 +40,16 @@ class PayloadInputs:
 
     def ignores(self, source: Source, config) -> list[str]:
         """The per-file ignores of the configuration for this file (filters and payloads alike)."""
-        return self._settings(config).ignores_for(None if source.is_stdin else source.path)
+        if config.payload is None:
+            return []  # no payload keys configured: checking filters imports nothing of csdl.payloads
+        return config.payload.ignores_for(None if source.is_stdin else source.path)
 
     def is_payload(self, source: Source, config) -> bool:
         if source.is_stdin:
             return self.kind is not None or (self.stdin_filename or "").lower().endswith(PAYLOAD_EXTENSION)
         if source.path.lower().endswith(PAYLOAD_EXTENSION):
             return True
-        return self._settings(config).kind_for(source.path)[0] is not None
+        return config.payload is not None and config.payload.kind_for(source.path)[0] is not None
 
     def check(self, source: Source, config, selection: dict) -> FileResult | None:
         """The payload's result, or None for a discovered ``.json`` file that is not a payload."""
@@ -97,6 +99,8 @@ def _read_previous(path: str):
 def check_selectors(select, extend_select, ignore) -> None:
     """Command-line selectors must name known codes, whether the inputs are filters or payloads
     (``SelectionError`` otherwise, as ``csdl.check`` raises)."""
+    if not (select or extend_select or ignore):
+        return  # nothing to validate: the registry is not built for nothing
     from csdl.checking.selection import Selection
     from csdl.codes import registry
 

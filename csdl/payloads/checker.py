@@ -181,10 +181,9 @@ def _selection(select, ignore, extend_select) -> _PayloadSelection:
     from csdl.checking.selection import Selection, SelectionError
 
     selection = Selection(select, ignore, extend_select)
-    codes = list(rules())
     for selector in selection.select + selection.ignore:
         # Filter codes (E…, W…) are validated by the caller that knows them; a P selector must match.
-        if selector.startswith("P") and not any(code.startswith(selector) for code in codes):
+        if selector.startswith("P") and not any(code.startswith(selector) for code in rules()):
             raise SelectionError(f"unknown rule selector `{selector}` (see `csdl rules --select P`)")
     return _PayloadSelection(selection)
 

@@ -86,10 +86,13 @@ def _resources(ctx: Context, body: Node, previous: Node) -> None:
         return  # no resources array in the update: the resources are left as they are
     kept_ids = {_string(e, "resource_id") for e in new} - {None}
     new_without_id = {}
+    new_parameters = set()
     for entry in new:
         parameters = entry.get("parameters")
-        if _string(entry, "resource_id") is None and parameters is not None and parameters.type == OBJECT:
-            new_without_id.setdefault(parameters.canonical(), entry)
+        if parameters is not None and parameters.type == OBJECT:
+            new_parameters.add(parameters.canonical())
+            if _string(entry, "resource_id") is None:
+                new_without_id.setdefault(parameters.canonical(), entry)
     resources = body.get("resources")
     for entry in old:
         resource_id = _string(entry, "resource_id")
@@ -97,7 +100,7 @@ def _resources(ctx: Context, body: Node, previous: Node) -> None:
         canonical = parameters.canonical() if parameters is not None and parameters.type == OBJECT else None
         if resource_id is not None and resource_id in kept_ids:
             continue
-        if resource_id is None and canonical is not None and canonical in new_without_id:
+        if resource_id is None and canonical is not None and canonical in new_parameters:
             continue  # the previous state carries no ids (a create body): the same parameters keep it
         again = new_without_id.get(canonical) if canonical is not None else None
         if again is not None and resource_id is not None:
