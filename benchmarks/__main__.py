@@ -236,10 +236,24 @@ def serving(report: Report, quick: bool) -> None:
         report.record(entry)
 
 
+def language_server(report: Report, quick: bool) -> None:
+    """``csdl lsp``: edit-to-diagnostics latency and memory (benchmarks/bench_lsp.py); skipped
+    without the [lsp] extra."""
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("csdl lsp: skipped (install the [lsp] extra)", file=sys.stderr)
+        return
+    from . import bench_lsp
+
+    for entry in bench_lsp.run(quick):
+        report.record(entry)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
-    parser.add_argument("--only", choices=["in-process", "processes", "run", "serve"], action="append",
+    parser.add_argument("--only", choices=["in-process", "processes", "run", "serve", "lsp"], action="append",
                         help="run only these groups (repeatable; default: all)")
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"), help="where to write the JSON")
     args = parser.parse_args(argv)
@@ -247,7 +261,7 @@ def main(argv=None) -> int:
     report = Report()
     print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
     with tempfile.TemporaryDirectory() as workdir:
-        groups = args.only or ["in-process", "processes", "run", "serve"]
+        groups = args.only or ["in-process", "processes", "run", "serve", "lsp"]
         if "in-process" in groups:
             in_process(report, args.quick)
         if "processes" in groups:
@@ -256,6 +270,8 @@ def main(argv=None) -> int:
             evaluation(report, args.quick)
         if "serve" in groups:
             serving(report, args.quick)
+        if "lsp" in groups:
+            language_server(report, args.quick)
 
     payload = {
         "quick": args.quick,

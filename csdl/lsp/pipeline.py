@@ -7,6 +7,9 @@ burst of typing only the newest text is checked next — the debounce adapts to 
 takes. A check whose document changed meanwhile is dropped instead of published. An optional
 fixed delay (``debounce`` in the initialization options, milliseconds) waits for a pause first.
 
+A short document (up to ``INLINE_CHARS``) is checked right on the event loop when the worker is
+idle: its check takes about a millisecond, and two thread hops would add a third to that.
+
 Requests (hover, completion, code actions, cost) await the analysis of the current version,
 sharing the check in flight instead of starting another.
 """
@@ -18,6 +21,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger("csdl.lsp")
+
+INLINE_CHARS = 4096
 
 
 class _Job:
@@ -37,6 +42,7 @@ class Pipeline:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csdl-check")
         self._jobs: dict[str, _Job] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._running = 0  # calls of run() in flight on the worker
 
     def changed(self, document) -> None:
         """The document was opened or edited: check its newest text (after ``delay``, if set)."""
@@ -66,6 +72,15 @@ class Pipeline:
             job.future.cancel()  # only takes effect while it waits in the queue: then it never runs
         loop = asyncio.get_running_loop()
         text, version, path = document.text, document.version, document.path
+        if len(text) <= INLINE_CHARS and not self._jobs and not self._running:
+            future = loop.create_future()
+            job = _Job(version, text, future)
+            try:
+                future.set_result(self._analyse(text, version, path))
+            except Exception as exc:
+                future.set_exception(exc)
+            self._done(document, job, future)
+            return job
         future = loop.run_in_executor(self.executor, self._analyse, text, version, path)
         job = self._jobs[document.uri] = _Job(version, text, future)
         future.add_done_callback(lambda f: self._done(document, job, f))
@@ -102,7 +117,11 @@ class Pipeline:
 
     async def run(self, fn, *args):
         """Run ``fn`` on the checking thread (cost reports, fixes: the same thread as the checks)."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        self._running += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        finally:
+            self._running -= 1
 
     def shutdown(self) -> None:
         for timer in self._timers.values():
