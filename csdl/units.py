@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 #: Significant digits for every DPU and money computation: the sliding scale's power needs ≥ 28.
+#: Exact decimal arithmetic throughout, amounts carried at 20 places [decision: exact-arithmetic].
 PRECISION = 40
 
 _DPU_PLACES = Decimal("0.0001")
@@ -41,7 +42,8 @@ def total(values) -> Decimal:
 
 
 def round_dpu(value: Decimal) -> Decimal:
-    """Half-up to 4 places, trailing zeros dropped (an integral value has no exponent)."""
+    """Half-up to 4 places, trailing zeros dropped (an integral value has no exponent)
+    [decision: dpu-rounding]."""
     with localcontext() as ctx:
         ctx.prec = PRECISION
         rounded = D(value).quantize(_DPU_PLACES, rounding=ROUND_HALF_UP)
@@ -65,7 +67,8 @@ def dpu_json(value: Decimal) -> int | float:
 
 
 def money(value: Decimal) -> str:
-    """Dollars as a string with 2 decimals, rounded half-up: ``"1.60"``, ``"121.22"``."""
+    """Dollars as a string with 2 decimals, rounded half-up once, at the end: ``"1.60"``, ``"121.22"``
+    [decision: money-rounding]."""
     with localcontext() as ctx:
         ctx.prec = PRECISION
         return format(D(value).quantize(_CENTS, rounding=ROUND_HALF_UP), "f")

@@ -121,7 +121,7 @@ def dollars(value: Decimal) -> str:
 
 def credits_of(dpu_hours: Decimal, licence: Decimal, pricing) -> Decimal:
     """Credits spent: DPU-hours at ``dpu_per_credit`` DPU a credit, licence fees at the credit's
-    dollar price (a credit costs $1 and equals 5 DPU)."""
+    dollar price (a credit costs $1 and equals 5 DPU) [decision: credits-split]."""
     pricing = pricing_or_default(pricing)
     with localcontext() as ctx:
         ctx.prec = PRECISION
@@ -169,7 +169,7 @@ def hours_text(value: Decimal) -> str:
 
 def day_of(hour: Decimal) -> int:
     """The day of the month an hour falls on: hours (0, 24] are day 1, (24, 48] day 2 …; hour 0 is
-    day 1 too. So hour 720, the end of a 30-day month, is day 30, not day 31 (ours)."""
+    day 1 too. So hour 720, the end of a 30-day month, is day 30, not day 31 [decision: day-of-hour]."""
     if hour <= 0:
         return 1
     with localcontext() as ctx:
@@ -211,7 +211,7 @@ def parse_when(text: str, what: str) -> datetime:
 
 def duration_hours(start: datetime, end: datetime) -> Decimal:
     """Hours from ``start`` to ``end``; the end is exclusive (``--end 2024-04-01`` ends the query at
-    midnight, so all of 31 March is included)."""
+    midnight, so all of 31 March is included) [decision: end-exclusive]."""
     if end <= start:
         raise BillingError(f"the end ({end.isoformat()}) must be after the start ({start.isoformat()})")
     delta: timedelta = end - start

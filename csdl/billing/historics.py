@@ -71,6 +71,7 @@ def historics(dpu, hours, *, sample=100, objects=0, source="twitter", rates=None
     with localcontext() as ctx:
         ctx.prec = PRECISION
         combined, billed = billed_dpu([dpu], pricing)
+        # a stopped query pays for the share of its time range it covered [decision: stopped-query-share]
         charged_hours = hours if done is None else hours * done
         usage = billed * charged_hours * factor
         price = pricing.get("on_demand", "dpu_hour_price")
@@ -138,6 +139,7 @@ def historics(dpu, hours, *, sample=100, objects=0, source="twitter", rates=None
         "run_time_hours": hours_json(run_hours),
         "currency": pricing.get("currency"),
     }
+    # [decision: historics-dollars]: priced at the on-demand DPU-hour rate where dollars are wanted
     notes = ["Historics DPU are deducted from a subscription's monthly allowance; the dollar figure "
              "prices them at the on-demand DPU-hour rate (our decision)"]
     if done is not None:
@@ -158,7 +160,7 @@ def preview(streams=None, *, pricing=None) -> Bill:
 
     ``streams`` names the stream of each request, in order (None: one request). A stream has one
     preview at a time: a later request for the same stream replaces the earlier one's results; both
-    completed requests are charged (ours). A request that was interrupted is not charged: leave it out."""
+    completed requests are charged [decision: preview-replaced-charged]. A request that was interrupted is not charged: leave it out."""
     pricing = pricing_or_default(pricing)
     requests = [None] if streams is None else [str(s) for s in streams]
     if not requests:

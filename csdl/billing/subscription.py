@@ -54,6 +54,7 @@ def _historics_draws(historics, month: Decimal) -> list:
             dpu, hour = amount(entry, "a Historics query's DPU"), Decimal(0)
         if hour > month:
             raise BillingError(f"a Historics query at hour {hours_text(hour)} is after the month's end")
+        # drawn all at once, at the hour given (the start of the month by default) [decision: historics-draw]
         out.append((hour, 1000 + i, "historics", dpu))
     return out
 
@@ -174,7 +175,7 @@ def subscription(dpus, *, allowance, limit, objects_per_hour=0, source="twitter"
                 current["on"] = False
                 record("stop")
                 fire("stop")
-            elif not current["on"] and spent < current["limit"]:
+            elif not current["on"] and spent < current["limit"]:  # (a lowered limit stops them: [decision: limit-lowered-stops])
                 # a raised limit restarts stopped streams [decision: restart-after-raise]
                 current["on"] = True
                 record("restart")

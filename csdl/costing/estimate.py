@@ -3,8 +3,8 @@ it imports with ``tags "<hash>"`` and the streams it references with ``stream "<
 
 References are resolved through a ``csdl.library.Library``. A reference that cannot be resolved
 makes the cost unknown, which the report says (``complete`` False and a warning) instead of
-counting it as 0; a reference cycle or an invalid referenced file is an error located at the
-reference.
+counting it as 0 [decision: unresolved-unknown]; a reference cycle or an invalid referenced file
+is an error located at the reference.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Estimator:
         for statement in tree.imports:
             key = _key(statement.hash)
             if key in imported and not self.closes_cycle(statement.hash, stack):
-                continue  # each distinct hash is charged once per filter
+                continue  # each distinct hash is charged once per filter [decision: stream-once]
             imported.add(key)
             entry, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
             if problem is not None:

@@ -19,9 +19,10 @@ _one_word = re.compile(r"\w+").fullmatch
 
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 REGEX_OPERATORS = frozenset({"regex_partial", "regex_exact"})
-#: Priced on the sliding scale by token weight (model §4 and its [decision] for all/wildcard).
+#: Priced on the sliding scale by token weight (`contains_all` and `wildcard` like `contains_any`:
+#: [decision: all-and-wildcard-like-any]).
 WEIGHTED_LISTS = frozenset({"contains_any", "contains_all", "wildcard"})
-#: Priced on the sliding scale by item count (`url_in` like `in`: [decision]).
+#: Priced on the sliding scale by item count (`url_in` like `in`: [decision: url-in-like-in]).
 COUNTED_LISTS = frozenset({"in", "url_in"})
 
 
@@ -67,7 +68,9 @@ class Prices:
             return fixed(min(banded, power))
 
     def tag_charge(self, full: Decimal) -> Decimal:
-        """10 % of the body's normal cost when that is at least 1 DPU, otherwise nothing."""
+        """10 % of the body's normal cost when that is at least 1 DPU, otherwise nothing. Each tag or
+        scoring statement is priced on its own body [decision: tag-scope]; PYLON's recorded 0.4 for a
+        tagged filter (tags charged in full) is not followed [decision: pylon-tags-not-modelled]."""
         return fixed(self.tag_fraction * full) if full >= self.tag_threshold else Decimal(0)
 
 
@@ -103,7 +106,8 @@ def scope_conditions(expr: ast.Expr | None) -> tuple[list[ast.Condition], list[a
 
 
 def price_scope(conditions: list[ast.Condition], prices: Prices) -> list[Item]:
-    """Items for the conditions of one priced scope, ``contains`` grouped by target (§3)."""
+    """Items for the conditions of one priced scope, ``contains`` grouped by target (§3): a group of
+    m conditions costs ``step × (m // 4 + 1) + Σ step × (words // 8)`` [decision: contains-combined]."""
     items: list[Item] = []
     groups: dict[str, Item] = {}
     for cond in conditions:
@@ -127,12 +131,13 @@ def price_scope(conditions: list[ast.Condition], prices: Prices) -> list[Item]:
 
 
 def price_condition(cond: ast.Condition, prices: Prices) -> Item:
-    """One condition of any operator except ``contains`` (which is priced per target group)."""
+    """One condition of any operator except ``contains`` (which is priced per target group). `cs`,
+    switches, AND, OR, NOT and parentheses add nothing [decision: modifiers-free]."""
     op = cond.operator
     if op in prices.fixed:
         return Item(op, cond.target, fixed(prices.fixed[op]), [cond], {})
     if op in REGEX_OPERATORS:
-        chars = len(_text(cond))
+        chars = len(_text(cond))  # code points after CSDL unescaping [decision: regex-characters]
         dpu = fixed(max(prices.regex_minimum, _divide(chars, prices.regex_chars)))
         return Item(op, cond.target, dpu, [cond], {"characters": chars})
     if op == "geo_polygon":
@@ -144,6 +149,8 @@ def price_condition(cond: ast.Condition, prices: Prices) -> Item:
         return Item(op, cond.target, prices.scale(max(n, 1)), [cond], {"items": n, "weight": n})
     if op in WEIGHTED_LISTS:
         items, tokens, weight = list_weight(cond.argument, wildcard=op == "wildcard")
+        # an all-empty list is priced as one item [decision: empty-list-one-item]; `*` and `?` belong to
+        # the wildcard word they touch [decision: wildcard-tokens]
         return Item(op, cond.target, prices.scale(max(weight, 1)), [cond], {"items": items, "tokens": tokens, "weight": weight})
     raise ValueError(f"no price for operator {op!r}")  # the grammar admits no other operator
 
@@ -168,7 +175,8 @@ def _text(cond: ast.Condition) -> str:
 
 
 def polygon_vertices(value: str) -> int:
-    """Vertices of a ``geo_polygon`` argument; a closing vertex equal to the first is not counted."""
+    """Vertices of a ``geo_polygon`` argument; a closing vertex equal to the first is not counted
+    [decision: polygon-closing-vertex]."""
     try:
         points = parse_polygon(value)
     except GeoFormatError:
@@ -187,7 +195,8 @@ def list_length(argument) -> int:
 
 
 def list_weight(argument, *, wildcard: bool = False) -> tuple[int, int, int]:
-    """(items, tokens, weight): each item weighs its token count, plus 1 if it has several (§4)."""
+    """(items, tokens, weight): each item weighs its token count, plus 1 if it has several (§4)
+    [decision: phrase-weight]."""
     if not isinstance(argument, ast.TextList):
         return 0, 0, 0
     tokens = weight = 0

@@ -2,7 +2,7 @@
 
 Values stay exact (``Decimal``) on the objects; ``to_dict`` rounds them for JSON (§1). ``detail``
 has the shape of DataSift's ``/dpu`` answer — operator, then target, each with ``count`` and ``dpu``
-— extended with two keys of ours: ``tag`` (one entry per tag or scoring statement, at its charged
+— extended with two keys of ours [decision: breakdown-keys]: ``tag`` (one entry per tag or scoring statement, at its charged
 price) and ``stream`` (one entry per distinct referenced hash), so that the entries add up to the
 total.
 """
@@ -89,6 +89,13 @@ class StreamCost:
         }
 
 
+def plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent form: ``0.20000`` -> ``0.2``, ``10.0`` -> ``10``."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 class CostReport:
     """The DPU cost of one filter. ``dpu`` is exact; ``complete`` is False when a referenced
     stream or tag import could not be resolved, and ``warnings`` then says which."""
@@ -101,19 +108,20 @@ class CostReport:
 
     @property
     def main_dpu(self) -> Decimal:
-        return total(i.dpu for i in self.items)
+        return plain(total(i.dpu for i in self.items))
 
     @property
     def tags_dpu(self) -> Decimal:
-        return total(t.charged for t in self.tags)
+        return plain(total(t.charged for t in self.tags))
 
     @property
     def streams_dpu(self) -> Decimal:
-        return total(s.dpu for s in self.streams if s.dpu is not None)
+        return plain(total(s.dpu for s in self.streams if s.dpu is not None))
 
     @property
     def dpu(self) -> Decimal:
-        return total((self.main_dpu, self.tags_dpu, self.streams_dpu))
+        """The filter's DPU per hour, exact and without trailing zeros (``Decimal('0.2')``)."""
+        return plain(total((self.main_dpu, self.tags_dpu, self.streams_dpu)))
 
     @property
     def complete(self) -> bool:

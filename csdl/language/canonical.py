@@ -16,7 +16,7 @@ def canonical_text(tree) -> str:
     return print_filter(bare)
 
 
-def text_hash(canonical: str) -> str:
+def text_hash(canonical: str) -> str:  # MD5 of the canonical text [decision: our-hash]
     import hashlib  # here: loading OpenSSL costs `csdl cost` a few ms, and most callers never hash
 
     return hashlib.md5(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
