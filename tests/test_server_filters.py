@@ -86,6 +86,14 @@ def test_headers_carry_the_version_asked_for_and_rate_limits(client):
         assert 0 <= remaining < limit and cost > 0
 
 
+def test_refusals_carry_the_headers_too(server):
+    reply = Client(server, user=None).get("/v1.6/validate")
+    assert reply.status == 401 and reply.headers["x-api-version"] == "1.6"
+    assert reply.headers["x-ratelimit-cost"] == "0" and reply.headers["x-ratelimit-remaining"].isdigit()
+    reply = Client(server).get("/v1.4/dpu", query={"hash": "0" * 32})
+    assert reply.status == 400 and reply.headers["x-api-version"] == "1.4" and int(reply.headers["x-ratelimit-cost"]) > 0
+
+
 def test_rate_limit_remaining_counts_down(server):
     c = Client(server, user="counter", key="k")
     first = int(c.post("/v1.6/validate", form={"csdl": COFFEE}).headers["x-ratelimit-remaining"])

@@ -55,16 +55,18 @@ class RateLimits:
         self.limit = limit
         self.used: dict[str, tuple[int, int]] = {}  # user -> (hour, used)
 
-    def charge(self, user: str, cost: int) -> dict:
+    def charge(self, user: str | None, cost: int) -> dict:
+        """The headers of a call costing ``cost`` (0: an answer before the user is known)."""
         now = int(time.time())
         hour = now // 3600
         seen_hour, used = self.used.get(user, (hour, 0))
         if seen_hour != hour:
             used = 0
         used += cost
-        if len(self.used) > 10_000:
-            self.used.clear()
-        self.used[user] = (hour, used)
+        if user is not None and cost:
+            if len(self.used) > 10_000:
+                self.used.clear()
+            self.used[user] = (hour, used)
         reset = (hour + 1) * 3600
         return {
             "X-RateLimit-Limit": str(self.limit),
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             else:
                 status, payload = endpoint.handler(call)
         except ApiError as exc:
+            if "X-RateLimit-Cost" not in headers:  # refused before the user was known: nothing charged
+                headers.update(state.limits.charge(None, 0))
             headers.update(exc.headers)
             return json_response(exc.status, exc.body, headers)
         except Exception as exc:  # a bug of ours: a JSON 500, never a traceback to the client
