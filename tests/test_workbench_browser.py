@@ -320,7 +320,7 @@ def test_the_page_is_served_with_a_strict_csp(server, page):
 
 def test_readme_screenshot(browser, server):
     """The picture of the README: a filter with a warning, its DPU breakdown and a preview."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1500})
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.goto(f"{server}/?blank")
     page.wait_for_selector("body[data-ready=true]", state="attached")
@@ -328,5 +328,34 @@ def test_readme_screenshot(browser, server):
         type_filter(page, f.read().replace('"samsung', '"samsung, apple, samsung'))
     page.click("#preview-button")
     page.wait_for_selector("#preview-results:not([hidden])")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "workbench")
     context.close()
+
+
+def test_incremental_highlighting_equals_a_fresh_scan(page):
+    """Random edits (inside strings, across quotes, comments, deletions): the tokens kept up to date
+    edit by edit are those a full scan of the final text finds."""
+    result = page.evaluate("""async () => {
+      const { TokenStream } = await import("./static/js/tokenizer.js");
+      const editor = window.csdlWorkbench.editor;
+      const tokenizer = editor.stream.tokenizer;
+      let seed = 7;
+      const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const pieces = ['"', 'a', ' ', '\\\\', 'contains', '/*', '*/', '//', '\\n', ', ', 'x.y', '==', '{', '}', 'OR ', '12'];
+      let text = 'tag "t" { a.b contains_any "x, y, z" } // note\\nreturn { a.b == 5 OR c.d exists }';
+      const live = new TokenStream(tokenizer);
+      live.reset(text);
+      const dump = (s) => Array.from({ length: s.tokens.length }, (_, i) => [s.tokens.starts[i], s.tokens.ends[i], s.tokens.kinds[i]].join(":")).join(" ");
+      for (let step = 0; step < 3000; step++) {
+        const at = random(text.length + 1);
+        if (random(3) === 0 && text.length) text = text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + random(4)));
+        else text = text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at);
+        live.update(text);
+        const fresh = new TokenStream(tokenizer);
+        fresh.reset(text);
+        if (dump(live) !== dump(fresh)) return { step, text };
+      }
+      return null;
+    }""")
+    assert result is None, result

@@ -142,15 +142,21 @@ class Handlers:
             text = text_field(data)
             checks = checks_of(data)
 
+            with_cost = bool(data.get("cost"))
+
             def go():
                 import csdl
 
                 found = csdl.check(text, **checks)
-                return {
+                errors = sum(1 for d in found if d.is_error)
+                out = {
                     "diagnostics": [d.to_dict() for d in found],
-                    "errors": sum(1 for d in found if d.is_error),
-                    "warnings": sum(1 for d in found if not d.is_error),
+                    "errors": errors,
+                    "warnings": len(found) - errors,
                 }
+                if with_cost:  # one request per keystroke pause: the page asks for both
+                    out["cost"] = None if errors else self._cost_answer(text, checks)
+                return out
 
             return reply(await run_in_threadpool(go))
 
@@ -164,19 +170,19 @@ class Handlers:
         except CSDLError as exc:
             raise invalid(exc) from None
 
+    def _cost_answer(self, text: str, checks: dict) -> dict:
+        from csdl.units import dpu_json
+
+        report = self._cost(text, checks)
+        return {"dpu": dpu_json(report.dpu), "complete": report.complete, "report": report.to_dict()}
+
     async def cost(self, request: Request):
         async def work():
             data = await json_body(request)
             text = text_field(data)
             checks = checks_of(data)
 
-            def go():
-                from csdl.units import dpu_json
-
-                report = self._cost(text, checks)
-                return {"dpu": dpu_json(report.dpu), "complete": report.complete, "report": report.to_dict()}
-
-            return reply(await run_in_threadpool(go))
+            return reply(await run_in_threadpool(self._cost_answer, text, checks))
 
         return await self.run(request, work)
 

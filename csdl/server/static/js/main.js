@@ -107,13 +107,18 @@ async function runCheck() {
   state.checkAbort = abort;
   try {
     saveDraft(text);
-    const answer = await postJSON("api/check", { csdl: text }, { signal: abort.signal });
+    const answer = await postJSON("api/check", { csdl: text, cost: true }, { signal: abort.signal });
     if (seq !== state.checkSeq || text !== state.editor.getText()) return;
     showDiagnostics(text, answer.diagnostics);
-    const errors = answer.diagnostics.filter((d) => d.severity === "error").length;
+    const errors = answer.errors;
     say($("check-state"), errors ? `${errors} error${errors > 1 ? "s" : ""}: fix ${errors > 1 ? "them" : "it"} to see the cost` : "no errors");
-    if (!errors) await runCost(text, seq, abort.signal);
-    else clearCost("Fix the errors above to see the cost.");
+    if (answer.cost) {
+      state.cost = answer.cost;
+      showCost(answer.cost.report);
+      await runBill();
+    } else {
+      clearCost("Fix the errors above to see the cost.");
+    }
   } catch (error) {
     if (error.name === "AbortError") return;
     if (seq === state.checkSeq) say($("check-state"), `check failed: ${describeError(error)}`, true);
@@ -157,14 +162,6 @@ function showDiagnostics(text, diagnostics) {
 
 // --- cost -----------------------------------------------------------------------------------------------
 
-async function runCost(text, seq, signal) {
-  const answer = await postJSON("api/cost", { csdl: text }, { signal });
-  if (seq !== state.checkSeq) return;
-  state.cost = answer;
-  showCost(answer.report);
-  await runBill();
-}
-
 function clearCost(message) {
   state.cost = null;
   $("cost-total").textContent = "–";
@@ -200,7 +197,7 @@ function showCost(report) {
 function billRequest() {
   const form = $("bill-form");
   const data = Object.fromEntries(new FormData(form).entries());
-  data.csdl = state.editor.getText();
+  data.dpu = String(state.cost.dpu); // the cost just computed: the filter is not sent again
   for (const key of Object.keys(data)) if (data[key] === "") delete data[key];
   return data;
 }

@@ -72,6 +72,26 @@ function lowerBound(array, n, value) {
   return lo;
 }
 
+// Longest common prefix / suffix, found by halving with native string comparisons (a JavaScript
+// loop over a megabyte per keystroke would be most of the work).
+function commonPrefix(a, b, max) {
+  let lo = 0, hi = max;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a.startsWith(b.slice(lo, mid), lo)) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+function commonSuffix(a, b, max) {
+  let lo = 0, hi = max;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a.endsWith(b.slice(b.length - mid, b.length - lo), a.length - lo)) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class TokenStream {
   constructor(tokenizer) {
     this.tokenizer = tokenizer;
@@ -95,16 +115,24 @@ export class TokenStream {
     if (oldTokens.length === 0 || old.length === 0) { this.reset(text); return; }
     // The changed region: common prefix and suffix.
     const min = Math.min(old.length, text.length);
-    let prefix = 0;
-    while (prefix < min && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
-    let suffix = 0;
-    while (suffix < min - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+    const prefix = commonPrefix(old, text, min);
+    const suffix = commonSuffix(old, text, min - prefix);
     const delta = text.length - old.length;
     const oldChangeEnd = old.length - suffix;
     const n = oldTokens.length;
+    if (this.insideString(old, text, prefix, oldChangeEnd, text.length - suffix, delta)) return;
     // Keep the tokens that end before the change, minus one (an edit can extend the token before it).
     let first = lowerBound(oldTokens.ends, n, prefix);
     first = Math.max(0, first - 1);
+    // A quote or `/*` that found no end is lexed as a lone character, and the edit may give it
+    // one: scanning must restart there (there is at most one such quote: the last of the text).
+    const other = KIND_ID.other;
+    for (let i = first - 1; i >= 0; i--) {
+      if (oldTokens.kinds[i] === other) {
+        const c = old.charCodeAt(oldTokens.starts[i]);
+        if (c === 34 || c === 47) first = i;
+      }
+    }
     const from = first < n ? Math.min(oldTokens.starts[first], prefix) : prefix;
     const out = new Growable(Math.max(1024, n + 16));
     out.starts.set(oldTokens.starts.subarray(0, first));
@@ -132,6 +160,26 @@ export class TokenStream {
     this.tokens = out;
     this.text = text;
     this.lastScanned = scanned;
+  }
+
+  // An edit strictly inside a string that adds or removes no quote or backslash only makes that
+  // string longer or shorter: shift the tokens after it instead of scanning the string again
+  // (the keyword list of a 1 MB filter is one string of a megabyte).
+  insideString(old, text, start, oldEnd, newEnd, delta) {
+    const t = this.tokens;
+    const i = lowerBound(t.ends, t.length, oldEnd + 1);
+    if (i >= t.length || KINDS[t.kinds[i]] !== "string" || !(t.starts[i] < start && oldEnd < t.ends[i] - 1)) return false;
+    if (start > 0 && old.charCodeAt(start - 1) === 92) return false; // after a backslash
+    const plain = (s) => s.indexOf('"') < 0 && s.indexOf("\\") < 0;
+    if (!plain(old.slice(start, oldEnd)) || !plain(text.slice(start, newEnd))) return false;
+    t.ends[i] += delta;
+    for (let j = i + 1; j < t.length; j++) {
+      t.starts[j] += delta;
+      t.ends[j] += delta;
+    }
+    this.text = text;
+    this.lastScanned = 0;
+    return true;
   }
 
   // Index of the first token ending after `offset`.
