@@ -176,7 +176,7 @@ def test_increase_budget_needs_a_base(cli, filters):
 def test_budget_from_config(cli, filters, tmp_path):
     (tmp_path / "csdl.toml").write_text("fail-above = 0.2\n")
     code, _, err = cli("cost", str(filters))
-    assert code == 1 and "--fail-above limit of 0.2 DPU" in err
+    assert code == 1 and "`fail-above` (csdl.toml) limit of 0.2 DPU" in err  # named by the key that set it
     code, _, _ = cli("cost", str(filters), "--fail-above", "1")  # the flag wins
     assert code == 0
     assert cli("cost", str(filters), "--isolated")[0] == 0

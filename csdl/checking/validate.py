@@ -140,7 +140,7 @@ class _Validator:
                     "E401",
                     f"`{cond.target}` is a PYLON analysis target; it cannot be used in an interaction filter",
                     cond.target_span,
-                    hint="check PYLON query filters with `--platform pylon`",
+                    hint="check PYLON query filters with the `pylon` platform (`platform=\"pylon\"`, `--platform pylon`)",
                 ))
                 return False
             return True

@@ -138,7 +138,7 @@ class Estimator:
         if self.library is None:
             return None, Diagnostic(
                 code, f"{keyword} {quote(written)} cannot be resolved without a stream library; its cost is unknown",
-                span, severity=WARNING, name=name, hint="pass --library DIR (a directory of .csdl files)",
+                span, severity=WARNING, name=name, hint="give a stream library: a directory of .csdl files (`library=` in Python, `--library DIR` or `library =` in the configuration for the CLI)",
             )
         entry = self.library.resolve(written)
         if entry is None:

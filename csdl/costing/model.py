@@ -90,6 +90,10 @@ class Item:
     def spans(self) -> list[ast.Span]:
         return [c.span for c in self.conditions]
 
+    def __repr__(self) -> str:
+        lines = ", ".join(str(c.span.line) for c in self.conditions)
+        return f"Item({self.operator} on {self.target}: {self.dpu.normalize():f} DPU, line {lines})"
+
 
 def scope_conditions(expr: ast.Expr | None) -> tuple[list[ast.Condition], list[ast.StreamRef]]:
     """The conditions and stream references of an expression, in source order."""

@@ -226,7 +226,7 @@ class _Compiler:
     def lookup(self, hash_: str, span: ast.Span, keyword: str) -> ast.Filter:
         if self.resolve is None:
             raise CSDLError(
-                [Diagnostic("R005", f'{keyword} "{hash_}": no stream library to resolve it (give --library DIR)', span, name="unresolved-stream")]
+                [Diagnostic("R005", f'{keyword} "{hash_}": no stream library was given to resolve it', span, name="unresolved-stream")]
             )
         found = self.resolve(hash_)
         if isinstance(found, str):

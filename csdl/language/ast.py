@@ -12,6 +12,10 @@ from typing import Iterator
 from csdl.spans import Span
 
 
+_REPR_DEPTH, _REPR_ITEMS = 4, 4
+_repr_depth = 0
+
+
 def _is_subtree(value) -> bool:
     return isinstance(value, Node) or (isinstance(value, tuple) and bool(value) and isinstance(value[0], Node))
 
@@ -74,16 +78,24 @@ class Node:
         return root
 
     def __repr__(self) -> str:
-        parts = []
-        for name in self._fields:
-            value = getattr(self, name)
-            if _is_subtree(value):
-                parts.append(f"{name}=…")
-            elif isinstance(value, tuple) and len(value) > 4:
-                parts.append(f"{name}=<{len(value)} items>")
-            else:
-                parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+        """The node with its children, three levels deep (deeper levels and long lists elided),
+        so that a repr in a REPL or a failing test shows what the tree holds."""
+        global _repr_depth
+        if _repr_depth >= _REPR_DEPTH:
+            return f"{type(self).__name__}(…)"
+        _repr_depth += 1
+        try:
+            parts = []
+            for name in self._fields:
+                value = getattr(self, name)
+                if isinstance(value, tuple) and len(value) > _REPR_ITEMS:
+                    shown = ", ".join(repr(v) for v in value[:_REPR_ITEMS])
+                    parts.append(f"{name}=({shown}, … {len(value) - _REPR_ITEMS} more)")
+                else:
+                    parts.append(f"{name}={value!r}")
+            return f"{type(self).__name__}({', '.join(parts)})"
+        finally:
+            _repr_depth -= 1
 
 
 # ---------------------------------------------------------------------------------------------
