@@ -232,3 +232,13 @@ def test_rules_and_rule_list_payload_codes():
     one = invoke("rule", "P316")
     assert one.exit_code == 0 and "Our decision" in one.output and "Bad (a data365-tasks body):" in one.output
     assert invoke("rule", "numeric-page-id").output.startswith("P115 numeric-page-id (warning")
+
+
+def test_per_file_ignores_apply_to_filters_too(tmp_path):
+    (tmp_path / "csdl.toml").write_text('[per-file-ignores]\n"legacy/*.csdl" = ["W202"]\n', encoding="utf-8")
+    for folder in ("legacy", "current"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "f.csdl").write_text('interaction.content contains_any "a, a"\n', encoding="utf-8")
+    result = invoke("check", ".", "--format", "concise", cwd=tmp_path)
+    assert "current/f.csdl:1:" in result.output and "W202" in result.output
+    assert "legacy/f.csdl" not in result.output
