@@ -198,6 +198,7 @@ def test_files_that_are_not_utf8_on_disk(server, tmp_path):
     (tmp_path / "latin1.csdl").write_bytes('twitter.text contains "caf\xe9"'.encode("latin-1"))
     (tmp_path / "binary.csdl").write_bytes(bytes(range(256)))
     (tmp_path / "fine.csdl").write_text('twitter.text contains "café"', encoding="utf-8")
+    (tmp_path / "csdl.toml").write_text("", encoding="utf-8")  # the defaults, whatever lies above tmp
     server.initialize(str(tmp_path))
     for name in ("latin1.csdl", "binary.csdl"):
         published = server.diagnostics(from_fs_path(str(tmp_path / name)))

@@ -85,8 +85,10 @@ def _canonical(operator: str) -> str:
     return OPERATOR_SYNONYMS.get(operator.lower(), operator.lower())
 
 
-def complete(text: str, offset: int, platform: str, library, pricing, edit_range) -> lsp.CompletionList:
-    """``edit_range(start, end)`` turns offsets into an ``lsp.Range`` for text edits."""
+def complete(text: str, offset: int, platform: str, library, pricing, edit_range,
+             retrigger: str | None = None) -> lsp.CompletionList:
+    """``edit_range(start, end)`` turns offsets into an ``lsp.Range`` for text edits; ``retrigger``
+    is the client's command that opens completion again (after a namespace is chosen), if any."""
     words = _words()
     tokens = tokens_before(text, offset)
     last = tokens[-1] if tokens else None
@@ -109,7 +111,8 @@ def complete(text: str, offset: int, platform: str, library, pricing, edit_range
     replace = edit_range(start, offset)
 
     if prev is None or prev.text in ("(", "{") or prev.lower in _LOGIC or prev.text == "}":
-        items = _expression_start(partial, platform, replace, statements=prev is None or prev.text == "}")
+        items = _expression_start(partial, platform, replace, statements=prev is None or prev.text == "}",
+                                  retrigger=retrigger)
         return _list(items, incomplete="." not in partial)
     if prev.kind == "word" and prev.lower.split(".", 1)[0] == "tag":
         return _list([])  # a tag's namespace path: the name or score comes next
@@ -117,6 +120,8 @@ def complete(text: str, offset: int, platform: str, library, pricing, edit_range
         return _list(_operators_for(prev.lower, platform, pricing, replace, with_cs=True))
     if prev.lower == words.cs and len(significant) > 1:
         return _list(_operators_for(significant[-2].lower, platform, pricing, replace, cs_only=True))
+    if prev.lower == "exists":
+        return _list(_keywords(["AND", "OR"], replace))
     if prev.kind == "word" and prev.lower in words.operators:
         return _list(_switches(_canonical(prev.lower), replace))
     if prev.text == "[" and len(significant) > 1 and significant[-2].lower in words.operators:
@@ -138,7 +143,8 @@ def _retired(target) -> bool:
     return target.note.startswith("retired source")
 
 
-def _expression_start(partial: str, platform: str, replace, statements: bool) -> list[lsp.CompletionItem]:
+def _expression_start(partial: str, platform: str, replace, statements: bool,
+                      retrigger: str | None = None) -> list[lsp.CompletionItem]:
     from csdl.checking.catalogue import targets
 
     words = _words()
@@ -175,7 +181,7 @@ def _expression_start(partial: str, platform: str, replace, statements: bool) ->
             sort_text=("2" if retired else "1") + namespace,
             filter_text=namespace,
             text_edit=lsp.TextEdit(range=replace, new_text=namespace + "."),
-            command=lsp.Command(title="Complete the target", command="editor.action.triggerSuggest"),
+            command=lsp.Command(title="Complete the target", command=retrigger) if retrigger else None,
         ))
     keywords = ["NOT"] + [w for w in words.stream_words[:1]]
     if statements:

@@ -2,16 +2,13 @@
 ``// noqa: CODE`` comment, the canonical layout. Offsets in, offsets out; the server turns them
 into ``TextEdit``s.
 
-``fix all`` uses ``csdl.fix`` when the installed csdl has it (``csdl check --fix``); otherwise
-it applies the ``Fix`` objects ``csdl check`` computes, round after round until none is left,
-skipping a fix that overlaps one already taken in the same round.
+``fix all`` is ``csdl check --fix`` (``csdl.checking.fixes``): safe fixes, re-checked until
+stable; unsafe ones only when asked.
 """
 
 from __future__ import annotations
 
 from csdl.diagnostics import CSDLError
-
-MAX_ROUNDS = 10
 
 
 class Edit:
@@ -52,37 +49,19 @@ def minimal_edit(old: str, new: str) -> Edit | None:
     return Edit(head, len(old) - tail, new[head: len(new) - tail])
 
 
-def apply_fixes(text: str, diagnostics) -> tuple[str, int]:
-    """``text`` with every non-overlapping fix of ``diagnostics`` applied, and how many."""
-    chosen = []
-    last_end = -1
-    for d in sorted((d for d in diagnostics if d.fix is not None), key=lambda d: (d.fix.span.start, d.fix.span.end)):
-        span = d.fix.span
-        if span.start < last_end:
-            continue
-        chosen.append(d)
-        last_end = max(span.end, span.start + 1 if span.start == span.end else span.end)
-    for d in reversed(chosen):
-        text = fix_edit(d).apply(text)
-    return text, len(chosen)
+def fix_all(text: str, checks: dict, unsafe: bool = False):
+    """What ``csdl check --fix`` makes of ``text`` with the same options (``unsafe``: as with
+    ``--unsafe-fixes``): a ``FixResult`` (``.text``, ``.fixed``, ``.hidden`` unsafe fixes left)."""
+    from csdl.checking.fixes import fix_text
+
+    return fix_text(text, unsafe=unsafe, **checks)
 
 
-def fix_all(text: str, checks: dict) -> str:
-    """What ``csdl check --fix`` makes of ``text`` (the same options)."""
-    import csdl
+def is_unsafe(diagnostic, text: str, tree) -> bool:
+    from csdl.checking.fixes import applicability
+    from csdl.diagnostics import UNSAFE
 
-    fix = getattr(csdl, "fix", None)
-    if fix is not None:
-        result = fix(text, **checks)
-        return result if isinstance(result, str) else getattr(result, "text", result[0])
-    from csdl.checking.checker import check
-
-    for _ in range(MAX_ROUNDS):
-        new, applied = apply_fixes(text, check(text, **checks))
-        if not applied or new == text:
-            break
-        text = new
-    return text
+    return applicability(diagnostic, text, tree.comments if tree is not None else ()) == UNSAFE
 
 
 def format_edit(text: str) -> tuple[Edit | None, str | None]:

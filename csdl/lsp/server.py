@@ -70,6 +70,7 @@ class CSDLServer(LanguageServer):
         self.settings = SettingsCache()
         self.rule_url: str | None = None
         self.check_workspace = True
+        self.is_vscode = False
         self.timings = bool(os.environ.get("CSDL_LSP_TIMINGS"))
         self.roots: list[str] = []
         self.workspace_files: set[str] = set()
@@ -202,6 +203,8 @@ def build() -> CSDLServer:
         if not roots and params.root_uri:
             roots = [path_of(params.root_uri)]
         ls.roots = [r for r in roots if r and os.path.isdir(r)]
+        name = params.client_info.name if params.client_info else ""
+        ls.is_vscode = "code" in name.lower()  # VS Code, Code - OSS, VSCodium: they know editor.action.triggerSuggest
         ls.settings = SettingsCache(
             config_path=options.get("config") if isinstance(options.get("config"), str) else None,
             isolated=options.get("isolated") is True,
@@ -291,7 +294,8 @@ def build() -> CSDLServer:
         offset = index.offset(params.position.line, params.position.character)
         settings = ls.settings.for_path(document.path)
         return completion.complete(document.text, offset, settings.platform, settings.library, settings.pricing,
-                                   lambda start, end: translate.offsets_range(index, start, end))
+                                   lambda start, end: translate.offsets_range(index, start, end),
+                                   retrigger="editor.action.triggerSuggest" if ls.is_vscode else None)
 
     @ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
         code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll, FIX_ALL_KIND]))
@@ -430,10 +434,13 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
             lsp_diag = by_key.get(_key(translate.diagnostic(d, index)))
             if d.fix is not None:
                 edit = fixes.fix_edit(d)
+                unsafe = fixes.is_unsafe(d, analysis.text, analysis.tree)
+                title = (d.fix.title or f"Fix {d.code}") + (" (unsafe: may change what the filter matches)"
+                                                           if unsafe else "")
                 actions.append(lsp.CodeAction(
-                    title=(d.fix.title or f"Fix {d.code}") + _saving(analysis, edit),
+                    title=title + _saving(analysis, edit),
                     kind=lsp.CodeActionKind.QuickFix, diagnostics=[lsp_diag] if lsp_diag else None,
-                    is_preferred=True, edit=ls.edit_for(document, [edit])))
+                    is_preferred=not unsafe, edit=ls.edit_for(document, [edit])))
             noqa = fixes.noqa_edit(analysis.text, analysis.tree, d)
             if noqa is not None:
                 actions.append(lsp.CodeAction(
@@ -442,13 +449,21 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
                     edit=ls.edit_for(document, [noqa])))
     fixable = [d for d in analysis.diagnostics if d.fix is not None]
     if want_fix_all and fixable:
-        fixed = fixes.fix_all(analysis.text, analysis.settings.checks)
-        edit = fixes.minimal_edit(analysis.text, fixed)
+        result = fixes.fix_all(analysis.text, analysis.settings.checks)
+        edit = fixes.minimal_edit(analysis.text, result.text)
+        kinds = [FIX_ALL_KIND] + ([lsp.CodeActionKind.QuickFix] if want_quickfix and here else [])
         if edit is not None:
-            kinds = [FIX_ALL_KIND] + ([lsp.CodeActionKind.QuickFix] if want_quickfix and here else [])
             for kind in kinds:
-                actions.append(lsp.CodeAction(title=f"Fix all auto-fixable csdl problems ({len(fixable)})",
+                actions.append(lsp.CodeAction(title=f"Fix all: {len(result.fixed)} safe csdl fix"
+                                                    f"{'es' if len(result.fixed) != 1 else ''} (csdl check --fix)",
                                               kind=kind, edit=ls.edit_for(document, [edit])))
+        if result.hidden and want_quickfix:
+            unsafe = fixes.fix_all(analysis.text, analysis.settings.checks, unsafe=True)
+            edit = fixes.minimal_edit(analysis.text, unsafe.text)
+            if edit is not None:
+                actions.append(lsp.CodeAction(
+                    title=f"Fix all, unsafe fixes too: {len(unsafe.fixed)} (csdl check --fix --unsafe-fixes)",
+                    kind=lsp.CodeActionKind.QuickFix, edit=ls.edit_for(document, [edit])))
     return actions
 
 
