@@ -428,3 +428,34 @@ def test_docs_list_every_payload_rule_and_mark_our_decisions():
         assert f"`{rule.name}`" in row[0] and rule.severity in row[0]
         assert row[0].rstrip(" |").endswith("ours") == bool(rule.decision), code
     assert "shared/" not in docs and "seed" not in docs.lower()  # the user docs stand alone
+
+
+# --- fixes -----------------------------------------------------------------------------------
+
+def test_fix_payload_applies_safe_fixes_and_rechecks():
+    from csdl.payloads.fixes import fix_payload
+
+    text = ('{"id": "DA4F8DF71A0F43698ACF9240B5AD668F", "source_type": "facebook_page", '
+            '"parameters": {"comments": "TRUE"}, '
+            '"resources": [{"resource_id": "706af7cce1484d098553a2be580fa3bb", "parameters": {"id": 10513336322}}], '
+            '"auth": [{"identity_id": "d38e5598142746e19689ddee65ddca55", "parameters": {"value": "t"}, '
+            '"expires_at": 2112112110000}]}')
+    result = fix_payload(text, today=TODAY)
+    body = json.loads(result.text)
+    assert body["id"] == "da4f8df71a0f43698acf9240b5ad668f"
+    assert body["parameters"]["comments"] is True
+    assert body["resources"][0]["parameters"]["id"] == "10513336322"
+    assert body["auth"][0]["expires_at"] == 2112112110000  # milliseconds -> seconds is a guess: unsafe
+    assert sorted(d.code for d in result.fixed) == ["P113", "P115", "P202"]
+    assert codes(result.remaining) == ["P106"] and result.hidden == 1
+    unsafe = fix_payload(text, today=TODAY, unsafe=True)
+    assert json.loads(unsafe.text)["auth"][0]["expires_at"] == 2112112110 and unsafe.remaining == []
+    assert fix_payload(unsafe.text, today=TODAY, unsafe=True).text == unsafe.text  # stable
+
+
+def test_fix_payload_leaves_invalid_json_alone():
+    from csdl.payloads.fixes import fix_payload
+
+    text = '{"resources": [{"parameters": {"id": 1}}],}'
+    result = fix_payload(text, "source-create")
+    assert result.text == text and not result.changed and codes(result.remaining) == ["P001"]

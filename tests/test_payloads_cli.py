@@ -48,7 +48,7 @@ def line_of(path: str, needle: str) -> int:
 
 def test_examples_directory_checks_filters_and_payloads_together():
     result = invoke("check", "examples/", "--format", "json", cwd=ROOT)
-    files = {d["file"] for d in json.loads(result.output)}
+    files = {d["file"] for d in json.loads(result.output)["diagnostics"]}
     assert files == {os.path.join("examples", "broken.csdl")}  # only the broken filter has problems
     concise = invoke("check", "examples/", "--format", "concise", cwd=ROOT)
     assert "(7 checked)" in concise.output  # 4 filters + 3 payloads
@@ -98,7 +98,7 @@ def test_github_annotations_carry_payload_lines(tmp_path):
 def test_json_format_names_rule_and_position(tmp_path):
     path = copy_case(tmp_path, "tasks-mistakes.json")
     result = invoke("check", path, "--today", "2024-01-15", "--isolated", "--format", "json", "--select", "P315,P316")
-    found = json.loads(result.output)
+    found = json.loads(result.output)["diagnostics"]
     assert sorted(d["code"] for d in found) == ["P315", "P316"]
     assert {d["file"] for d in found} == {path}
     assert all(d["line"] >= 4 and d["name"] for d in found)
@@ -242,3 +242,18 @@ def test_per_file_ignores_apply_to_filters_too(tmp_path):
     result = invoke("check", ".", "--format", "concise", cwd=tmp_path)
     assert "current/f.csdl:1:" in result.output and "W202" in result.output
     assert "legacy/f.csdl" not in result.output
+
+
+def test_fix_diff_and_stdin_for_payloads(tmp_path):
+    path = tmp_path / "news.json"
+    original = open(os.path.join(SEEDS, "003-create-curl.json"), encoding="utf-8").read()
+    path.write_text(original, encoding="utf-8")
+    diff = invoke("check", str(path), "--isolated", "--diff")
+    assert diff.exit_code == 1 and '+  "resources": [{"parameters":{"title":"The Guardian","id":"10513336322"}}' in diff.output
+    assert "2 would be fixed, 0 would remain." in diff.output and path.read_text(encoding="utf-8") == original
+    fixed = invoke("check", str(path), "--isolated", "--fix")
+    assert fixed.exit_code == 0 and "2 fixed, 0 remaining." in fixed.output
+    body = json.loads(path.read_text(encoding="utf-8"))
+    assert [r["parameters"]["id"] for r in body["resources"]] == ["10513336322", "228735667216"]
+    piped = invoke("check", "-", "--kind", "source-create", "--isolated", "--fix", input=original)
+    assert '"id":"228735667216"' in piped.output

@@ -94,3 +94,16 @@ def test_cli_never_crashes_on_payload_bytes(data):
     result = CliRunner().invoke(cli, ["check", "-", "--kind", "source-update", "--isolated"], input=data)
     assert result.exit_code in (0, 1), result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(EXAMPLES), st.booleans())
+def test_fixing_is_idempotent_and_keeps_json_valid(text, unsafe):
+    from csdl.payloads.fixes import fix_payload
+
+    once = fix_payload(text, unsafe=unsafe, today="2024-01-15")
+    twice = fix_payload(once.text, unsafe=unsafe, today="2024-01-15")
+    assert twice.text == once.text and not twice.fixed
+    if once.changed:
+        json.loads(once.text)
+        assert not any(d.fix is not None and (unsafe or d.fix.applicability == "safe") for d in once.remaining)

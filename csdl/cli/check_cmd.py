@@ -108,6 +108,15 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                 continue
             config = config_for(None if source.is_stdin else source.path)
             if payload_inputs.is_payload(source, config):
+                if fixing:
+                    fixed = payload_inputs.fix(source, config, options(config, source), unsafe=unsafe_fixes,
+                                               diff=show_diff, tally=tally)
+                    if fixed is not None:
+                        if source.is_stdin and not show_diff:
+                            click.echo(fixed.text, nl=False)
+                            stdin_fixed = True
+                        results.append(FileResult(source.path, fixed.text, fixed.remaining))
+                    continue
                 result = payload_inputs.check(source, config, options(config, source))
                 if result is not None:
                     results.append(result)

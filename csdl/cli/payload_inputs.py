@@ -55,6 +55,36 @@ class PayloadInputs:
         """The payload's result, or None for a discovered ``.json`` file that is not a payload."""
         from csdl.payloads import check_payload
 
+        kind, options = self._options(source, config, selection)
+        diagnostics = check_payload(source.text, kind, **options)
+        discovered = not source.is_stdin and os.path.normpath(source.path) not in self.explicit and kind is None
+        if discovered and len(diagnostics) == 1 and diagnostics[0].code == "P003":
+            self.skipped.append(source.path)
+            return None
+        return FileResult(source.path, source.text, diagnostics)
+
+    def fix(self, source: Source, config, selection: dict, *, unsafe: bool, diff: bool, tally):
+        """``--fix``/``--diff`` for a payload: the ``FixResult``, the file written back unless
+        ``diff`` or standard input (as for filters); None for a discovered non-payload."""
+        from csdl.cli.fixing import unified_diff
+        from csdl.cli.output import write_file
+        from csdl.payloads.fixes import fix_payload
+
+        if self.check(source, config, selection) is None:
+            return None
+        kind, options = self._options(source, config, selection)
+        result = fix_payload(source.text, kind, unsafe=unsafe, **options)
+        tally.fixed += len(result.fixed)
+        tally.hidden += result.hidden
+        if result.changed:
+            tally.files_changed += 1
+            if diff:
+                tally.diffs.append(unified_diff(source.path, result.original, result.text))
+            elif not source.is_stdin:
+                write_file(source.path, result.text)
+        return result
+
+    def _options(self, source: Source, config, selection: dict) -> tuple[str | None, dict]:
         settings = self._settings(config)
         configured_kind, configured_source = settings.kind_for(None if source.is_stdin else source.path)
         kind = self.kind or configured_kind
@@ -65,15 +95,10 @@ class PayloadInputs:
             origin = f"the configuration ({os.path.basename(config.path or 'csdl.toml')})"
         else:
             data365_source, origin = None, ""
-        diagnostics = check_payload(
-            source.text, kind, data365_source=data365_source, data365_source_origin=origin, today=self.today,
-            previous=self.previous, source_types=settings.source_types, max_period_days=settings.max_period_days,
+        return kind, dict(
+            data365_source=data365_source, data365_source_origin=origin, today=self.today, previous=self.previous,
+            source_types=settings.source_types, max_period_days=settings.max_period_days,
             select=selection["select"], ignore=selection["ignore"], extend_select=selection["extend_select"])
-        discovered = not source.is_stdin and os.path.normpath(source.path) not in self.explicit and kind is None
-        if discovered and len(diagnostics) == 1 and diagnostics[0].code == "P003":
-            self.skipped.append(source.path)
-            return None
-        return FileResult(source.path, source.text, diagnostics)
 
     def note_skipped(self) -> None:
         if self.skipped:

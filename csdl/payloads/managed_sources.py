@@ -8,7 +8,7 @@ import datetime as _dt
 import os
 import re
 
-from csdl.diagnostics import Fix
+from csdl.diagnostics import UNSAFE, Fix
 from csdl.payloads.context import Context, closest, show
 from csdl.payloads.json_parser import ARRAY, NUMBER, OBJECT, STRING, Node
 
@@ -346,7 +346,7 @@ def _expires_at(ctx: Context, node: Node, index: int) -> None:
         return
     if node.value >= MILLISECONDS:
         ctx.report("P106", node, f"`expires_at` {node.raw} looks like milliseconds; DataSift takes seconds",
-                   fix=Fix(ctx.span(node), str(node.value // 1000), "divide by 1000"))
+                   fix=Fix(ctx.span(node), str(node.value // 1000), "divide by 1000", applicability=UNSAFE))
         return
     now = ctx.options.now
     moment = _dt.datetime.fromtimestamp(node.value, _dt.timezone.utc)
