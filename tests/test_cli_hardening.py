@@ -70,7 +70,7 @@ def test_output_file_is_written_whole(tmp_path):
     assert result.exit_code == 1 and result.output == ""
     import json
 
-    assert json.loads(target.read_text())[0]["file"] == "examples/broken.csdl"
+    assert json.loads(target.read_text())["diagnostics"][0]["file"] == "examples/broken.csdl"
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 
 

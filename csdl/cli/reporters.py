@@ -108,10 +108,25 @@ def render_concise(results: list[FileResult], *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+#: The version of the ``check --format json`` payload (docs/schemas/check.schema.json); raised on
+#: any change that is not an added optional key.
+CHECK_JSON_VERSION = 1
+
+
 def render_json(results: list[FileResult], *, color: bool = False) -> str:
+    """``{"version", "tool", "summary", "diagnostics": [{"file", "code", …}]}``, one object with
+    a version as the cost report has (docs/schemas/check.schema.json)."""
     import json
 
-    payload = [dict(file=r.path, **d.to_dict()) for r in results for d in r.diagnostics]
+    from csdl.version import __version__
+
+    errors, warnings, files = count(results)
+    payload = {
+        "version": CHECK_JSON_VERSION,
+        "tool": {"name": "csdl", "version": __version__},
+        "summary": {"files": len(results), "files_with_problems": files, "errors": errors, "warnings": warnings},
+        "diagnostics": [dict(file=r.path, **d.to_dict()) for r in results for d in r.diagnostics],
+    }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
