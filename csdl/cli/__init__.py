@@ -26,6 +26,7 @@ COMMANDS = {
     "rule": "csdl.cli.rules_cmd:rule",
     "run": "csdl.cli.run_cmd:run",
     "rules": "csdl.cli.rules_cmd:rules",
+    "sql": "csdl.cli.sql_cmd:sql_command",
     "serve": "csdl.cli.serve_cmd:serve_command",
     "version": "csdl.cli.version_cmd:version",
 }

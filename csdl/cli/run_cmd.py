@@ -76,9 +76,13 @@ def _fail_on_diagnostics(path: str, text: str, diagnostics) -> None:
 @click.option("--rate", "rates", multiple=True, metavar="SOURCE=PRICE",
               help="Licence fee per delivered object for a source (overrides the pricing file); repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr (bad posts are still counted in one line).")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default=None,
+              help="Who evaluates: python (JSON Lines default), duckdb (Parquet, directory and glob default), spark.")
+@click.option("--master", metavar="URL", help="Spark master (default local[*]); with --engine spark.")
+@click.option("--memory-limit", metavar="SIZE", help="DuckDB's memory_limit, e.g. 2GB; with --engine duckdb.")
 @shared_options
 def run(filter_path, posts_path, output, output_format, jobs, strict, source_rate, rates, quiet,
-        library_dir, pricing_file, config_file, isolated):
+        engine, master, memory_limit, library_dir, pricing_file, config_file, isolated):
     """Run FILTER over POSTS (JSON Lines, optionally gzipped; - for stdin) and forecast what the
     stream would deliver and cost.
 
@@ -115,6 +119,13 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
         log(f"{path}:{warning.span.line}:{warning.span.column}: warning: {warning.code} {warning.message}")
     if not matcher.has_return:
         log(f"{path}: warning: no return block: a tag-only filter delivers nothing, so nothing matches")
+    from csdl.cli.engine_run import default_engine, run_on_engine
+
+    if (engine or default_engine(posts_path)) != "python":  # SQL engines (csdl.engines): same outputs
+        run_on_engine(engine or default_engine(posts_path), sinks=(_AtomicSink, _Discard), tree=compiled.tree, path=path, posts_path=posts_path, output=output,
+                      output_format=output_format, strict=strict, quiet=quiet, source_rate=source_rate, rate_table=rate_table,
+                      compiled=compiled, matcher=matcher, pricing=pricing, library=library, master=master,
+                      memory_limit=memory_limit)
 
     try:
         posts = open_posts(posts_path)

@@ -1,0 +1,137 @@
+"""``csdl sql FILTER``: the SQL query (DuckDB or Spark) that runs a filter, its tags and scores."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from csdl.cli import EXIT_CLEAN, EXIT_ERROR
+from csdl.cli.cost_settings import load_config, resolve, shared_options
+from csdl.cli.output import log
+
+
+@click.command()
+@click.argument("filter_path", metavar="FILTER")
+@click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="The SQL dialect to print.")
+@click.option("--table", default="posts", show_default=True, metavar="NAME",
+              help="The table (or view) of posts the query reads: one column per top-level key.")
+@click.option("--data", "data_path", metavar="DATA",
+              help="Take the column types from this data (JSON Lines, Parquet, a directory or a glob) instead of "
+                   "DataSift's documented target types.")
+@click.option("--explain", is_flag=True, help="Also say how each condition runs: in SQL, in our matcher (a UDF), or both.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {\"sql\": ..., \"conditions\": [...], \"udfs\": [...]}.")
+@shared_options
+def sql_command(filter_path, dialect, table, data_path, explain, output_format, library_dir, pricing_file, config_file, isolated):
+    """Print the SQL query that runs FILTER: the WHERE clause for the filter, and the tag and
+    score columns (interaction.tags, tag.<namespace>... for interaction.tag_tree).
+
+    \b
+    Examples:
+      csdl sql filter.csdl                          DuckDB, documented target types
+      csdl sql filter.csdl --dialect spark --table posts
+      csdl sql filter.csdl --data posts.parquet --explain
+
+    Conditions SQL cannot state exactly call csdl_cond_<n>(...): a UDF that runs our own
+    matcher (csdl run registers them). Exit codes: 0 printed, 2 a filter that cannot run or a
+    usage error.
+    """
+    import json
+
+    from sqlglot import exp
+
+    from csdl.cli.run_cmd import _fail_on_diagnostics, _read_filter
+    from csdl.diagnostics import CSDLError
+    from csdl.engines import EngineError
+    from csdl.engines import schema as schemas
+    from csdl.engines.sql import Relation, compile_query
+    from csdl.evaluate import compile_matcher
+    from csdl.language.parser import parse
+
+    library, _ = resolve(library_dir, pricing_file, load_config(config_file, isolated))
+    path, text = _read_filter(filter_path)
+    tree = parse(text)
+    errors = [d for d in getattr(tree, "errors", []) or []]
+    try:
+        import csdl
+
+        compiled = csdl.compile(text, library=library)
+        compile_matcher(compiled.tree, library=library)  # the same refusals as csdl run
+        tree = compiled.tree
+        from csdl.engines.duckdb import _targets
+
+        targets = _targets(tree, library)
+        if data_path:
+            schema, lowers, note = _schema_from_data(data_path, tree, library, dialect, targets)
+        else:
+            schema, lowers, note = schemas.from_catalogue(targets), schemas.static_lower_exceptions(), None
+        plan = compile_query(tree, Relation(schema, dialect), library=library, source=exp.to_table(table), lower_exceptions=lowers)
+    except CSDLError as exc:
+        _fail_on_diagnostics(path, text, exc.diagnostics)
+    except EngineError as exc:
+        log(f"csdl: error: {exc}")
+        raise SystemExit(EXIT_ERROR) from None
+    del errors
+    query = plan.sql(dialect)
+    if output_format == "json":
+        click.echo(json.dumps({"dialect": dialect, "sql": query, "conditions": [d.to_dict() for d in plan.decisions],
+                               "udfs": [{"name": u.name, "condition": _condition_text(u.condition, tree)} for u in plan.udfs]},
+                              indent=2, ensure_ascii=False))
+        raise SystemExit(EXIT_CLEAN)
+    click.echo(query + ";")
+    if explain:
+        click.echo("")
+        click.echo(_explain(plan, dialect, note))
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _condition_text(node, tree) -> str:
+    source = tree.source or ""
+    return " ".join(source[node.span.start:node.span.end].split()) or f"{node.target} {node.operator}"
+
+
+def _explain(plan, dialect: str, note) -> str:
+    lines = [f"-- how each condition runs ({dialect}):"]
+    width = max((len(d.text) for d in plan.decisions), default=10)
+    for d in plan.decisions:
+        reason = f"  ({d.reason})" if d.reason else ""
+        lines.append(f"--   line {d.line:<4} {d.text:<{width}}  {d.mode}{reason}")
+    counts = {m: sum(1 for d in plan.decisions if d.mode == m) for m in ("sql", "sql+udf", "udf")}
+    lines.append(f"-- {counts['sql']} in SQL, {counts['sql+udf']} in SQL with some rows sent to our matcher, "
+                 f"{counts['udf']} in our matcher (UDF)")
+    if note:
+        lines.append(f"-- {note}")
+    return "\n".join(lines)
+
+
+def _schema_from_data(data_path, tree, library, dialect, targets):
+    from csdl.engines import inputs
+    from csdl.engines.schema import STRUCT, Type, static_lower_exceptions
+
+    data = inputs.resolve(data_path)
+    if data.kind == inputs.PARQUET:
+        from csdl.engines import duckdb as engine
+
+        con = engine.connect()
+        described = con.sql("DESCRIBE SELECT * FROM read_parquet(?)", params=[data.files]) if False else None
+        del described
+        import sqlglot
+
+        read = sqlglot.exp.replace_placeholders(sqlglot.parse_one("DESCRIBE SELECT * FROM read_parquet(:f, union_by_name = true)", read="duckdb"),
+                                                f=sqlglot.exp.Array(expressions=[sqlglot.exp.Literal.string(f) for f in data.files]))
+        try:
+            schema = engine._schema_from_relation(con, con.sql(read.sql("duckdb")))
+        except Exception as exc:  # noqa: BLE001 - DuckDB's own error classes
+            from csdl.engines import EngineError
+
+            raise EngineError(f"{data_path}: cannot read it as Parquet: {engine._first_line(exc)}") from None
+        lowers = engine.lower_exceptions(con) if dialect == "duckdb" else static_lower_exceptions()
+        return schema, lowers, f"column types of {data_path} (Parquet)"
+    from csdl.engines import duckdb as engine
+
+    schema = engine._infer_schema(None, data.files, list(targets))
+    note = (f"column types inferred from the first posts of {data_path}; csdl run adds json_type guards for "
+            "JSON Lines, which this printed query (over a typed table) does not need")
+    return (schema if schema.kind == STRUCT else Type(STRUCT, fields={})), static_lower_exceptions(), note

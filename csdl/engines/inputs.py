@@ -1,0 +1,66 @@
+"""What DATA names: a JSON Lines file (``.gz`` too), a Parquet file, a directory of them, or a
+glob. Everything is resolved to a sorted list of files of one kind before an engine starts, so
+that a glob matching nothing or a mix of formats is our clear message, not an engine's."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from . import EngineError
+
+JSONL, PARQUET = "jsonl", "parquet"
+_JSON_ENDINGS = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
+PARQUET_MAGIC = b"PAR1"
+
+
+def kind_of(path: str) -> str:
+    name = path.lower()
+    if name.endswith(".parquet") or name.endswith(".parq"):
+        return PARQUET
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) == PARQUET_MAGIC:
+                return PARQUET
+    except OSError:
+        pass
+    return JSONL
+
+
+class Data:
+    def __init__(self, spec: str, files: list[str], kind: str):
+        self.spec = spec
+        self.files = files
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Data({self.spec!r}, {len(self.files)} {self.kind} files)"
+
+
+def resolve(spec: str) -> Data:
+    """The files DATA names, all of one kind. Raises EngineError with what was wrong."""
+    if spec == "-":
+        raise EngineError("the SQL engines read files, not standard input (use --engine python for -)")
+    if os.path.isdir(spec):
+        files = sorted(
+            os.path.join(root, name)
+            for root, _, names in os.walk(spec)
+            for name in names
+            if not name.startswith((".", "_")) and (name.lower().endswith(_JSON_ENDINGS) or name.lower().endswith(".parquet"))
+        )
+        if not files:
+            raise EngineError(f"{spec}: the directory holds no .jsonl, .json, .jsonl.gz or .parquet files")
+    elif any(ch in spec for ch in "*?["):
+        files = sorted(f for f in glob.glob(spec, recursive=True) if os.path.isfile(f))
+        if not files:
+            raise EngineError(f"{spec}: no file matches this pattern")
+    elif os.path.isfile(spec):
+        files = [spec]
+    elif os.path.exists(spec):
+        raise EngineError(f"{spec}: not a regular file")
+    else:
+        raise EngineError(f"{spec}: no such file or directory")
+    kinds = {kind_of(f) for f in files}
+    if len(kinds) > 1:
+        raise EngineError(f"{spec}: mixes JSON Lines and Parquet files; run each format on its own")
+    return Data(spec, files, kinds.pop())

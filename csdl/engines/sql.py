@@ -1,0 +1,649 @@
+"""Compiling a CSDL filter, its tags and its scores to a SQL query, as sqlglot expression trees.
+
+The query reads one relation whose columns are the posts' top-level keys (``interaction``,
+``twitter`` …) as nested types (``schema.Type``). Every condition becomes a boolean expression
+that is never NULL, with the Python engine's semantics (docs/run.md): any value of a multi-valued
+target, absent = false, ``NOT`` of an absent target true, case by Python's ``str.lower``, tokens
+by ``csdl.language.tokens``. The text operators are the same RE2 programs the Python engine runs
+(``csdl.evaluate.text``); values are bound as literals by sqlglot, never pasted into SQL text.
+
+Where SQL cannot state a condition exactly (``contains_near``, ``url_in``, ``geo_polygon``, a
+number read out of text, a value whose type SQL would read differently, Spark's Java regexes for
+user patterns) the condition is a call of a UDF that runs our own matcher on the post's value:
+``Plan.decisions`` says which, and why (``csdl sql --explain``). A condition that is exact in SQL
+for most values but not for a few (a text holding a character whose lower case differs between
+Python and the engine; a JSON Lines value whose type differs from the inferred column type) is a
+``CASE`` that sends only those rows to the UDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.evaluate import conditions as cond
+from csdl.evaluate import text as textops
+from csdl.evaluate.matcher import _Compiler, _resolver
+from csdl.evaluate.values import parse_number
+from csdl.language import ast
+from csdl.language.tokens import tokenize
+
+from .schema import BOOL, FLOAT, INT, LIST, NUMBERS, OTHER, SCALARS, STRUCT, TEXT, Type
+
+DUCKDB, SPARK = "duckdb", "spark"
+DIALECTS = (DUCKDB, SPARK)
+
+# Tokens as csdl.language.tokens defines them, in RE2/Java syntax (their \w and \s are ASCII).
+_SPACE_CHARS = r"\pZ\t\n\v\f\r\x1c-\x1f\x85"
+TOKEN_PATTERN = r"[\pL\pN_]+|[^\pL\pN_" + _SPACE_CHARS + "]"
+
+SQL, UDF, GUARDED = "sql", "udf", "sql+udf"
+
+
+@dataclass
+class Decision:
+    """How one condition runs, for ``csdl sql --explain``."""
+
+    index: int
+    line: int
+    scope: str
+    text: str
+    mode: str  # SQL, UDF or GUARDED
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"condition": self.text, "line": self.line, "scope": self.scope, "runs": self.mode, "reason": self.reason}
+
+
+@dataclass
+class Udf:
+    """A condition our matcher decides: ``name(arg)`` with ``arg`` the JSON text of a post
+    holding (at least) the condition's top-level key."""
+
+    name: str
+    condition: ast.Condition
+    arg: exp.Expression
+
+
+@dataclass
+class TagColumn:
+    """A tag rule's boolean, named ``_tag<i>`` in the result."""
+
+    namespace: tuple
+    name: str | None
+    score: str | None
+    column: str
+
+
+@dataclass
+class Plan:
+    where: exp.Expression
+    select: exp.Select
+    udfs: list[Udf] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    tags: list[TagColumn] = field(default_factory=list)
+    tag_exprs: list[exp.Expression] = field(default_factory=list)  # one boolean per tag rule, aliased _tag<i>
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def sql(self, dialect: str, pretty: bool = True) -> str:
+        return self.select.sql(dialect=dialect, pretty=pretty)
+
+
+class Relation:
+    """Where the compiler finds values. ``column(key)`` is the typed top-level value;
+    ``guard(path)`` (JSON Lines only) is true where the row's raw JSON types agree with the
+    schema along ``path``; ``udf_arg(key)`` the JSON text ``{"key": value}`` a UDF decodes."""
+
+    def __init__(self, schema: Type, dialect: str, *, alias: str = "p"):
+        self.schema = schema
+        self.dialect = dialect
+        self.alias = alias
+
+    def column(self, key: str) -> exp.Expression:
+        return exp.column(key, table=self.alias, quoted=True)
+
+    def leaf(self, keys: tuple[str, ...], typ: Type) -> exp.Expression:
+        """The typed value at ``keys`` (a path of struct fields)."""
+        expr = self.column(keys[0])
+        for key in keys[1:]:
+            expr = exp.Dot(this=expr, expression=exp.to_identifier(key, quoted=True))
+        return expr
+
+    def guard(self, path: tuple[str, ...]) -> exp.Expression | None:
+        return None
+
+    def presence(self, path: tuple[str, ...]) -> exp.Expression | None:
+        """For a target the schema lacks: true in rows that might have it after all (data read
+        from a sample). None: the schema is exact, the target is absent everywhere."""
+        return None
+
+    def udf_arg(self, key: str) -> exp.Expression:
+        packed = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=self.column(key))])
+        return exp.func("to_json", packed, dialect=self.dialect)
+
+
+# --- small builders -------------------------------------------------------------------------
+
+TRUE, FALSE = exp.true(), exp.false()
+
+
+def _s(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def _n(value) -> exp.Expression:
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, float):
+        return exp.cast(exp.Literal.number(repr(value)), exp.DataType.build("DOUBLE"))
+    return exp.Literal.number(str(value))
+
+
+def _and(parts):
+    parts = list(parts)
+    if not parts:
+        return TRUE
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.And(this=out, expression=p)
+    return exp.paren(out, copy=False) if len(parts) > 1 else out
+
+
+def _or(parts):
+    parts = list(parts)
+    if not parts:
+        return FALSE
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.Or(this=out, expression=p)
+    return exp.paren(out, copy=False) if len(parts) > 1 else out
+
+
+def _not(e):
+    return exp.Not(this=exp.paren(e, copy=False))
+
+
+def _coalesce_false(e):
+    return exp.Coalesce(this=e, expressions=[FALSE])
+
+
+class _Lambdas:
+    def __init__(self):
+        self.n = 0
+
+    def var(self) -> str:
+        self.n += 1
+        return f"x{self.n}"
+
+
+# --- the compiler -----------------------------------------------------------------------------
+
+
+class _Absent:
+    """A target the schema does not have (or a path running into a scalar): absent everywhere."""
+
+
+ABSENT = _Absent()
+
+
+class Compiler:
+    def __init__(self, relation: Relation, *, library=None, lower_exceptions: str = ""):
+        self.rel = relation
+        self.dialect = relation.dialect
+        self.lookup = _Compiler(_resolver(library), False)
+        self.udfs: list[Udf] = []
+        self.decisions: list[Decision] = []
+        self.active: list[str] = []
+        self.streams: dict[str, exp.Expression] = {}
+        self.lambdas = _Lambdas()
+        # Characters whose lower case differs between Python and the engine: a text holding
+        # one is lower-cased by our matcher (a UDF), every other text by SQL's lower().
+        self.lower_exceptions = lower_exceptions
+
+    # expressions
+    def expression(self, node, source: str, scope: str) -> exp.Expression:
+        if isinstance(node, ast.Condition):
+            return self.condition(node, source, scope)
+        if isinstance(node, ast.StreamRef):
+            return self.stream(node)
+        if isinstance(node, ast.Not):
+            return _not(self.expression(node.operand, source, scope))
+        if isinstance(node, ast.And):
+            return _and(self.expression(o, source, scope) for o in node.operands)
+        if isinstance(node, ast.Or):
+            return _or(self.expression(o, source, scope) for o in node.operands)
+        raise TypeError(f"not an expression: {node!r}")
+
+    def stream(self, node: ast.StreamRef) -> exp.Expression:
+        key = node.hash.lower()
+        if key in self.active:
+            chain = " -> ".join(self.active + [key])
+            raise CSDLError([Diagnostic("R006", f"stream references form a loop: {chain}", node.span, name="stream-loop")])
+        if key in self.streams:
+            return self.streams[key].copy()
+        referenced = self.lookup.lookup(node.hash, node.span, node.keyword)
+        self.active.append(key)
+        body = FALSE if referenced.main is None else self.expression(referenced.main, referenced.source, f"stream {node.hash[:8]}")
+        self.active.pop()
+        self.streams[key] = body
+        return body.copy()
+
+    def tag_rules(self, filter_ast: ast.Filter, prefix: str = "") -> list:
+        rules = []
+        for statement in filter_ast.statements:
+            if isinstance(statement, ast.TagsImport):
+                key = statement.hash.lower()
+                if key in self.active:
+                    raise CSDLError([Diagnostic("R006", f'tags "{statement.hash}" imports itself', statement.span, name="stream-loop")])
+                imported = self.lookup.lookup(statement.hash, statement.span, "tags")
+                self.active.append(key)
+                rules.extend(self.tag_rules(imported, f"tags {statement.hash[:8]}: "))
+                self.active.pop()
+            elif isinstance(statement, ast.TagRule):
+                label = "tag" + "".join("." + n for n in statement.namespace)
+                label += f' "{statement.name}"' if statement.name is not None else f" {statement.score}"
+                body = self.expression(statement.body, filter_ast.source, prefix + label)
+                rules.append((statement.namespace, statement.name, statement.score, body))
+        return rules
+
+    # conditions
+    def condition(self, node: ast.Condition, source: str, scope: str) -> exp.Expression:
+        text = source[node.span.start : node.span.end] if source else f"{node.target} {node.operator}"
+        text = " ".join(text.split())
+        decision = Decision(len(self.decisions), node.span.line, scope, text if len(text) <= 100 else text[:97] + "...", SQL)
+        self.decisions.append(decision)
+        _validate(node)
+        access = self.resolve(node.target)
+        if access is ABSENT:
+            present = self.rel.presence(tuple(node.target.split(".")))
+            if present is None:
+                decision.reason = "the data has no such field: absent in every post"
+                return FALSE
+            decision.mode, decision.reason = GUARDED, "a field the sampled posts did not have: rows that have it"
+            return exp.Case(ifs=[exp.If(this=present, true=self._register(node))], default=FALSE)
+        if access is None:
+            return self._udf(node, decision, "an array or a value of mixed type on the target's path")
+        expr, typ, path = access
+        built = self.native(node, expr, typ)
+        if isinstance(built, str):
+            return self._udf(node, decision, built)
+        native, needs_python, why = built
+        guard = self.rel.guard(path)
+        if guard is not None:
+            needs_python = _or([_not(guard)] + ([needs_python] if needs_python is not None else []))
+            why = "rows whose JSON types differ from the inferred column types" + (f"; {why}" if why else "")
+        if needs_python is None:
+            return native
+        udf = self._register(node)
+        decision.mode, decision.reason = GUARDED, why
+        return exp.Case(ifs=[exp.If(this=needs_python, true=udf)], default=native)
+
+    def _udf(self, node, decision: Decision, reason: str) -> exp.Expression:
+        decision.mode, decision.reason = UDF, reason
+        return self._register(node)
+
+    def _register(self, node: ast.Condition) -> exp.Expression:
+        for udf in self.udfs:
+            if udf.condition is node:
+                return exp.Anonymous(this=udf.name, expressions=[udf.arg.copy()])
+        key = node.target.split(".")[0]
+        udf = Udf(f"csdl_cond_{len(self.udfs)}", node, self.rel.udf_arg(key))
+        self.udfs.append(udf)
+        return exp.Anonymous(this=udf.name, expressions=[udf.arg.copy()])
+
+    def resolve(self, target: str):
+        """(expression, type, path) of the target's values; ABSENT; or None when the path
+        crosses an array or an untyped value (our matcher then reads it)."""
+        keys = tuple(target.split("."))
+        typ = self.rel.schema
+        for key in keys:
+            if typ.kind != STRUCT:
+                if typ.kind in (LIST, OTHER):
+                    return None
+                return ABSENT  # a path running into a scalar
+            if key not in typ.fields:
+                return ABSENT
+            typ = typ.fields[key]
+        if typ.kind == LIST and typ.element.kind not in SCALARS | {STRUCT}:
+            return None
+        return self.rel.leaf(keys, typ), typ, keys
+
+    def native(self, node: ast.Condition, expr: exp.Expression, typ: Type):
+        """(expression, needs-python expression or None, why) or a reason string for a UDF."""
+        op = node.operator
+        if op == "exists":
+            if typ.kind == LIST:
+                return _any(expr, lambda x: exp.Not(this=exp.Is(this=x, expression=exp.Null())), self.lambdas), None, ""
+            if typ.kind == OTHER and typ.name == "JSON":
+                return "a JSON-typed column (JSON null and [] are absent)"
+            return exp.Not(this=exp.Is(this=expr, expression=exp.Null())), None, ""
+        element = typ.element if typ.kind == LIST else typ
+        if element.kind == OTHER:
+            return f"a column of type {element.name or 'unknown'}"
+        test = self.value_test(node, element)
+        if isinstance(test, str):
+            return test
+        value_test, needs = test
+        if typ.kind == LIST:
+            body = _any(expr, value_test, self.lambdas)
+            guard = _any(expr, needs, self.lambdas) if needs is not None else None
+        else:
+            body = _coalesce_false(value_test(expr))
+            guard = _coalesce_false(needs(expr)) if needs is not None else None
+        why = "texts holding a character whose lower case differs between Python and the engine" if guard is not None else ""
+        return body, guard, why
+
+    def value_test(self, node: ast.Condition, typ: Type):
+        """(test(value) -> boolean expression, needs_python(value) or None) for one value of
+        type ``typ``, or a reason string."""
+        op, arg = node.operator, node.argument
+        kind = typ.kind
+        if op in cond.TEXT_OPERATORS or op in ("regex_partial", "regex_exact", "url_in"):
+            if kind != TEXT:
+                if kind == STRUCT:
+                    return (lambda v: FALSE), None  # an object is wrong-typed for text: false
+                return "a number or boolean read as text (Python's decimal form)"
+            return self.text_test(node)
+        if op in ("==", "!="):
+            return self.equality(node, kind)
+        if op == "in":
+            return self.membership(node, kind)
+        if op in ("<", "<=", ">", ">="):
+            if not isinstance(arg, ast.Number):
+                return "an ordering comparison without a number"
+            if kind == TEXT:
+                return "a number read out of text (Python's int()/float())"
+            if kind == STRUCT:
+                return (lambda v: FALSE), None
+            cmp = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+            return (lambda v: cmp(this=_numeric(v, kind), expression=_n(arg.value))), None
+        if op in cond.GEO_OPERATORS:
+            return self.geo(node, typ)
+        return f"the operator {op} has no SQL form"
+
+    # text
+    def text_test(self, node: ast.Condition):
+        op, arg = node.operator, node.argument
+        if op == "url_in":
+            return "url_in normalises URLs (our normalisation)"
+        if op in ("regex_partial", "regex_exact"):
+            if self.dialect != DUCKDB:
+                return "a user's regular expression is RE2; Spark's regexes are Java's"
+            pattern = arg.value
+            if op == "regex_partial":
+                return (lambda v: exp.RegexpLike(this=v, expression=_s(pattern))), None
+            return (lambda v: exp.Anonymous(this="regexp_full_match", expressions=[v, _s(pattern)])), None
+        if op == "contains_near":
+            return "contains_near counts word positions (our matcher)"
+        lower = not cond.case_sensitive(node)
+        items = _items(arg)
+        if op == "contains":
+            predicate = self._phrases_test([arg.value], lower)
+        elif op == "contains_any":
+            predicate = self._phrases_test(items, lower)
+        elif op == "contains_all":
+            predicate = self._all_test(items, lower)
+        elif op == "substr":
+            needle = arg.value.lower() if lower else arg.value
+            predicate = lambda v: exp.GT(this=exp.StrPosition(this=v, substr=_s(needle)), expression=exp.Literal.number(0))  # noqa: E731
+        elif op == "wildcard":
+            predicate = self._wildcard_test(items, lower)
+        else:
+            return f"the operator {op} has no SQL form"
+        if not lower:
+            return predicate, None
+        needs = self._lower_guard()
+        return (lambda v: predicate(exp.Lower(this=v))), needs
+
+    def _lower_guard(self):
+        if not self.lower_exceptions:
+            return None
+        chars = "".join(sorted(set(self.lower_exceptions)))
+        pattern = "[" + "".join("\\x{%x}" % ord(c) for c in chars) + "]"
+        return lambda v: exp.RegexpLike(this=v, expression=_s(pattern))
+
+    def _regex(self, pattern: str):
+        return lambda v: exp.RegexpLike(this=v, expression=_s(pattern))
+
+    def _phrases_test(self, items, lower: bool):
+        phrases = [t for t in (tokenize(i.lower() if lower else i) for i in items) if t]
+        if not phrases:
+            return lambda v: FALSE
+        if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
+            return self._regex(textops._re2_phrases(phrases))
+        singles = sorted({p[0] for p in phrases if len(p) == 1})
+        multi = [p for p in phrases if len(p) > 1]
+        parts = []
+        if singles:
+            parts.append(lambda v: self._tokens_overlap(v, singles))
+        if multi:
+            parts.append(self._regex(textops._re2_phrases(multi)))
+        return lambda v: _or([p(v) for p in parts])
+
+    def _all_test(self, items, lower: bool):
+        phrases = [tokenize(i.lower() if lower else i) for i in items]
+        if not phrases or any(not p for p in phrases):
+            return lambda v: FALSE
+        if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
+            tests = [self._regex(textops._re2_phrases([p])) for p in phrases]
+            return lambda v: _and([t(v) for t in tests])
+        singles = sorted({p[0] for p in phrases if len(p) == 1})
+        multi = [p for p in phrases if len(p) > 1]
+        tests = [self._regex(textops._re2_phrases([p])) for p in multi]
+
+        def test(v):
+            parts = [self._tokens_contain_all(v, singles)] if singles else []
+            return _and(parts + [t(v) for t in tests])
+
+        return test
+
+    def _tokens(self, v):
+        return exp.RegexpExtractAll(this=v, expression=_s(TOKEN_PATTERN), group=exp.Literal.number(0))
+
+    def _tokens_overlap(self, v, words):
+        wanted = exp.Array(expressions=[_s(w) for w in words])
+        name = "list_has_any" if self.dialect == DUCKDB else "arrays_overlap"
+        return exp.Anonymous(this=name, expressions=[self._tokens(v), wanted])
+
+    def _tokens_contain_all(self, v, words):
+        wanted = exp.Array(expressions=[_s(w) for w in words])
+        if self.dialect == DUCKDB:
+            return exp.Anonymous(this="list_has_all", expressions=[self._tokens(v), wanted])
+        # every wanted word among the tokens: nothing left after removing them
+        return exp.EQ(this=exp.ArraySize(this=exp.Anonymous(this="array_except", expressions=[wanted, self._tokens(v)])),
+                      expression=exp.Literal.number(0))
+
+    def _wildcard_test(self, items, lower: bool):
+        compiled = [b for b in (textops._wildcard_item(i.lower() if lower else i) for i in items) if b is not None]
+        if not compiled:
+            return lambda v: FALSE
+        return self._regex("|".join(f"(?:{p})" for p, _ in compiled))
+
+    # comparisons
+    def equality(self, node: ast.Condition, kind: str):
+        arg, negate = node.argument, node.operator == "!="
+        lower = not cond.case_sensitive(node)
+        needs = None
+        if kind == STRUCT:
+            return (lambda v: FALSE), None  # an object is neither equal nor different (wrong type)
+        if isinstance(arg, ast.Number):
+            if kind == TEXT:
+                return "a number read out of text (Python's int()/float())"
+            base = lambda v: exp.EQ(this=_numeric(v, kind), expression=_n(arg.value))  # noqa: E731
+        else:
+            wanted = arg.value
+            if kind == TEXT:
+                if lower:
+                    needs = self._lower_guard()
+                    base = lambda v: exp.EQ(this=exp.Lower(this=v), expression=_s(wanted.lower()))  # noqa: E731
+                else:
+                    base = lambda v: exp.EQ(this=v, expression=_s(wanted))  # noqa: E731
+            else:
+                number = parse_number(wanted)
+                if number is None:
+                    base = lambda v: exp.Not(this=exp.Is(this=v, expression=exp.Null())) if negate else FALSE  # noqa: E731
+                    return (lambda v: exp.Not(this=exp.Is(this=v, expression=exp.Null()))) if negate else (lambda v: FALSE), None
+                base = lambda v: exp.EQ(this=_numeric(v, kind), expression=_n(number))  # noqa: E731
+        if negate:
+            return (lambda v: _and([exp.Not(this=exp.Is(this=v, expression=exp.Null())), _not(base(v))])), needs
+        return base, needs
+
+    def membership(self, node: ast.Condition, kind: str):
+        arg = node.argument
+        if kind == STRUCT:
+            return (lambda v: FALSE), None
+        if isinstance(arg, ast.NumberList):
+            if kind == TEXT:
+                return "a number read out of text (Python's int()/float())"
+            values = sorted(set(arg.values), key=repr)
+            return (lambda v: exp.In(this=_numeric(v, kind), expressions=[_n(x) for x in values])), None
+        items = _items(arg)
+        if kind == TEXT:
+            strings = sorted({item.lower() for item in items})
+            if not strings:
+                return (lambda v: FALSE), None
+            return (lambda v: exp.In(this=exp.Lower(this=v), expressions=[_s(s) for s in strings])), self._lower_guard()
+        numbers = sorted({n for n in (parse_number(i) for i in items) if n is not None}, key=repr)
+        if not numbers:
+            return (lambda v: FALSE), None
+        return (lambda v: exp.In(this=_numeric(v, kind), expressions=[_n(x) for x in numbers])), None
+
+    # geo
+    def geo(self, node: ast.Condition, typ: Type):
+        from csdl.language.geo import GeoFormatError, parse_box
+
+        if typ.kind != STRUCT:
+            if typ.kind in SCALARS:
+                return (lambda v: FALSE), None  # not a point: wrong-typed
+            return "a geo value that is not an object"
+        lat_t, lon_t = typ.fields.get("latitude"), typ.fields.get("longitude")
+        if lat_t is None or lon_t is None or lat_t.kind not in (INT, FLOAT) or lon_t.kind not in (INT, FLOAT):
+            if (lat_t is None or lat_t.kind in (TEXT, STRUCT)) or (lon_t is None or lon_t.kind in (TEXT, STRUCT)):
+                return (lambda v: FALSE), None  # never a point: wrong-typed
+            return "a geo value with untyped coordinates"
+        if node.operator != "geo_box":
+            return f"{node.operator} runs our geometry (the same floating-point operations)"
+        try:
+            (lat1, west), (lat2, east) = parse_box(node.argument.value)
+        except GeoFormatError:
+            return "a malformed geo_box"  # the Python matcher reports it first
+        south, north = min(lat1, lat2), max(lat1, lat2)
+
+        def test(v):
+            lat = exp.Dot(this=v.copy(), expression=exp.to_identifier("latitude", quoted=True))
+            lon = exp.Dot(this=v.copy(), expression=exp.to_identifier("longitude", quoted=True))
+            valid = _and([exp.Between(this=lat, low=_n(-90), high=_n(90)), exp.Between(this=lon.copy(), low=_n(-180), high=_n(180))])
+            in_lat = exp.Between(this=lat.copy(), low=_n(float(south)), high=_n(float(north)))
+            if west <= east:
+                in_lon = exp.Between(this=lon.copy(), low=_n(float(west)), high=_n(float(east)))
+            else:
+                in_lon = _or([exp.GTE(this=lon.copy(), expression=_n(float(west))), exp.LTE(this=lon.copy(), expression=_n(float(east)))])
+            return _and([valid, in_lat, in_lon])
+
+        return test, None
+
+
+def _numeric(v, kind):
+    if kind == BOOL:
+        return exp.cast(v, exp.DataType.build("INT"))
+    return v
+
+
+def _any(expr, test, lambdas: _Lambdas):
+    """Some non-null element of the array ``expr`` passes ``test``."""
+    name = lambdas.var()
+    var = exp.column(name)
+    body = _coalesce_false(test(var))
+    lam = exp.Lambda(this=body, expressions=[exp.to_identifier(name)])
+    size = exp.ArraySize(this=exp.ArrayFilter(this=expr.copy(), expression=lam))
+    return _coalesce_false(exp.GT(this=size, expression=exp.Literal.number(0)))
+
+
+def _items(arg) -> tuple[str, ...]:
+    if isinstance(arg, ast.TextList):
+        return arg.items
+    if isinstance(arg, ast.Text):
+        return (arg.value,)
+    return tuple(str(v) for v in getattr(arg, "values", ()))
+
+
+def _validate(node: ast.Condition) -> None:
+    """The argument errors the Python matcher raises (R001-R004): building its closure is the
+    check, so both engines refuse the same filters."""
+    cond.build(node)
+
+
+# --- the query --------------------------------------------------------------------------------
+
+
+def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, source: exp.Expression | None = None,
+                  lower_exceptions: str = "", extra_columns=()) -> Plan:
+    """The plan for ``filter_ast`` over ``relation``; ``source`` is what the FROM reads (a table
+    name by default: ``posts``)."""
+    compiler = Compiler(relation, library=library, lower_exceptions=lower_exceptions)
+    rules = compiler.tag_rules(filter_ast)
+    main = FALSE
+    if filter_ast.main is not None:
+        scope = "return" if filter_ast.returns is not None else "filter"
+        main = compiler.expression(filter_ast.main, filter_ast.source, scope)
+    tag_columns, tag_exprs = [], []
+    for i, (namespace, name, score, body) in enumerate(rules):
+        column = f"_tag{i}"
+        tag_columns.append(TagColumn(tuple(namespace), name, score, column))
+        tag_exprs.append(exp.alias_(_coalesce_false(body), column, quoted=True))
+    from_ = source if source is not None else exp.to_table("posts")
+    if rules:
+        # The delivered columns read the rule columns of the inner query.
+        inner = exp.select(exp.Star(), *tag_exprs).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
+        select = exp.select(exp.Star(), *_delivered_tags(tag_columns, rules, relation.dialect)).from_(
+            exp.alias_(exp.Subquery(this=inner), "matched", table=True))
+    else:
+        select = exp.select(exp.Star()).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
+    return Plan(where=main, select=select, udfs=compiler.udfs, decisions=compiler.decisions, tags=tag_columns,
+                tag_exprs=tag_exprs)
+
+
+def _delivered_tags(columns: list[TagColumn], rules, dialect: str) -> list[exp.Expression]:
+    """``interaction.tags`` (plain names, once each, in rule order) and ``tag_tree`` (names
+    and summed scores per namespace) as DataSift delivered them; empty parts are NULL."""
+    plain: dict[str, list[str]] = {}
+    for c in columns:
+        if not c.namespace:
+            plain.setdefault(c.name, []).append(c.column)
+    names = [exp.Case(ifs=[exp.If(this=_or(exp.column(col, quoted=True) for col in cols), true=_s(name))])
+             for name, cols in plain.items()]
+    out = []
+    if names:
+        var = "t"
+        lam = exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column(var), expression=exp.Null())), expressions=[exp.to_identifier(var)])
+        tags = exp.ArrayFilter(this=exp.Array(expressions=names), expression=lam)
+        out.append(exp.alias_(tags, "interaction.tags", quoted=True))
+    tree: dict = {}
+    for c in columns:
+        if c.namespace:
+            tree.setdefault(c.namespace, []).append(c)
+    if tree:
+        leaves = []
+        for path, cols in tree.items():
+            if cols[0].score is not None:
+                total = exp.Add(this=_n(0), expression=_n(0))
+                parts = [exp.Case(ifs=[exp.If(this=exp.column(x.column, quoted=True), true=exp.cast(exp.Literal.number(x.score.lstrip("+")), exp.DataType.build("DECIMAL(38, 10)")))],
+                                  default=exp.cast(exp.Literal.number(0), exp.DataType.build("DECIMAL(38, 10)"))) for x in cols if x.score is not None]
+                total = parts[0]
+                for p in parts[1:]:
+                    total = exp.Add(this=total, expression=p)
+                leaf = exp.Case(ifs=[exp.If(this=_or(exp.column(x.column, quoted=True) for x in cols if x.score is not None), true=total)])
+            else:
+                seen: dict[str, list[str]] = {}
+                for x in cols:
+                    if x.name is not None:
+                        seen.setdefault(x.name, []).append(x.column)
+                var = "t"
+                lam = exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column(var), expression=exp.Null())), expressions=[exp.to_identifier(var)])
+                leaf = exp.ArrayFilter(this=exp.Array(expressions=[exp.Case(ifs=[exp.If(this=_or(exp.column(c2, quoted=True) for c2 in cs), true=_s(n))]) for n, cs in seen.items()]),
+                                       expression=lam)
+            leaves.append(exp.alias_(leaf, "tag." + ".".join(path), quoted=True))
+        out.extend(leaves)
+    return out
