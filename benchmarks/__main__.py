@@ -258,10 +258,24 @@ def language_server(report: Report, quick: bool) -> None:
         report.record(entry)
 
 
+def workbench(report: Report, quick: bool) -> None:
+    """The workbench page with a 1 MB filter in Chromium (benchmarks/bench_workbench.py); skipped
+    without the [serve] extra, playwright or Debian's chromium."""
+    try:
+        import starlette  # noqa: F401
+    except ImportError:
+        print("workbench: skipped (install the [serve] extra)", file=sys.stderr)
+        return
+    from . import bench_workbench
+
+    for entry in bench_workbench.run(quick):
+        report.record(entry)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
-    parser.add_argument("--only", choices=["in-process", "processes", "run", "payloads", "serve", "lsp"], action="append",
+    parser.add_argument("--only", choices=["in-process", "processes", "run", "payloads", "serve", "lsp", "workbench"], action="append",
                         help="run only these groups (repeatable; default: all)")
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"), help="where to write the JSON")
     args = parser.parse_args(argv)
@@ -269,7 +283,7 @@ def main(argv=None) -> int:
     report = Report()
     print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
     with tempfile.TemporaryDirectory() as workdir:
-        groups = args.only or ["in-process", "processes", "run", "payloads", "serve", "lsp"]
+        groups = args.only or ["in-process", "processes", "run", "payloads", "serve", "lsp", "workbench"]
         if "in-process" in groups:
             in_process(report, args.quick)
         if "processes" in groups:
@@ -282,6 +296,8 @@ def main(argv=None) -> int:
             serving(report, args.quick)
         if "lsp" in groups:
             language_server(report, args.quick)
+        if "workbench" in groups:
+            workbench(report, args.quick)
 
     payload = {
         "quick": args.quick,
