@@ -128,7 +128,7 @@ def _percentile(values: list, p: float) -> float:
 def run(quick: bool, requests: int | None = None, clients: int | None = None) -> list[dict]:
     requests = requests or (200 if quick else 5000)
     clients = clients or (8 if quick else 32)
-    results = measure(requests, clients)
+    results = measure(requests, clients, rounds=2 if quick else 5)
     rows = []
     base_rate = results["balance"]["count"] / results["balance"]["seconds"]
     case = f"csdl serve, {clients} clients"
