@@ -74,6 +74,17 @@ async def test_did_change_updates_the_diagnostics_and_old_versions_are_never_pub
         assert warnings[0].data["fix"]["newText"] == 'twitter.text contains_any "a, b"'
 
 
+async def test_a_debounce_waits_for_a_pause_and_checks_only_the_newest_text():
+    async with session(options={"debounce": 300, "ruleUrl": "https://example.org/rules/{code}"}) as client:
+        open_doc(client, URI, ASTRAL)
+        first = await published(client, URI, 1)
+        assert first[0].code_description.href == "https://example.org/rules/E101"
+        for version in range(2, 12):  # well inside 300 ms of each other
+            change_doc(client, URI, version, "twitter.txt exists" if version < 11 else "twitter.text exists")
+        assert await published(client, URI, 11) == []
+        assert [p.version for p in client.published if p.uri == URI] == [1, 11]
+
+
 async def hover_text(client, uri, line, character) -> str:
     result = await wait(client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=pos(line, character))))

@@ -137,8 +137,8 @@ def _condition_cost(cond: ast.Condition, rule, analysis) -> str:
         return ""
     item, tag = found
     text = f"\n\n---\nCost: {explain.item(item, analysis.settings.pricing)}"
-    if len(item.conditions) > 1:
-        lines = sorted({c.span.line for c in item.conditions})
+    lines = sorted({c.span.line for c in item.conditions})
+    if len(lines) > 1:
         text += f" (lines {', '.join(str(n) for n in lines)})"
     if tag is not None:
         text += f"\n\nInside `{tag.label}`: {explain.tag(tag, analysis.settings.pricing)}."

@@ -118,9 +118,10 @@ class CSDLServer(LanguageServer):
         from csdl.sources import filter_files
 
         files: list[str] = []
+        loop = asyncio.get_running_loop()
         for root in self.roots:
-            try:
-                files.extend(filter_files(root))
+            try:  # a big folder takes a while to walk: not on the event loop
+                files.extend(await loop.run_in_executor(None, filter_files, root))
             except OSError as exc:
                 log.warning("cannot list %s: %s", root, exc)
         if len(files) > MAX_WORKSPACE_FILES:
