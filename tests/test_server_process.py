@@ -56,6 +56,12 @@ def test_sigterm_and_ctrl_c_stop_cleanly_and_a_restart_keeps_everything(tmp_path
     assert stop(process, signal.SIGTERM) == 0
     assert "stopped" in "".join(process.log)
     assert "Traceback" not in "".join(process.log)
+    import os
+    import sqlite3
+
+    assert not os.path.exists(store + "-wal")  # every connection closed: the journal was checkpointed
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     url, process = start_process("--store", store)
     c = Client(url)

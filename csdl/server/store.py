@@ -108,7 +108,10 @@ class Store:
         db = getattr(self._local, "db", None)
         if db is None:
             try:
-                db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+                # Used only by the thread that opened it; check_same_thread=False lets close()
+                # (at shutdown, on the event loop's thread) close the worker threads' connections.
+                db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                                     check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL is durable across application crashes in WAL mode; only a power cut
                 # may lose the last transactions, never corrupt the file.
