@@ -154,6 +154,7 @@ class _Compiler:
         self.warnings: list[Diagnostic] = []
         self.text_uses: dict[tuple[str, bool], int] = {}
         self.junctions: list[Junction] = []
+        self.targets: set[str] = set()  # every target a condition reads (for decoding only those)
         # Condition closures by syntax node: the timed twin wraps the fast matcher's own
         # closures instead of building (say) a 100,000-keyword index a second time.
         self.built: dict[int, object] = {}
@@ -191,6 +192,7 @@ class _Compiler:
             text = text[:77] + "..."
         info = ConditionInfo(len(self.infos), text, node.span.line, scope)
         self.infos.append(info)
+        self.targets.add(node.target)
         for switch in node.switches:
             if switch.name != "case":
                 self.warnings.append(
@@ -304,6 +306,8 @@ class Matcher:
         self.profiled = profiled
         self._library = library
         self.junctions: list[Junction] = []
+        #: Every target path a condition of the filter (or of a stream or tags file it uses) reads.
+        self.targets: frozenset[str] = frozenset()
 
     def match(self, post: dict) -> bool:
         if post.__class__ is not dict:
@@ -365,5 +369,6 @@ def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = Fa
         )
     matcher = Matcher(filter_ast, main, plan, compiler.infos, compiler.warnings, library, _profile)
     matcher.junctions = compiler.junctions
+    matcher.targets = frozenset(compiler.targets)
     matcher._built = compiler.built
     return matcher

@@ -81,12 +81,18 @@ def fast_decoder():
 
 
 def _stdlib_dumps(post) -> bytes:
-    return json.dumps(post, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(post, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, read from a \ud800 escape: written escaped again
+        return json.dumps(post, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def describe_error(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply to decode"
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON: {exc.msg} at column {exc.colno}"
     return f"invalid JSON: {exc}"

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 
 from csdl.evaluate.conditions import ISSUES
+from csdl.evaluate.projection import RUNNER_PATHS, decoder_for
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
 from csdl.evaluate.timestamps import to_epoch
 
@@ -101,12 +102,16 @@ def _count_tags(counter: Counter, tags, tree) -> None:
 class BatchRunner:
     """Evaluates batches of raw lines with one compiled matcher (and its timed twin)."""
 
-    def __init__(self, matcher, *, profile: bool = True, adapt: bool = True):
+    def __init__(self, matcher, *, profile: bool = True, adapt: bool = True, partial: bool = True):
         self.matcher = matcher
         self.profiled = matcher.with_profiling() if profile and matcher.conditions else None
         self.adapt = adapt and self.profiled is not None
         self.loads, self.dumps, self.codec_name = codec()
         self.fast_loads = fast_decoder() or self.loads
+        # Only the fields the filter reads (csdl.evaluate.projection); None: decode posts whole.
+        self.partial = decoder_for(matcher.targets | set(RUNNER_PATHS)) if partial else None
+        if self.partial is not None:
+            self.codec_name = "msgspec, only the fields read"
         self.epochs: dict[str, float] = {}
 
     def run(self, first_line: int, lines: list[bytes]) -> tuple[list[bytes], Stats]:
@@ -115,7 +120,7 @@ class BatchRunner:
         main, plan = self.matcher._main, self.matcher._tags
         timed_main = self.profiled._main if self.profiled is not None else None
         timed_plan = self.profiled._tags if self.profiled is not None else None
-        fast_loads, loads, dumps = self.fast_loads, self.loads, self.dumps
+        fast_loads, loads, dumps, partial = self.fast_loads, self.loads, self.dumps, self.partial
         stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
         append = out.append
@@ -126,12 +131,21 @@ class BatchRunner:
         countdown = PROFILE_EVERY
         epochs = self.epochs
         for number, line in enumerate(lines, first_line):
-            try:
-                post = fast_loads(line)
-            except Exception:  # noqa: BLE001 - the careful decoder below says what was wrong
-                post = self._decode_slowly(number, line, stats)
-                if post is _SKIP:
-                    continue
+            whole = None  # the post decoded in full, when it is (tags are written into it)
+            post = None
+            if partial is not None:
+                try:
+                    post = partial(line)
+                except Exception:  # noqa: BLE001 - not decoded exactly as in full: the usual way says why
+                    post = None
+            if post is None:
+                try:
+                    post = fast_loads(line)
+                except Exception:  # noqa: BLE001 - the careful decoder below says what was wrong
+                    post = self._decode_slowly(number, line, stats)
+                    if post is _SKIP:
+                        continue
+                whole = post
             if post.__class__ is not dict:
                 kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
                 stats.add_bad(BadPost(number, NOT_OBJECT, f"a post must be a JSON object, found {kind}"), False)
@@ -174,15 +188,18 @@ class BatchRunner:
                 tags, tree = tagger.apply(post, memo) if tagger else (None, None)
                 if tags or tree:
                     _count_tags(tag_counts, tags, tree)
+                    if whole is None:  # the tags go into the whole post
+                        whole = self._decode_whole(number, line)
+                    interaction = whole.get("interaction")
                     if interaction is None:
-                        interaction = post["interaction"] = {}
+                        interaction = whole["interaction"] = {}
                 if (tags or tree) and interaction.__class__ is dict:
                     # (an "interaction" that is not an object is left alone: nowhere to put tags)
                     if tags:
                         interaction["tags"] = tags
                     if tree:
                         interaction["tag_tree"] = tree
-                    append(dumps(post) + b"\n")
+                    append(dumps(whole) + b"\n")
                 else:
                     if number == 1 and line.startswith(BOM):
                         line = line[3:]
@@ -204,6 +221,13 @@ class BatchRunner:
         stats.busy = time.perf_counter() - started
         return out, stats
 
+    def _decode_whole(self, number: int, line: bytes) -> dict:
+        """The whole post of a line the partial decoder read (so a valid JSON object)."""
+        try:
+            return self.fast_loads(line)
+        except Exception:  # noqa: BLE001 - valid JSON orjson cannot hold (or a BOM): the standard library
+            return self.loads(line[3:] if number == 1 and line.startswith(BOM) else line)
+
     def _decode_slowly(self, number: int, line: bytes, stats: Stats):
         """A line the fast decoder refused: blank, a byte-order mark, a number beyond 64 bits
         (valid JSON orjson cannot hold), or really bad. Returns the post or _SKIP."""
@@ -214,7 +238,7 @@ class BatchRunner:
             line = line[3:]
         try:
             return self.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc)), False)
             return _SKIP
 
