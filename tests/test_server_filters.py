@@ -324,6 +324,31 @@ def test_preview_runs_the_filter_over_the_sample(client):
     assert stats["result"]["count"] > 0 and stats["result"]["min"] <= stats["result"]["mean"] <= stats["result"]["max"]
 
 
+def test_preview_parameters_as_the_python_client_joins_them(client):
+    hash = compile_hash(client, 'interaction.type == "twitter"')
+    # datasift-python sends ','.join(["interaction.type,freqDist,3", "interaction.id,targetVol,day"])
+    reply = client.post("/v1.6/preview/create", form={
+        "hash": hash, "start": 1477958400, "sources": "twitter",
+        "parameters": "interaction.type,freqDist,3,interaction.id,targetVol,day,twitter.user.followers_count,numericStatistics"})
+    assert reply.status == 202, reply
+    data = client.get("/v1.6/preview/get", query={"id": reply.json()["id"]}).json()["data"]
+    assert [(d["target"], d["analysis"], d["parameter"]) for d in data] == [
+        ("interaction.type", "freqDist", "3"), ("interaction.id", "targetVol", "day"),
+        ("twitter.user.followers_count", "numericStatistics", None)]
+    assert data[1]["result"][0]["key"] % 86400 == 0
+
+
+def test_preview_end_defaults_to_a_day_after_the_start(client):
+    hash = compile_hash(client)
+    reply = client.post("/v1.6/preview/create", form={"hash": hash, "start": 1477958400,
+                                                      "parameters": "interaction.type,freqDist"})
+    preview = client.get("/v1.6/preview/get", query={"id": reply.json()["id"]}).json()
+    assert preview["end"] == 1477958400 + 86400
+    future = client.post("/v1.6/preview/create", form={"hash": hash, "start": 4_000_000_000,
+                                                       "parameters": "interaction.type,freqDist"})
+    assert future.status == 400  # the default end, an hour ago, is before the start
+
+
 @pytest.mark.parametrize("parameters", ["", "interaction.type", "interaction.type,median", "BAD TARGET,freqDist,5",
                                         "interaction.type,freqDist,1000", "interaction.id,targetVol,fortnight"])
 def test_preview_parameter_refusals(client, parameters):

@@ -41,8 +41,8 @@ def _sources(call, *, required: bool) -> list[str]:
 def _window(call, *, end_required: bool = True) -> tuple[int, int]:
     start = incoming.integer(call.params, "start", required=True, minimum=0)
     end = incoming.integer(call.params, "end", required=end_required, minimum=0)
-    if end is None:
-        end = start + 86_400  # [decision] a preview without an end covers one day
+    if end is None:  # DataSift's documented default for a preview
+        end = min(start + 86_400, int(time.time()) - 3600)
     if end <= start:
         raise ApiError(400, "The end parameter must be after the start parameter")
     return start, end

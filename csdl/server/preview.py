@@ -24,8 +24,27 @@ _UNITS = {"hour": 3600, "day": 86_400, "week": 604_800}
 _WORD = re.compile(r"\w{2,}")
 
 
+def _items(text: str) -> list[str]:
+    """``target,analysis[,argument]`` items: separated by ``;`` (the Ruby client, DataSift's
+    examples) or all in one comma list (the Python client joins them with ``,``), where an item
+    starts at each target (targets have dots; arguments never do)."""
+    out = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        fields = [f.strip() for f in part.split(",")]
+        item: list[str] = []
+        for field in fields:
+            if "." in field and len(item) >= 2:
+                out.append(",".join(item))
+                item = []
+            item.append(field)
+        out.append(",".join(item))
+    return out
+
+
 def parse_parameters(text: str) -> list[tuple[str, str, str | None]]:
-    items = [part.strip() for part in text.split(";") if part.strip()]
+    items = _items(text)
     if not items:
         raise ApiError(400, "The parameters parameter is required: target,analysis[,argument];…")
     if len(items) > MAX_ANALYSES:
