@@ -232,3 +232,26 @@ def test_uploads_are_limited_and_checked(client):
     body, kind = multipart({"csdl": "interaction.content exists"}, {"file": ("x.gz", b"\x1f\x8b\x08garbage")})
     reply = client.request("POST", "/api/preview", body=body, headers={"Content-Type": kind})
     assert reply.status == 422 and "cannot read" in reply.json()["error"]
+
+
+def test_any_text_gets_an_answer_never_a_server_error(base):
+    """Contract: whatever the text, every endpoint answers 200 or 422 JSON (never a 500)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(['interaction.content', ' contains ', ' contains_any ', '"a, b"', '"x', ' AND ', ' OR ',
+                              ' NOT ', '(', ')', '{', '}', 'tag "t" ', 'return ', 'stream "', '0' * 32, '"', '\\',
+                              ' == ', ' 5 ', '[', ']', '// c\n', '/*', '*/', '\n', '\U0001F600', 'é', '\x00'])
+    texts = st.lists(pieces, max_size=12).map("".join) | st.text(max_size=40)
+    client = Client(base)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(texts)
+    def probe(text):
+        for path in ("/api/check", "/api/cost", "/api/format", "/api/compile"):
+            reply = post(client, path, {"csdl": text, "cost": True})
+            assert reply.status in (200, 422), (path, text, reply.body)
+            body = reply.json()
+            assert ("error" in body) == (reply.status == 422)
+
+    probe()

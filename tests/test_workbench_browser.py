@@ -365,3 +365,12 @@ def test_incremental_highlighting_equals_a_fresh_scan(page):
       return null;
     }""")
     assert result is None, result
+
+
+def test_underlines_land_on_the_right_characters_after_emoji(page):
+    """The server counts code points, the page UTF-16 units: an emoji before a problem must not
+    shift its underline."""
+    type_filter(page, 'interaction.content contains "😀 party 🎉" AND interaction.content contains_any "tea, coffee, tea"')
+    assert [d["code"] for d in diagnostics(page)] == ["W202"]
+    underlined = page.locator(".highlight-lines .d-warning").all_inner_texts()
+    assert underlined == ["tea"], underlined
