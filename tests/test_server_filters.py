@@ -338,6 +338,18 @@ def test_preview_parameters_as_the_python_client_joins_them(client):
     assert data[1]["result"][0]["key"] % 86400 == 0
 
 
+def test_arrays_in_a_json_body(client):
+    hash = compile_hash(client)
+    prepared = client.post("/v1.6/historics/prepare", json_body={"hash": hash, "start": 0, "end": 3600, "name": "q",
+                                                                "sources": ["twitter", "tumblr"]})
+    assert prepared.status == 202 and prepared.json()["availability"]["sources"] == ["twitter", "tumblr"]
+    preview = client.post("/v1.6/preview/create", json_body={"hash": hash, "start": 0, "end": 3600,
+                                                             "parameters": ["interaction.type,freqDist,2", "interaction.id,targetVol"]})
+    assert preview.status == 202
+    data = client.get("/v1.6/preview/get", query={"id": preview.json()["id"]}).json()["data"]
+    assert [d["analysis"] for d in data] == ["freqDist", "targetVol"]
+
+
 def test_preview_end_defaults_to_a_day_after_the_start(client):
     hash = compile_hash(client)
     reply = client.post("/v1.6/preview/create", form={"hash": hash, "start": 1477958400,

@@ -26,8 +26,14 @@ def _stream_hash(call) -> str:
 
 
 def _sources(call, *, required: bool) -> list[str]:
-    value = incoming.text(call.params, "sources", required=required)
-    if value is None:
+    raw = call.params.get("sources")
+    if isinstance(raw, list) and all(isinstance(v, str) for v in raw):  # a JSON array
+        value = ",".join(raw)
+    else:
+        value = incoming.text(call.params, "sources", required=required)
+    if not value:
+        if required:
+            raise ApiError(400, "The sources parameter is required")
         return []
     names = [part.strip() for part in value.split(",") if part.strip()]
     for name in names:
@@ -113,6 +119,9 @@ def preview_create(call):
 
     hash = _stream_hash(call)
     start, end = _window(call, end_required=False)
+    raw = call.params.get("parameters")
+    if isinstance(raw, list) and all(isinstance(v, str) for v in raw):  # a JSON array of items
+        call.params["parameters"] = ";".join(raw)
     parameters = incoming.text(call.params, "parameters", required=True)
     analyses = parse_parameters(parameters)
     sources = _sources(call, required=False) or ["twitter"]
