@@ -427,7 +427,8 @@ def test_chunked_bodies_over_the_limit_are_413(server):
     (b"[1, 2]", "application/json"),
     (b"\xff\xfe", "application/json"),
     (b"[" * 100_000 + b"]" * 100_000, "application/json"),
-    (b"csdl=%ZZ&&=", "application/x-www-form-urlencoded"),
+    (b"csdl=x&=nameless", "application/x-www-form-urlencoded"),
+    (b"csdl=%C3%28", "application/x-www-form-urlencoded"),
     (b"csdl=\xff", "application/x-www-form-urlencoded"),
     (b"csdl=%FF", "application/x-www-form-urlencoded"),
 ])
@@ -435,6 +436,12 @@ def test_malformed_bodies_are_400_with_a_message(client, body, content_type):
     reply = client.post("/v1.6/validate", body=body, headers={"Content-Type": content_type})
     assert reply.status == 400, reply
     assert reply.json()["error"].startswith(("Malformed JSON body", "Malformed form body"))
+
+
+def test_raw_utf8_in_a_form_as_curl_d_sends_it(client):
+    reply = client.post("/v1.6/validate", body='csdl=interaction.content contains "café"'.encode(),
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 200, reply
 
 
 def test_unsupported_content_type_is_415(client):

@@ -83,17 +83,20 @@ def json_value(body: bytes):
 
 
 def form_fields(body: bytes) -> dict:
+    """A URL-encoded form. Raw UTF-8 is accepted too (``curl -d`` sends it unencoded); bytes or
+    %-escapes that are not UTF-8, and fields without a name, are malformed."""
     try:
-        text = body.decode("ascii")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, f"Malformed form body: byte {exc.start} is not URL-encoded") from None
+        raise ApiError(400, f"Malformed form body: byte {exc.start} is not UTF-8") from None
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, encoding="utf-8", errors="strict",
-                          max_num_fields=10_000)
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=10_000)
     except UnicodeDecodeError:
         raise ApiError(400, "Malformed form body: a %-escaped value is not UTF-8") from None
     except ValueError as exc:
         raise ApiError(400, f"Malformed form body: {exc}") from None
+    if any(not name for name, _ in pairs):
+        raise ApiError(400, "Malformed form body: a field has no name (`=value`)")
     return dict(pairs)
 
 
