@@ -255,3 +255,15 @@ def test_any_text_gets_an_answer_never_a_server_error(base):
             assert ("error" in body) == (reply.status == 422)
 
     probe()
+
+
+def test_without_a_browser_the_browser_tests_skip_or_fail_under_ci(monkeypatch, tmp_path):
+    import workbench_browser
+
+    monkeypatch.setattr(workbench_browser, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        workbench_browser.require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        workbench_browser.require_browser()
