@@ -459,3 +459,13 @@ def test_fix_payload_leaves_invalid_json_alone():
     text = '{"resources": [{"parameters": {"id": 1}}],}'
     result = fix_payload(text, "source-create")
     assert result.text == text and not result.changed and codes(result.remaining) == ["P001"]
+
+
+def test_expires_at_null_means_no_expiry():
+    body = RULES["P106"].good.replace("2112112110", "null")
+    assert check_payload(body, "source-create", today=TODAY) == []
+    update = {"id": "da4f8df71a0f43698acf9240b5ad668f",
+              "auth": [{"identity_id": "d38e5598142746e19689ddee65ddca55", "parameters": {"value": "t"}, "expires_at": None}]}
+    assert check_payload(update, "source-update") == []
+    (d,) = check_payload(RULES["P106"].good.replace("2112112110", "true"), "source-create")
+    assert d.code == "P106" and d.message.endswith("found a boolean true")

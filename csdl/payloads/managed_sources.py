@@ -10,7 +10,7 @@ import re
 
 from csdl.diagnostics import UNSAFE, Fix
 from csdl.payloads.context import Context, closest, show
-from csdl.payloads.json_parser import ARRAY, NUMBER, OBJECT, STRING, Node
+from csdl.payloads.json_parser import ARRAY, NULL, NUMBER, OBJECT, STRING, Node
 
 CREATE, UPDATE = "source-create", "source-update"
 REQUIRED = ("source_type", "name", "parameters", "resources", "auth")
@@ -331,6 +331,8 @@ def _auth(ctx: Context, auth: Node, update: bool) -> None:
 
 
 def _expires_at(ctx: Context, node: Node, index: int) -> None:
+    if node.type == NULL:
+        return  # no expiry: DataSift's own source objects carry "expires_at": null
     if node.type != NUMBER:
         hint = None
         if node.type == STRING:
