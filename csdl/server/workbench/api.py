@@ -263,7 +263,7 @@ class Handlers:
         async def work():
             from csdl.evaluate.posts import PostsError, open_posts
 
-            from csdl.server.workbench.preview import PreviewTooLarge, open_upload, run_preview
+            from csdl.server.workbench.preview import FirstLines, PreviewTooLarge, open_upload, run_preview
 
             limit_bytes = self.context.upload_bytes()
             content_type = request.headers.get("content-type", "")
@@ -301,8 +301,10 @@ class Handlers:
                         raise BadRequest("this server has no sample posts: upload a JSON Lines file", 404)
                     name = os.path.basename(sample)
 
+                    most = int(getattr(self.context.settings, "max_sample_posts", 0) or 100_000)
+
                     def lines():
-                        return open_posts(sample)
+                        return FirstLines(open_posts(sample), most)
 
                 def go():
                     try:

@@ -3,7 +3,7 @@
 The grammar (``csdl.lark``) is the single source of truth for keywords and operators: the page
 gets each terminal's own regular expression, so a keyword added to the grammar is highlighted
 without touching the JavaScript. ``KIND`` only says how each terminal is drawn; a terminal it
-does not know fails the tests (tests/test_workbench_language.py), so grammar and page cannot
+does not know fails loudly (and the tests, tests/test_workbench_api.py), so grammar and page cannot
 drift apart silently.
 """
 

@@ -56,6 +56,22 @@ class _Capped:
             self.raw.close()
 
 
+class FirstLines:
+    """The first ``count`` lines of ``raw``: a preview of a large ``--sample`` stays bounded."""
+
+    def __init__(self, raw, count: int):
+        self.raw = raw
+        self.count = count
+
+    def __iter__(self):
+        import itertools
+
+        return itertools.islice(self.raw, self.count)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 def open_upload(fileobj, limit: int):
     """Binary lines of an uploaded file object (plain or gzip, recognised by its magic bytes)."""
     fileobj.seek(0)

@@ -34,6 +34,7 @@ def facts(hash: str, text: str, library=None) -> dict:
 
     references: list[str] = []
     dpu = None
+    complete = True
     try:
         tree = csdl.parse(text)
     except CSDLError:
@@ -48,10 +49,13 @@ def facts(hash: str, text: str, library=None) -> dict:
         try:
             from csdl.units import dpu_json
 
-            dpu = dpu_json(csdl.cost(text, library=library).dpu)
+            report = csdl.cost(text, library=library)
+            dpu, complete = dpu_json(report.dpu), report.complete
         except CSDLError:
             dpu = None
     found = {"dpu": dpu, "references": sorted(set(references)), "summary": _summary(text)}
+    if not complete:
+        return found  # a referenced stream may be compiled later: ask again next time
     with _lock:
         if len(_facts) >= MAX_CACHED:
             _facts.clear()
