@@ -107,3 +107,19 @@ def test_fixing_is_idempotent_and_keeps_json_valid(text, unsafe):
     if once.changed:
         json.loads(once.text)
         assert not any(d.fix is not None and (unsafe or d.fix.applicability == "safe") for d in once.remaining)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=300) | st.sampled_from(EXAMPLES).map(lambda t: t.encode()[: len(t) // 2]))
+def test_any_bytes_in_a_json_file_never_crash_check(data):
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "body.json")
+        with open(path, "wb") as f:
+            f.write(data)
+        for args in ([], ["--format", "sarif"], ["--kind", "data365-tasks", "--format", "github"]):
+            result = CliRunner().invoke(cli, ["check", path, "--isolated", *args])
+            assert result.exit_code in (0, 1), result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
