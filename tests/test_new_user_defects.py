@@ -268,3 +268,67 @@ def test_shell_completion_works_as_documented():
     result = subprocess.run(["csdl"], env=dict(os.environ, _CSDL_COMPLETE="bash_source"), capture_output=True,
                             text=True)
     assert result.returncode == 0 and "complete" in result.stdout and "_csdl_completion" in result.stdout
+
+
+# progress, --exclude, .gitignore -----------------------------------------------------------------
+
+def _stderr_on_a_terminal(args, cwd):
+    """Run with stderr on a pseudo-terminal and stdout on a pipe; returns (stdout, terminal text)."""
+    import pty
+
+    master, slave = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k not in ("CI", "CSDL_NO_PROGRESS")}
+    process = subprocess.Popen([sys.executable, "-m", "csdl", *args], stdout=subprocess.PIPE, stderr=slave,
+                               env=dict(environment, NO_COLOR="1"), cwd=cwd)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    stdout = process.stdout.read().decode()
+    process.wait(120)
+    os.close(master)
+    return stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_checking_many_files_shows_progress_on_a_terminal_only(tmp_path):
+    for i in range(120):
+        (tmp_path / f"f{i}.csdl").write_text(FILTER)
+    stdout, terminal = _stderr_on_a_terminal(["check", "--isolated", "."], tmp_path)
+    assert "Checking" in terminal and "120/120" in terminal
+    assert "Checking" not in stdout and "All checks passed (120 files checked)." in stdout
+    for quiet in (["--quiet"], ["--format", "json"]):
+        _stdout, terminal = _stderr_on_a_terminal(["check", "--isolated", ".", *quiet], tmp_path)
+        assert "Checking" not in terminal
+    result = run("check", "--isolated", ".", cwd=tmp_path)  # stderr not a terminal
+    assert "Checking" not in result.stderr
+
+
+def test_running_a_large_file_shows_progress_on_a_terminal(tmp_path):
+    (tmp_path / "f.csdl").write_text(FILTER)
+    line = '{"twitter": {"text": "coffee and a long enough text to make the file large ' + "x" * 200 + '"}}\n'
+    (tmp_path / "big.jsonl").write_text(line * (21 * 1024 * 1024 // len(line) + 1))
+    _stdout, terminal = _stderr_on_a_terminal(["run", "--isolated", "f.csdl", "big.jsonl", "--format", "text"], tmp_path)
+    assert "Running" in terminal and "100%" in terminal
+    _stdout, terminal = _stderr_on_a_terminal(["run", "--isolated", "--quiet", "f.csdl", "big.jsonl"], tmp_path)
+    assert "Running" not in terminal
+
+
+def test_directories_skip_gitignored_excluded_and_node_modules(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for relative in ("filters/ok.csdl", "filters/gen/x.csdl", "node_modules/pkg/y.csdl", "sub/z.csdl"):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(FILTER)
+    (tmp_path / "filters" / ".gitignore").write_text("gen/\n")
+    result = run("check", "--isolated", ".", "--format", "concise", cwd=tmp_path)
+    assert "(2 files checked)" in result.stdout  # filters/ok.csdl and sub/z.csdl
+    result = run("check", "--isolated", ".", "--exclude", "sub", cwd=tmp_path)
+    assert "(1 file checked)" in result.stdout
+    result = run("check", "--isolated", "filters/gen/x.csdl", cwd=tmp_path)  # named files are always checked
+    assert "(1 file checked)" in result.stdout

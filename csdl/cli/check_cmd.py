@@ -5,7 +5,7 @@ import os
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
-from csdl.cli.inputs import sources
+from csdl.cli.inputs import sources, with_progress
 from csdl.cli.output import use_color, write_output
 from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 
@@ -38,9 +38,11 @@ from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a diff instead of writing them (exit 1 if any).")
 @click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found (usage errors still exit 2).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files and folders matching GLOB when walking directories (.gitignore is respected too).")
 def check(paths, output_format, select, extend_select, ignore, platform, config_path, isolated, ignore_noqa,
           kind, data365_source, today, previous,
-          stdin_filename, output, quiet, fix, unsafe_fixes, show_diff, fix_only, exit_zero):
+          stdin_filename, output, quiet, fix, unsafe_fixes, show_diff, fix_only, exit_zero, exclude):
     """Check filters for syntax errors, invalid targets and operators, and lint problems.
 
     Payload files (.json) are checked too: DataSift Managed Sources create and update bodies and
@@ -102,7 +104,9 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                                    previous_path=previous, stdin_filename=stdin_filename)
     try:
         check_selectors(select, extend_select, ignore)
-        for source in sources(paths, stdin_filename, (".csdl", PAYLOAD_EXTENSION)):
+        walked = sources(paths, stdin_filename, (".csdl", PAYLOAD_EXTENSION), exclude=exclude)
+        for source in with_progress(walked, paths, (".csdl", PAYLOAD_EXTENSION), exclude, "Checking",
+                                    quiet=quiet, machine=output_format in MACHINE_FORMATS):
             if source.error is not None:
                 results.append(FileResult(source.path, source.text, [source.error]))
                 continue

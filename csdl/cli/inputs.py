@@ -24,15 +24,16 @@ def parsed(source: Source):
         return None, exc.diagnostics
 
 
-def expand(paths: tuple[str, ...], extensions: tuple[str, ...] = (EXTENSION,)) -> list[str]:
-    """Files named directly, then every ``*.csdl`` (or ``extensions``) file below each directory,
-    sorted; duplicates once."""
+def expand(paths: tuple[str, ...], extensions: tuple[str, ...] = (EXTENSION,), exclude: tuple[str, ...] = (),
+           warn: bool = True) -> list[str]:
+    """Files named directly (always, as in ruff), then every ``*.csdl`` (or ``extensions``) file
+    below each directory that ``.gitignore`` and the ``exclude`` globs leave, sorted; duplicates once."""
     out: list[str] = []
     seen: set[str] = set()
     for path in paths:
         if path != STDIN and os.path.isdir(path):
-            candidates = filter_files(path, extensions)
-            if not candidates:
+            candidates = filter_files(path, extensions, exclude)
+            if not candidates and warn:
                 click.echo(f"csdl: warning: no {' or '.join(extensions)} files under {path}", err=True)
         else:
             candidates = [path]
@@ -43,12 +44,13 @@ def expand(paths: tuple[str, ...], extensions: tuple[str, ...] = (EXTENSION,)) -
     return out
 
 
-def sources(paths: tuple[str, ...], stdin_filename: str | None = None, extensions: tuple[str, ...] = (EXTENSION,)):
+def sources(paths: tuple[str, ...], stdin_filename: str | None = None, extensions: tuple[str, ...] = (EXTENSION,),
+            exclude: tuple[str, ...] = ()):
     """Yield a ``Source`` for each input, reading one file at a time."""
     if not paths:
         raise click.UsageError("no input: name files, directories, or - for standard input")
     stdin_used = False
-    for path in expand(paths, extensions):
+    for path in expand(paths, extensions, exclude):
         if path == STDIN:
             if stdin_used:
                 raise click.UsageError("- (standard input) can be given only once")
@@ -65,3 +67,20 @@ def single_source(path: str, stdin_filename: str | None = None) -> Source:
     if path == STDIN:
         return read_stdin(stdin_filename)
     return read_path(path)
+
+
+def with_progress(items, paths: tuple[str, ...], extensions: tuple[str, ...], exclude: tuple[str, ...], label: str,
+                  **options):
+    """``items`` (the sources of ``paths``), advancing a progress bar (``csdl.cli.output.progress``)
+    by one per item when there are many files to go through."""
+    from csdl.cli.output import progress
+
+    length = len(expand(paths, extensions, exclude, warn=False)) if paths else 0
+    with progress(length, label, minimum=PROGRESS_FILES, **options) as bar:
+        for item in items:
+            yield item
+            bar.update(1)
+
+
+#: Checking at least this many files shows a progress bar on a terminal.
+PROGRESS_FILES = 100

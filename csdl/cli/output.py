@@ -34,6 +34,43 @@ def use_color(stream=None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+class _NoProgress:
+    """What ``progress`` returns when no bar is shown: the same interface, doing nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+def progress(length: int, label: str, *, quiet: bool = False, machine: bool = False, minimum: int = 1):
+    """A progress bar on stderr (``with progress(n, "Checking") as bar: … bar.update(1)``), shown
+    only when stderr is a terminal, never with ``--quiet`` or a machine format, never in CI, and
+    only for work of at least ``minimum`` units."""
+    if (quiet or machine or length < minimum or os.environ.get("CI") or os.environ.get("CSDL_NO_PROGRESS")
+            or not getattr(sys.stderr, "isatty", lambda: False)()):
+        return _NoProgress()
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True, show_percent=True,
+                             color=use_color(sys.stderr))
+
+
+def counted(lines, bar, every: int = 2048):
+    """``lines`` (bytes) unchanged, advancing ``bar`` by the bytes read, every ``every`` lines."""
+    done = n = 0
+    for line in lines:
+        done += len(line)
+        n += 1
+        if n == every:
+            bar.update(done)
+            done = n = 0
+        yield line
+    bar.update(done)
+
+
 def log(message: str, *, quiet: bool = False) -> None:
     if not quiet:
         click.echo(message, err=True)

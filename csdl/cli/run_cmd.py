@@ -61,6 +61,10 @@ def _fail_on_diagnostics(path: str, text: str, diagnostics) -> None:
     raise SystemExit(EXIT_ERROR)
 
 
+#: A posts file at least this large gets a progress bar on a terminal.
+PROGRESS_BYTES = 20 * 1024 * 1024
+
+
 @click.command()
 @click.argument("filter_path", metavar="FILTER")
 @click.argument("posts_path", metavar="POSTS")
@@ -142,9 +146,15 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
         import gzip
 
         plain_file = posts_path != "-" and not isinstance(posts, gzip.GzipFile) and os.path.isfile(posts_path)
-        result = run_posts(matcher, posts, sink, jobs=jobs, strict=strict, filter_text=text,
-                           library=library.directory if library is not None else None,
-                           path=posts_path if plain_file and jobs > 1 else None)
+        from csdl.cli.output import counted, progress
+
+        size = os.path.getsize(posts_path) if plain_file else 0
+        # a bar for a large plain file on a terminal; the parent then reads the lines (to count them)
+        with progress(size, "Running", quiet=quiet or output_format == "json", minimum=PROGRESS_BYTES) as bar:
+            shown = bar is not None and hasattr(bar, "render_progress")  # a real click bar
+            result = run_posts(matcher, counted(posts, bar) if shown else posts, sink, jobs=jobs, strict=strict,
+                               filter_text=text, library=library.directory if library is not None else None,
+                               path=posts_path if plain_file and jobs > 1 and not shown else None)
     except StrictFailure as exc:
         if output:
             sink.discard()
