@@ -135,3 +135,49 @@ def test_tags_added_where_interaction_is_missing_and_not_where_it_is_not_an_obje
     out = io.BytesIO()
     run(plain, [lines[2]], out)
     assert out.getvalue() == b'{"a": {"b": 2}}\n'  # the byte-order mark is not copied
+
+
+def _counts(result):
+    s = result.stats
+    return (s.read, s.matched, s.bad_count, dict(s.tags), dict(s.matched_sources), [b.to_dict() for b in s.bad])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_without_a_sink_only_counts_are_made(jobs, tmp_path):
+    posts = [{"interaction": {"content": "a" if i % 3 == 0 else "b", "i": i}} for i in range(500)]
+    data = b"".join(lines_of(posts)) + b"oops\n"
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(data)
+    matcher = compile_matcher(csdl.parse(TEXT))
+    written = io.BytesIO()
+    with_sink = run(matcher, io.BytesIO(data), written, jobs=jobs, filter_text=TEXT, path=str(path), batch_lines=50)
+    without = run(matcher, io.BytesIO(data), None, jobs=jobs, filter_text=TEXT, path=str(path), batch_lines=50)
+    assert written.getvalue() and _counts(with_sink) == _counts(without)
+    from csdl.evaluate.runner import BatchRunner
+
+    out, stats = BatchRunner(matcher).run(1, lines_of(posts), keep=False)
+    assert out == [] and stats.matched == with_sink.stats.matched
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="spawned workers compile the filter text themselves")
+def test_forked_workers_inherit_the_compiled_filter():
+    """The workers never parse the text: they run the parent's compiled matcher (here the text
+    given is not even CSDL, so a worker compiling it would fail)."""
+    posts = [{"interaction": {"content": "a", "i": i}} for i in range(300)]
+    matcher = compile_matcher(csdl.parse(TEXT))
+    out = io.BytesIO()
+    result = run(matcher, lines_of(posts), out, jobs=2, filter_text="not ( csdl", batch_lines=20)
+    assert result.stats.matched == 300 and len(out.getvalue().splitlines()) == 300
+
+
+def test_the_summary_claims_no_unmeasured_speed_up():
+    from csdl.evaluate import report
+    from csdl.evaluate.forecast import forecast
+
+    posts = [{"interaction": {"content": "a"}}] * 50
+    matcher = compile_matcher(csdl.parse(TEXT))
+    result = run(matcher, lines_of(posts), None, jobs=2, filter_text=TEXT, batch_lines=10)
+    data = report.summary(filter_path="f.csdl", posts_path="p.jsonl", matcher=matcher, result=result,
+                          forecast=forecast(result.stats), warnings=[])
+    assert data["speed"]["jobs"] == 2 and set(data["speed"]) == {"seconds", "posts_per_second", "jobs", "json"}
+    assert "one process" not in report.render_text(data)

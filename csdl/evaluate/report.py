@@ -43,9 +43,9 @@ def summary(*, filter_path: str, posts_path: str, matcher, result, forecast, war
             "posts_per_second": round((stats.read + stats.unevaluated) / result.seconds) if result.seconds > 0 else None,
             "jobs": result.jobs,
             "json": result.codec,
-            # The workers' summed busy time is what one process would have needed (less the
-            # reading and writing the parent does), so busy / wall is the speed-up the jobs gave.
-            "speedup_vs_one_process": round(stats.busy / result.seconds, 2) if result.jobs > 1 and result.seconds > 0 else None,
+            # No speed-up against one process is given: it is known only by also running one
+            # process, which a run does not do (the workers' busy time over the wall time is
+            # not it: busy workers on a loaded machine say nothing of the time saved).
         },
         "forecast": forecast.to_dict(),
         "warnings": [w.message for w in warnings],
@@ -90,8 +90,6 @@ def render_text(data: dict) -> str:
         f"  speed          {_n(speed['posts_per_second'])} posts/s in {speed['seconds']:.2f} s "
         f"({jobs} process{'es' if jobs > 1 else ''}, {speed['json']})"
     )
-    if speed.get("speedup_vs_one_process"):
-        out.append(f"                 {speed['speedup_vs_one_process']:.2f}x one process's speed (the workers' busy time / wall time)")
     if data["tags"]:
         out.append("  tags (matched posts carrying each)")
         for name, count in data["tags"].items():

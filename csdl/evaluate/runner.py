@@ -114,7 +114,8 @@ class BatchRunner:
             self.codec_name = "msgspec, only the fields read"
         self.epochs: dict[str, float] = {}
 
-    def run(self, first_line: int, lines: list[bytes]) -> tuple[list[bytes], Stats]:
+    def run(self, first_line: int, lines: list[bytes], keep: bool = True) -> tuple[list[bytes], Stats]:
+        """The matching posts (as lines to write; none unless ``keep``) and the counts of a batch."""
         started = time.perf_counter()
         # Everything the loop touches is a local: this loop is the floor under every filter.
         main, plan = self.matcher._main, self.matcher._tags
@@ -123,7 +124,7 @@ class BatchRunner:
         fast_loads, loads, dumps, partial = self.fast_loads, self.loads, self.dumps, self.partial
         stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
-        append = out.append
+        append = out.append if keep else None
         first_time = last_time = None
         timed = read = matched = 0
         matched_sources = stats.matched_sources
@@ -188,22 +189,24 @@ class BatchRunner:
                 tags, tree = tagger.apply(post, memo) if tagger else (None, None)
                 if tags or tree:
                     _count_tags(tag_counts, tags, tree)
+                if append is None:  # nothing is written: the counts are all that is wanted
+                    pass
+                elif tags or tree:
                     if whole is None:  # the tags go into the whole post
                         whole = self._decode_whole(number, line)
                     interaction = whole.get("interaction")
                     if interaction is None:
                         interaction = whole["interaction"] = {}
-                if (tags or tree) and interaction.__class__ is dict:
-                    # (an "interaction" that is not an object is left alone: nowhere to put tags)
-                    if tags:
-                        interaction["tags"] = tags
-                    if tree:
-                        interaction["tag_tree"] = tree
-                    append(dumps(whole) + b"\n")
+                    if interaction.__class__ is dict:
+                        if tags:
+                            interaction["tags"] = tags
+                        if tree:
+                            interaction["tag_tree"] = tree
+                        append(dumps(whole) + b"\n")
+                    else:  # an "interaction" that is not an object is left alone: nowhere to put tags
+                        append(_as_written(number, line))
                 else:
-                    if number == 1 and line.startswith(BOM):
-                        line = line[3:]
-                    append(line if line.endswith(b"\n") else line + b"\n")
+                    append(_as_written(number, line))
             if memo and ISSUES in memo:
                 issues = memo[ISSUES]
                 more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
@@ -246,13 +249,28 @@ class BatchRunner:
 _SKIP = object()
 
 
+def _as_written(number: int, line: bytes) -> bytes:
+    if number == 1 and line.startswith(BOM):
+        line = line[3:]
+    return line if line.endswith(b"\n") else line + b"\n"
+
+
 # --- worker processes -------------------------------------------------------------------------
 
 _worker: BatchRunner | None = None
+_keep = True
+#: The parent's runner while it forks its workers: they inherit it, compiled (a 100,000-keyword
+#: index takes a few hundred milliseconds to build; each worker building its own paid that per
+#: process, and spawned workers still must).
+_inherited: BatchRunner | None = None
 
 
-def _init_worker(filter_text: str, library, profile: bool, adapt: bool) -> None:
-    global _worker
+def _init_worker(filter_text: str, library, profile: bool, adapt: bool, keep: bool) -> None:
+    global _worker, _keep
+    _keep = keep
+    if _inherited is not None:
+        _worker = _inherited
+        return
     from csdl.evaluate.matcher import compile_matcher
     from csdl.language.parser import parse
 
@@ -261,7 +279,7 @@ def _init_worker(filter_text: str, library, profile: bool, adapt: bool) -> None:
 
 def _run_batch(job):
     first_line, lines = job
-    return _worker.run(first_line, lines)
+    return _worker.run(first_line, lines, _keep)
 
 
 def _run_range(job):
@@ -270,7 +288,7 @@ def _run_range(job):
     with open(path, "rb") as f:
         f.seek(start)
         lines = f.read(end - start).splitlines(keepends=True)
-    out, stats = _worker.run(1, lines)
+    out, stats = _worker.run(1, lines, _keep)
     return out, stats, len(lines)
 
 
@@ -323,28 +341,35 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
         library=None, profile: bool = True, adapt: bool = True, batch_lines: int = BATCH_LINES,
         path: str | None = None) -> Result:
     """Evaluate every line of ``lines`` (an iterable of bytes) and write matching posts to
-    ``sink`` (``write(bytes)``). With ``jobs > 1`` the filter is recompiled in each worker
-    from ``filter_text``. ``adapt``: after each batch, reorder AND/OR operands by the costs and
+    ``sink`` (``write(bytes)``; None: count only, nothing is built or sent back for writing).
+    With ``jobs > 1`` forked workers inherit the compiled filter; spawned ones (macOS, Windows)
+    compile ``filter_text`` themselves. ``adapt``: after each batch, reorder AND/OR operands by the costs and
     outcomes measured on the sampled posts (same answers, less work). With ``strict`` the first bad line raises ``StrictFailure`` after
     its batch. ``path``: the same lines as a plain file, which workers then read by byte range
     themselves (much less for the parent to pass around than batches of lines)."""
+    global _inherited
     start = time.perf_counter()
     total = Stats(len(matcher.conditions))
-    write = sink.write
+    keep = sink is not None
+    write = sink.write if keep else None
+    runner = BatchRunner(matcher, profile=profile, adapt=adapt)
+    codec_name = runner.codec_name
     if jobs <= 1:
-        runner = BatchRunner(matcher, profile=profile, adapt=adapt)
-        codec_name = runner.codec_name
-        results = (runner.run(first, batch) for first, batch in _batches(lines, batch_lines))
+        results = (runner.run(first, batch, keep) for first, batch in _batches(lines, batch_lines))
         pool = None
     else:
         import multiprocessing
 
-        if filter_text is None:
-            raise ValueError("jobs > 1 needs the filter's text to compile it in each worker")
-        codec_name = codec()[2]
-        pool = multiprocessing.get_context("spawn" if _needs_spawn() else "fork").Pool(
-            jobs, initializer=_init_worker, initargs=(filter_text, library, profile, adapt)
-        )
+        spawn = _needs_spawn()
+        if spawn and filter_text is None:
+            raise ValueError("jobs > 1 needs the filter's text to compile it in each spawned worker")
+        _inherited = None if spawn else runner
+        try:
+            pool = multiprocessing.get_context("spawn" if spawn else "fork").Pool(
+                jobs, initializer=_init_worker, initargs=(filter_text, library, profile, adapt, keep)
+            )
+        finally:
+            _inherited = None
         if path is not None:
             results = _renumbered(_bounded(pool, _ranges(path, 8 * jobs), 2 * jobs, _run_range))
         else:
@@ -354,7 +379,7 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
             total.merge(stats)
             if strict and stats.bad:
                 raise StrictFailure(stats.bad[0])
-            if out:
+            if out and keep:
                 write(b"".join(out))
     finally:
         if pool is not None:

@@ -109,7 +109,24 @@ def _memoised_findall(pattern: re.Pattern, tag: str):
 
 
 tokens_of = _memoised_findall(TOKEN, "tokens")
-_words_of = _memoised_findall(_WORDS, "words")
+
+# Every ASCII character that is not a word character, as a space: on ASCII text (most posts),
+# ``text.translate(...).split()`` is exactly ``\w+`` findall, and CPython translates ASCII to ASCII
+# one for one from a cache, several times faster than the regular expression engine.
+_ASCII_NON_WORD = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+_find_words = _WORDS.findall
+
+
+def words_of(text: str, memo) -> list[str]:
+    """The word tokens of ``text`` (runs of letters, digits and ``_``), once per post and text."""
+    key = (text, "words")
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = text.translate(_ASCII_NON_WORD).split() if text.isascii() else _find_words(text)
+    return found
+
+
+_words_of = words_of
 
 
 def contains(phrase_text: str, *, lower: bool):
@@ -117,13 +134,23 @@ def contains(phrase_text: str, *, lower: bool):
 
 
 class _TokenIndex:
-    """Single-token items in a set, multi-token items as tuples grouped by their first token:
-    the cost per post is one pass over the post's tokens whatever the list size (perf-baselines §3)."""
+    """Single-token items in sets, multi-token items as tuples grouped by their first token: the
+    cost per post is one pass over the post's tokens whatever the list size (perf-baselines §3).
+
+    Most items are one word, and a word item occurs exactly where it is one of the text's word
+    tokens: the words alone (``words_of``, a fast path on ASCII text) answer for them. An item
+    that is one punctuation character occurs wherever that character does. Only when the text
+    holds the first token of some phrase are its full tokens needed."""
 
     def __init__(self, phrases: list[Phrase]):
-        self.singles = frozenset(p.tokens[0] for p in phrases if len(p.tokens) == 1)
+        singles = {p.tokens[0] for p in phrases if len(p.tokens) == 1}
+        self.singles = frozenset(singles)
+        self.word_singles = frozenset(t for t in singles if _is_word(t))
+        self.char_singles = frozenset(t for t in singles if not _is_word(t))  # one character each
         self.multi = {tuple(p.tokens) for p in phrases if len(p.tokens) > 1}
         self.firsts = frozenset(t[0] for t in self.multi)
+        self.word_firsts = frozenset(t for t in self.firsts if _is_word(t))
+        self.char_firsts = frozenset(t for t in self.firsts if not _is_word(t))
         self.lengths = sorted({len(t) for t in self.multi})
 
     def phrases_in(self, tokens: list[str]) -> set:
@@ -138,22 +165,33 @@ class _TokenIndex:
                         found.add(candidate)
         return found
 
-    def any_in(self, tokens: list[str]) -> bool:
-        if not self.singles.isdisjoint(tokens):
+    def _may_hold_a_phrase(self, text: str, words: list[str]) -> bool:
+        return bool(self.multi) and (not self.word_firsts.isdisjoint(words)
+                                     or (bool(self.char_firsts) and not self.char_firsts.isdisjoint(text)))
+
+    def any_in_text(self, text: str, memo) -> bool:
+        words = words_of(text, memo)
+        if not self.word_singles.isdisjoint(words):
             return True
-        if self.multi:
-            firsts, multi, lengths = self.firsts, self.multi, self.lengths
-            for i, token in enumerate(tokens):
-                if token in firsts:
-                    for n in lengths:
-                        if tuple(tokens[i : i + n]) in multi:
-                            return True
+        if self.char_singles and not self.char_singles.isdisjoint(text):
+            return True
+        return self._may_hold_a_phrase(text, words) and self.any_phrase_in(tokens_of(text, memo))
+
+    def any_phrase_in(self, tokens: list[str]) -> bool:
+        firsts, multi, lengths = self.firsts, self.multi, self.lengths
+        for i, token in enumerate(tokens):
+            if token in firsts:
+                for n in lengths:
+                    if tuple(tokens[i : i + n]) in multi:
+                        return True
         return False
 
-    def all_in(self, tokens: list[str]) -> bool:
-        if not self.singles.issubset(tokens):
+    def all_in_text(self, text: str, memo) -> bool:
+        if not self.word_singles.issubset(words_of(text, memo)):
             return False
-        return len(self.phrases_in(tokens)) == len(self.multi) if self.multi else True
+        if not self.char_singles.issubset(text):
+            return False
+        return len(self.phrases_in(tokens_of(text, memo))) == len(self.multi) if self.multi else True
 
 
 def _phrases(items, lower: bool) -> list[Phrase]:
@@ -166,8 +204,7 @@ def contains_any(items, *, lower: bool):
     if not phrases:
         return lambda text, memo: False
     if len(phrases) > TOKEN_SET_THRESHOLD:
-        index = _TokenIndex(phrases)
-        return lambda text, memo: index.any_in(tokens_of(text, memo))
+        return _TokenIndex(phrases).any_in_text
     # One RE2 program for the whole list: a single linear pass over the text instead of one
     # substring search per item (each of which must widen the needle for non-Latin-1 text).
     return searcher(compile_re2(_re2_phrases([p.tokens for p in phrases])))
@@ -178,8 +215,7 @@ def contains_all(items, *, lower: bool):
     if len(phrases) < len(items) or not phrases:
         return lambda text, memo: False
     if len(phrases) > TOKEN_SET_THRESHOLD:
-        index = _TokenIndex(phrases)
-        return lambda text, memo: index.all_in(tokens_of(text, memo))
+        return _TokenIndex(phrases).all_in_text
     keys = [p.key for p in phrases]
     tests = [p.test() for p in phrases]
 
