@@ -26,9 +26,12 @@ export function barChart(container, rows, { series = [{ name: "", color: PALETTE
     container.appendChild(p);
     return null;
   }
-  const width = 720;
-  const labelWidth = 270;
+  // Drawn at the container's width in CSS pixels, so the 12-pixel labels stay 12 pixels at any
+  // zoom (a scaled-down picture would shrink its text).
+  const width = Math.max(300, Math.min(900, container.clientWidth || 720));
+  const labelWidth = Math.round(Math.min(270, width * 0.42));
   const valueWidth = 90;
+  labelChars = Math.min(labelChars, Math.floor(labelWidth / 7));
   const barHeight = 16;
   const gap = 4;
   const groupGap = 10;
