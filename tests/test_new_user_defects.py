@@ -332,3 +332,13 @@ def test_directories_skip_gitignored_excluded_and_node_modules(tmp_path):
     assert "(1 file checked)" in result.stdout
     result = run("check", "--isolated", "filters/gen/x.csdl", cwd=tmp_path)  # named files are always checked
     assert "(1 file checked)" in result.stdout
+
+
+def test_caret_is_aligned_after_wide_characters():
+    text = 'interaction.content contains "咖啡咖啡" AND nope.x exists\n'
+    result = run("check", "--isolated", "-", "--select", "E101", stdin=text)
+    source, caret = [line for line in result.stdout.splitlines() if line.startswith(("1 |", "  |")) and line.strip(" |")][:2]
+    prefix = text[: text.index("nope")]
+    # four wide characters take eight cells: the caret starts four cells further than the code points
+    assert caret.index("^") - len("  | ") == len(prefix) + 4
+    assert caret.count("^") == len("nope.x")

@@ -49,6 +49,16 @@ def source_lines(text: str) -> list[str]:
     return lines
 
 
+def _cells(text: str) -> int:
+    """The terminal width of ``text``: wide and full-width characters take two cells, combining
+    marks none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1, lines: list[str] | None = None) -> list[str]:
     """The source lines around ``d`` with carets under the span (multi-line spans mark the first line).
 
@@ -78,8 +88,11 @@ def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1, 
             else:
                 length = max(1, len(line) - col + 1)
             length = min(length, max(1, 201 - col))
+            # columns count code points; a terminal shows wide (CJK) characters in two cells
+            indent = _cells(line[: col - 1])
+            length = max(1, _cells(line[col - 1: col - 1 + length])) if line[col - 1: col - 1 + length] else length
             fg, _ = _STYLES.get(d.severity, ("white", False))
-            out.append(" " * width + " | " + " " * (col - 1) + _style("^" * length, color, fg=fg, bold=True))
+            out.append(" " * width + " | " + " " * indent + _style("^" * length, color, fg=fg, bold=True))
     out.append(" " * width + " |")
     return out
 
