@@ -342,3 +342,12 @@ def test_caret_is_aligned_after_wide_characters():
     # four wide characters take eight cells: the caret starts four cells further than the code points
     assert caret.index("^") - len("  | ") == len(prefix) + 4
     assert caret.count("^") == len("nope.x")
+
+
+def test_run_summary_grammar(tmp_path):
+    (tmp_path / "f.csdl").write_text(FILTER)
+    (tmp_path / "p.jsonl").write_text('{"twitter": {"text": "coffee"}}\n\nnot json\n{"twitter": {"text": {"a": 1}}}\n')
+    result = run("run", "--isolated", "f.csdl", "p.jsonl", "--format", "text", cwd=tmp_path)
+    line = [l for l in result.stdout.splitlines() if "posts read" in l][0]
+    assert "1 blank line skipped" in line and "1 bad line not evaluated" in line
+    assert "1 post with wrong-typed values" in line and "1 posts" not in line and "lines skipped" not in line

@@ -60,6 +60,10 @@ def _n(value) -> str:
     return f"{int(value):,}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def bad_lines(data: dict, posts_path: str, limit: int = BAD_SHOWN) -> list[str]:
     bad = data["bad_posts"]
     lines = []
@@ -68,7 +72,7 @@ def bad_lines(data: dict, posts_path: str, limit: int = BAD_SHOWN) -> list[str]:
         lines.append(f"{posts_path}:{item['line']}: {item['code']} {item['message']} ({verdict})")
     hidden = bad["count"] - min(limit, len(bad["details"]))
     if hidden > 0:
-        lines.append(f"... and {hidden:,} more bad posts (all are listed by --format json)")
+        lines.append(f"... and {hidden:,} more bad post{'' if hidden == 1 else 's'} (all are listed by --format json)")
     return lines
 
 
@@ -79,9 +83,13 @@ def render_text(data: dict) -> str:
     out.append(f"csdl run {data['filter']} over {data['posts']}")
     extra = []
     if data["blank_lines"]:
-        extra.append(f"{data['blank_lines']:,} blank lines skipped")
+        extra.append(f"{_plural(data['blank_lines'], 'blank line')} skipped")
     if bad["count"]:
-        extra.append(f"{bad['count']:,} bad: {bad['not_evaluated']:,} not evaluated, {bad['wrong_types']:,} with wrong-typed values")
+        # lines that are not posts are not among those read; wrong-typed posts are (and were evaluated)
+        if bad["not_evaluated"]:
+            extra.append(f"{_plural(bad['not_evaluated'], 'bad line')} not evaluated: invalid JSON or not an object")
+        if bad["wrong_types"]:
+            extra.append(f"{_plural(bad['wrong_types'], 'post')} with wrong-typed values")
     out.append(f"  posts read     {read:,}" + (f"  ({'; '.join(extra)})" if extra else ""))
     out.append(f"  matched        {matched:,}  ({data['match_rate'] * 100:.2f} %)")
     speed = data["speed"]
