@@ -123,13 +123,6 @@ class DuplicateKey:
         self.second = second
 
 
-class _StopAt(Exception):
-    """Raised by the scanner at the first character that starts no token."""
-
-    def __init__(self, pos: int):
-        self.pos = pos
-
-
 class _TooDeep(Exception):
     """Raised by the callbacks as soon as a container nests too deep (before more work is done)."""
 
@@ -222,37 +215,6 @@ def grammar_path() -> str:
     return os.path.join(os.path.dirname(csdl.grammar.__file__), "json.lark")
 
 
-def _lexer_class():
-    """A Lark lexer that scans with one compiled pattern built from the grammar's terminals (the
-    ignored whitespace folded in front of every token) and keeps no line counts: the checker needs
-    offsets only. About 1.4x faster than Lark's basic lexer on large bodies. The first character
-    that starts no token raises ``_StopAt``, which ``parse_json`` reports."""
-    from lark import Token
-    from lark.lexer import Lexer
-
-    class _ScanLexer(Lexer):
-        def __init__(self, conf):
-            ignored = "|".join(t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore)
-            tokens = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in conf.terminals
-                              if t.name not in conf.ignore)
-            self.pattern = re.compile(f"(?:{ignored})*(?:{tokens})")
-
-        def lex(self, text):
-            match = self.pattern.match
-            pos = 0
-            while True:
-                found = match(text, pos)
-                if found is None:
-                    if text[pos:].strip(" \t\n\r"):
-                        raise _StopAt(pos + len(text[pos:]) - len(text[pos:].lstrip(" \t\n\r")))
-                    return
-                kind = found.lastgroup
-                start, pos = found.span(kind)
-                yield Token(kind, found.group(kind), start, None, None, None, None, pos)
-
-    return _ScanLexer
-
-
 def _parser():
     """One Lark parser, built on first use, that builds ``Node`` objects while it reduces."""
     global _lark
@@ -261,10 +223,33 @@ def _parser():
             if _lark is None:
                 from lark import Lark
 
+                from csdl.payloads.json_lexer import ScanLexer
+
                 with open(grammar_path(), encoding="utf-8") as f:
-                    _lark = Lark(f.read(), parser="lalr", lexer=_lexer_class(), maybe_placeholders=False,
-                                 transformer=_Builder())
+                    grammar = f.read()
+                _lark = Lark(grammar, parser="lalr", lexer=ScanLexer, maybe_placeholders=False,
+                             transformer=_Builder(), cache=_cache_file(grammar))
     return _lark
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """The parser tables in the user's cache directory (Lark checks the grammar inside the file);
+    False when the directory cannot be created."""
+    import hashlib
+
+    import lark
+
+    from csdl.language.regex_cache import cache_dir
+
+    directory = cache_dir()
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(directory, os.W_OK):
+        return False
+    digest = hashlib.sha256((grammar + lark.__version__).encode()).hexdigest()[:16]
+    return os.path.join(directory, f"json-payload-{digest}.lark-cache")
 
 
 def parse_json(text: str) -> tuple[Node, list[DuplicateKey]]:
@@ -273,9 +258,11 @@ def parse_json(text: str) -> tuple[Node, list[DuplicateKey]]:
         raise JSONSyntaxError("the file is empty: expected a JSON object", 0, 0)
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+    from csdl.payloads.json_lexer import StopAt
+
     try:
         root = _parser().parse(text)
-    except _StopAt as exc:
+    except StopAt as exc:
         raise _character_error(text, exc.pos) from None
     except _TooDeep:
         raise JSONSyntaxError(f"the JSON nests deeper than {MAX_DEPTH} levels", _too_deep_at(text), 1) from None
