@@ -5,9 +5,10 @@ while streaming, and the speed-up of ``--jobs``.
     python -m benchmarks [--quick]                # with the rest of the suite
 
 Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``. The baseline is
-decoding the same lines with the same decoder and nothing else (orjson when installed),
-measured in the same process, interleaved round by round with the configurations it is compared
-to; every figure is a median of the rounds. Ratios are what to quote: the machines are noisy.
+decoding the same lines in full with orjson and nothing else (the "decode-only floor"), timed
+chunk by chunk in turn with the configurations it is compared to, in the same process; ratios
+are medians of per-chunk ratios. Ratios are what to quote: the machines are noisy. A run that
+decodes only the fields its filter reads can beat the floor: it is a baseline, not a limit.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ AND NOT twitter.retweeted.user.screen_name in "Starbucks, Costa"
 AND interaction.content regex_partial "[a-z]{4}"
 AND interaction.sample < 90
 """
-GOAL_RATIO = 0.5
 
 
 def _sample_module():
@@ -69,36 +69,38 @@ def keyword_filter(count: int = 100_000, seed: int = 5) -> str:
     return 'interaction.content contains_any "' + ", ".join(items) + '"'
 
 
+#: Goals, as the ratio of posts per second to decoding the same lines in full with orjson.
+GOALS = {"f10": 0.65, "kw": 0.5}
+#: --jobs N against one process, wall time, on an idle machine with N cores.
+JOBS_GOAL = 1.7
+
+
 class _Null:
     def write(self, data: bytes) -> None:
         pass
 
 
-def _decode_floor(lines, loads) -> float:
-    start = time.perf_counter()
-    for line in lines:
-        loads(line)
-    return time.perf_counter() - start
-
-
-def _pipeline(matcher, lines, *, adapt: bool = True) -> tuple[float, int]:
-    from csdl.evaluate.runner import run
-
-    result = run(matcher, lines, _Null(), adapt=adapt)
-    return result.seconds, result.stats.matched
+def _chunks(lines, size: int = 2000):
+    return [lines[i : i + size] for i in range(0, len(lines), size)]
 
 
 def throughput(quick: bool) -> list[dict]:
+    """Posts/s of whole runs against the orjson decode-only floor.
+
+    The floor and each configuration are timed chunk by chunk (2,000 posts), in turn, and the
+    ratio is the median of the per-chunk ratios: on a shared, noisy machine, load that changes
+    over seconds then hits both sides of each ratio alike.
+    """
     import csdl
     from csdl.evaluate import compile_matcher
-    from csdl.evaluate.posts import codec, fast_decoder
+    from csdl.evaluate.runner import BatchRunner
+
+    import orjson
 
     n = 20_000 if quick else 100_000
-    rounds = 3 if quick else 5
+    rounds = 2 if quick else 5
     lines = make_lines(n)
     mean_bytes = sum(map(len, lines)) / len(lines)
-    loads = fast_decoder() or codec()[0]
-    decoder = codec()[2]
     start = time.perf_counter()
     keywords = csdl.parse(keyword_filter())
     parse_s = time.perf_counter() - start
@@ -106,30 +108,116 @@ def throughput(quick: bool) -> list[dict]:
     kw_matcher = compile_matcher(keywords)
     build_s = time.perf_counter() - start
     f10 = csdl.parse(FILTER_10)
-    samples: dict[str, list[float]] = {"decode": [], "f10": [], "f10_source_order": [], "kw": []}
-    matched = {}
+    configs = {
+        "f10": lambda: BatchRunner(compile_matcher(f10)),
+        "f10_whole": lambda: BatchRunner(compile_matcher(f10), partial=False),
+        "kw": lambda: BatchRunner(kw_matcher),
+        "kw_whole": lambda: BatchRunner(kw_matcher, partial=False),
+    }
+    loads = orjson.loads
+    ratios: dict[str, list[float]] = {k: [] for k in configs}
+    seconds: dict[str, float] = {k: 0.0 for k in ["floor", *configs]}
+    matched = {k: 0 for k in configs}
     for _ in range(rounds):
-        samples["decode"].append(_decode_floor(lines, loads))
-        # A fresh matcher each round: adaptive ordering must learn again, as in a real run.
-        seconds, matched["f10"] = _pipeline(compile_matcher(f10), lines)
-        samples["f10"].append(seconds)
-        seconds, matched["f10_source_order"] = _pipeline(compile_matcher(f10), lines, adapt=False)
-        samples["f10_source_order"].append(seconds)
-        seconds, matched["kw"] = _pipeline(kw_matcher, lines)
-        samples["kw"].append(seconds)
-    rate = {k: n / statistics.median(v) for k, v in samples.items()}
-    baseline = f"JSON decode only ({decoder}), same run"
-    rows = [_row("JSON decoding floor", "posts/s, decode only", rate["decode"], "posts/s",
-                 note=f"{n:,} posts of {mean_bytes:,.0f} B mean, median of {rounds} rounds")]
-    for key, label in (("f10", "10-condition filter"), ("f10_source_order", "10-condition filter, no reordering"),
-                       ("kw", "100k-keyword contains_any")):
-        ratio = rate[key] / rate["decode"]
-        goal = f">= {GOAL_RATIO:.0%} of decode floor" if key == "f10" else None
-        rows.append(_row(label, "posts/s, decode+match+tags", rate[key], "posts/s", baseline=baseline,
-                         baseline_value=rate["decode"], goal=goal, met=(ratio >= GOAL_RATIO) if goal else None,
-                         note=f"match rate {matched[key] / n:.1%}"))
+        # A fresh runner each round: adaptive ordering must learn again, as in a real run.
+        runners = {k: make() for k, make in configs.items()}
+        number = 1
+        for chunk in _chunks(lines):
+            t0 = time.perf_counter()
+            for line in chunk:
+                loads(line)
+            floor = time.perf_counter() - t0
+            seconds["floor"] += floor
+            for key, runner in runners.items():
+                t0 = time.perf_counter()
+                out, stats = runner.run(number, chunk)
+                took = time.perf_counter() - t0
+                seconds[key] += took
+                ratios[key].append(floor / took)
+                matched[key] += stats.matched
+            number += len(chunk)
+    total = n * rounds
+    floor_rate = total / seconds["floor"]
+    rows = [_row("JSON decoding floor", "posts/s, orjson.loads only", floor_rate, "posts/s",
+                 note=f"{n:,} posts of {mean_bytes:,.0f} B mean, {rounds} rounds")]
+    labels = {
+        "f10": "10-condition filter", "f10_whole": "10-condition filter, posts decoded whole",
+        "kw": "100k-keyword contains_any", "kw_whole": "100k-keyword contains_any, posts decoded whole",
+    }
+    for key, label in labels.items():
+        ratio = statistics.median(ratios[key])
+        rate = total / seconds[key]
+        goal = GOALS.get(key)
+        row = _row(label, "posts/s, decode+match+tags", rate, "posts/s", note=f"match rate {matched[key] / total:.1%}")
+        # the ratio is the median of per-chunk ratios (not rate / floor_rate: see the docstring)
+        row.update(baseline="orjson decode-only floor, same chunks", baseline_value=round(floor_rate, 1), ratio=round(ratio, 3))
+        if goal is not None:
+            row.update(goal=f">= {goal:g}x the decode floor", met=ratio >= goal)
+        rows.append(row)
     rows.append(_row("100k-keyword contains_any", "parse + compile", (parse_s + build_s) * 1000, "ms",
-                     note=f"parse {parse_s * 1000:.0f} ms, compile (token sets) {build_s * 1000:.0f} ms"))
+                     note=f"parse {parse_s * 1000:.0f} ms, compile (keyword index) {build_s * 1000:.0f} ms"))
+    return rows
+
+
+def keyword_matchers(quick: bool) -> list[dict]:
+    """The 100k-keyword matching step alone (no decoding) on the posts' lower-cased content:
+    our keyword index against well-kept multi-pattern matchers, with the same answers."""
+    from csdl.evaluate import text as kwtext
+    from csdl.evaluate.re2util import compile_re2, searcher
+    from csdl.language.tokens import tokenize
+
+    lines = make_lines(5_000 if quick else 20_000, seed=21)
+    texts = [json.loads(line)["interaction"].get("content", "").lower() for line in lines]
+    body = keyword_filter()
+    items = [i.strip() for i in body[body.index('"') + 1 : -1].split(",")]
+    if quick:
+        items = items[:10_000] + items[-3:]
+    built: dict[str, tuple[float, object]] = {}
+
+    def build(name, make):
+        t0 = time.perf_counter()
+        test = make()
+        built[name] = (time.perf_counter() - t0, test)
+
+    build("keyword index (csdl)", lambda: kwtext.contains_any(items, lower=True))
+    # Today's form for short lists, one RE2 program for the whole list.
+    build("one RE2 program", lambda: searcher(compile_re2(kwtext._re2_phrases([tokenize(i) for i in items]))))
+    try:
+        import ahocorasick
+
+        def make_ac():
+            automaton = ahocorasick.Automaton()
+            for item in items:
+                automaton.add_word(" " + " ".join(tokenize(item)) + " ", 1)
+            automaton.make_automaton()
+            find = automaton.iter
+
+            def test(text, memo):  # tokens joined by single spaces: a phrase is a substring
+                for _ in find(" " + " ".join(tokenize(text)) + " "):
+                    return True
+                return False
+
+            return test
+
+        build("pyahocorasick (on the token string)", make_ac)
+    except ImportError:
+        pass
+    expected = [built["keyword index (csdl)"][1](t, {}) for t in texts]
+    rows = []
+    times: dict[str, list[float]] = {name: [] for name in built}
+    for _ in range(3):
+        for name, (_, test) in built.items():
+            t0 = time.perf_counter()
+            answers = [test(t, {}) for t in texts]
+            times[name].append(time.perf_counter() - t0)
+            if answers != expected:
+                raise SystemExit(f"benchmarks: {name} disagrees with the keyword index")
+    ours = statistics.median(times["keyword index (csdl)"])
+    for name, (build_s, _) in built.items():
+        rate = len(texts) / statistics.median(times[name])
+        rows.append(_row(f"{len(items):,}-keyword matching step", f"{name}, texts/s", rate, "texts/s",
+                         baseline="keyword index (csdl), same run", baseline_value=len(texts) / ours,
+                         note=f"build {build_s * 1000:,.0f} ms; same answer on all {len(texts):,} texts"))
     return rows
 
 
@@ -181,7 +269,8 @@ def memory(quick: bool, workdir: str) -> list[dict]:
 
 
 def scaling(quick: bool, workdir: str) -> list[dict]:
-    """--jobs 1 against --jobs N (N = CPUs, at least 2) on one file, same run, interleaved."""
+    """--jobs 1 against --jobs N (N = CPUs, at least 2) over one file, wall time of whole runs
+    (compiling included), interleaved round by round; the ratio is the median of the rounds'."""
     import csdl
     from csdl.evaluate import compile_matcher
     from csdl.evaluate.posts import open_posts
@@ -193,27 +282,40 @@ def scaling(quick: bool, workdir: str) -> list[dict]:
     with open(path, "wb") as f:
         f.writelines(make_lines(n, seed=8))
     jobs = max(2, os.cpu_count() or 1)
-    tree = csdl.parse(FILTER_10)
-    times: dict[int, list[float]] = {1: [], jobs: []}
-    busy = []
-    for _ in range(rounds):
-        for j in (1, jobs):
-            with open_posts(path) as posts:
-                result = run(compile_matcher(tree), posts, _Null(), jobs=j, filter_text=FILTER_10, path=path)
-            times[j].append(result.seconds)
-            if j > 1:
-                busy.append(result.stats.busy / result.seconds)
-    one, many = n / statistics.median(times[1]), n / statistics.median(times[jobs])
-    return [
-        _row("--jobs scaling", "posts/s, 1 process", one, "posts/s", note=f"{n:,} posts from a file"),
-        _row("--jobs scaling", f"posts/s, --jobs {jobs}", many, "posts/s", baseline="--jobs 1, same run",
-             baseline_value=one, note=f"{os.cpu_count()} CPUs; workers busy {statistics.median(busy):.2f}x wall time"),
-    ]
+    keywords = keyword_filter()
+    cases = {
+        "10-condition filter, summary only": (FILTER_10, None),
+        "10-condition filter, matches written": (FILTER_10, _Null()),
+        "100k-keyword contains_any, summary only": (keywords, None),
+    }
+    rows = []
+    for label, (text, sink) in cases.items():
+        ratios, walls = [], {1: [], jobs: []}
+        for _ in range(rounds):
+            took = {}
+            for j in (1, jobs):
+                t0 = time.perf_counter()
+                matcher = compile_matcher(csdl.parse(text))
+                with open_posts(path) as posts:
+                    run(matcher, posts, sink, jobs=j, filter_text=text, path=path)
+                took[j] = time.perf_counter() - t0
+                walls[j].append(took[j])
+            ratios.append(took[1] / took[jobs])
+        one = n / statistics.median(walls[1])
+        many = n / statistics.median(walls[jobs])
+        rows.append(_row(f"--jobs {jobs}: {label}", "posts/s, 1 process", one, "posts/s", note=f"{n:,} posts from a file"))
+        row = _row(f"--jobs {jobs}: {label}", f"posts/s, --jobs {jobs}", many, "posts/s",
+                   note=f"{os.cpu_count()} CPUs; wall time of whole runs, median of {rounds} rounds")
+        row.update(baseline="--jobs 1, same round", baseline_value=round(one, 1), ratio=round(statistics.median(ratios), 3),
+                   goal=f">= {JOBS_GOAL:g}x one process on an idle machine", met=statistics.median(ratios) >= JOBS_GOAL)
+        rows.append(row)
+    return rows
 
 
 def run(quick: bool) -> list[dict]:
     """All rows: throughput against the decoding floor, streaming memory, --jobs scaling."""
     rows = throughput(quick)
+    rows += keyword_matchers(quick)
     with tempfile.TemporaryDirectory() as workdir:
         rows += memory(quick, workdir)
         rows += scaling(quick, workdir)
@@ -235,7 +337,7 @@ def main(argv=None) -> int:
         ratio = f"  {row['ratio']:.2f}x {row['baseline']}" if "ratio" in row else ""
         goal = f"  [{row['goal']}: {'met' if row['met'] else 'MISSED'}]" if "goal" in row else ""
         note = f"  ({row['note']})" if row.get("note") else ""
-        print(f"{row['name']:<62} {row['value']:>14,.1f} {row['unit']:<8}{ratio}{goal}{note}")
+        print(f"{row['case'] + ', ' + row['measure']:<62} {row['value']:>14,.1f} {row['unit']:<8}{ratio}{goal}{note}")
     return 0
 
 

@@ -34,12 +34,9 @@ def decoder_for(paths):
     """``decode(line: bytes) -> dict`` keeping only ``paths`` (dotted, lower case as the parser
     gives targets), or None when msgspec is not installed. ``decode`` raises for any line it does
     not decode exactly as a full decoder would."""
-    try:
-        import msgspec
-    except ImportError:
+    decode = unchecked_decoder_for(paths)
+    if decode is None:
         return None
-    root = _root_type(paths)
-    decode = msgspec.json.Decoder(root).decode
 
     def partial(line: bytes) -> dict:
         if not line.isascii():
@@ -47,6 +44,24 @@ def decoder_for(paths):
         return decode(line)
 
     return partial
+
+
+def unchecked_decoder_for(paths):
+    """msgspec's own ``decode`` for ``paths``: the caller must first make sure the line is pure
+    ASCII or valid UTF-8 (``is_utf8``), which msgspec does not check in the fields it skips."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec.json.Decoder(_root_type(paths)).decode
+
+
+def is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _trie(paths) -> dict:

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 
 from csdl.evaluate.conditions import ISSUES
-from csdl.evaluate.projection import RUNNER_PATHS, decoder_for
+from csdl.evaluate.projection import RUNNER_PATHS, is_utf8, unchecked_decoder_for
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
 from csdl.evaluate.timestamps import to_epoch
 
@@ -109,7 +109,7 @@ class BatchRunner:
         self.loads, self.dumps, self.codec_name = codec()
         self.fast_loads = fast_decoder() or self.loads
         # Only the fields the filter reads (csdl.evaluate.projection); None: decode posts whole.
-        self.partial = decoder_for(matcher.targets | set(RUNNER_PATHS)) if partial else None
+        self.partial = unchecked_decoder_for(matcher.targets | set(RUNNER_PATHS)) if partial else None
         if self.partial is not None:
             self.codec_name = "msgspec, only the fields read"
         self.epochs: dict[str, float] = {}
@@ -134,7 +134,7 @@ class BatchRunner:
         for number, line in enumerate(lines, first_line):
             whole = None  # the post decoded in full, when it is (tags are written into it)
             post = None
-            if partial is not None:
+            if partial is not None and (line.isascii() or is_utf8(line)):
                 try:
                     post = partial(line)
                 except Exception:  # noqa: BLE001 - not decoded exactly as in full: the usual way says why
