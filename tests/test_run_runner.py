@@ -181,3 +181,20 @@ def test_the_summary_claims_no_unmeasured_speed_up():
                           forecast=forecast(result.stats), warnings=[])
     assert data["speed"]["jobs"] == 2 and set(data["speed"]) == {"seconds", "posts_per_second", "jobs", "json"}
     assert "one process" not in report.render_text(data)
+
+
+def test_timestamps_agree_with_email_utils_and_with_themselves():
+    """The cached fast path gives what parsing gives, the first time and every later time."""
+    import datetime
+    import random
+    from email.utils import format_datetime
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        zone = datetime.timezone(datetime.timedelta(minutes=rng.choice([0, 0, 0, 60, -300, 330, -570])))
+        when = datetime.datetime(rng.randint(2009, 2030), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                                 rng.randint(0, 59), rng.randint(0, 59), tzinfo=zone)
+        text = format_datetime(when).replace("-0000", "+0000")
+        assert to_epoch(text) == when.timestamp() == to_epoch(text), text
+    for odd in ["Mon, 04 Mar 2024 00:00:0x +0000", "Mon, 04 Mar 2024 00:00:07 X0000", "Mon, 04 Mar 2024 00:00:07 +0000 ", ""]:
+        assert to_epoch(odd) == to_epoch(odd)

@@ -112,7 +112,6 @@ class BatchRunner:
         self.partial = unchecked_decoder_for(matcher.targets | set(RUNNER_PATHS)) if partial else None
         if self.partial is not None:
             self.codec_name = "msgspec, only the fields read"
-        self.epochs: dict[str, float] = {}
 
     def run(self, first_line: int, lines: list[bytes], keep: bool = True) -> tuple[list[bytes], Stats]:
         """The matching posts (as lines to write; none unless ``keep``) and the counts of a batch."""
@@ -130,7 +129,6 @@ class BatchRunner:
         matched_sources = stats.matched_sources
         tag_counts = stats.tags
         countdown = PROFILE_EVERY
-        epochs = self.epochs
         for number, line in enumerate(lines, first_line):
             whole = None  # the post decoded in full, when it is (tags are written into it)
             post = None
@@ -154,15 +152,7 @@ class BatchRunner:
             read += 1
             interaction = post.get("interaction")
             if interaction.__class__ is dict:
-                # Posts of one second share their created_at: look the string up before parsing.
-                created = interaction.get("created_at")
-                when = epochs.get(created) if created.__class__ is str else None
-                if when is None:
-                    when = to_epoch(created)
-                    if when is not None:
-                        if len(epochs) >= 10_000:  # bounded: memory stays flat on long files
-                            epochs.clear()
-                        epochs[created] = when
+                when = to_epoch(interaction.get("created_at"))
             else:
                 when = None
             if when is not None:

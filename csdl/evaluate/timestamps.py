@@ -26,10 +26,20 @@ def _slow(text: str) -> float | None:
     return when.timestamp()
 
 
+_tails: dict[str, int] = {}  # ":07 +0000" -> 7: the seconds and the zone, in one lookup
+
+
 def to_epoch(text) -> float | None:
     """Seconds since 1970 UTC, or None when ``text`` is not an RFC 2822-like date."""
     if text.__class__ is not str:
         return None
+    # Every post reads this: the common shape is two dictionary lookups once its minute and its
+    # seconds-and-zone tail have been seen (both caches are small and bounded).
+    start = _minutes.get(text[:22])
+    if start is not None and len(text) == 31:
+        tail = _tails.get(text[22:])
+        if tail is not None:
+            return start + tail
     if len(text) == 31 and text[3] == "," and text[25] == " ":
         minute = text[:22]  # "Mon, 04 Mar 2024 01:07": shared by every post of that minute
         start = _minutes.get(minute)
@@ -42,11 +52,15 @@ def to_epoch(text) -> float | None:
                     _minutes[minute] = start
             zone = text[26:]
             if zone == "+0000":
-                return start + int(text[23:25])
-            offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
-            if zone[0] not in "+-":
-                raise ValueError(zone)
-            return start + int(text[23:25]) - offset
+                offset = 0
+            else:
+                offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
+                if zone[0] not in "+-":
+                    raise ValueError(zone)
+            tail = int(text[23:25]) - offset
+            if text[22] == ":" and text[23:25].isdigit() and len(_tails) < 100_000:
+                _tails[text[22:]] = tail
+            return start + tail
         except (KeyError, ValueError):
             pass
     return _slow(text)
