@@ -44,7 +44,7 @@ def run_on_engine(engine: str, *, sinks, tree, path: str, posts_path: str, outpu
         _fail(str(exc))
     if output and output.lower().endswith(".parquet") and engine != "duckdb":
         _fail("-o FILE.parquet needs --engine duckdb")
-    if engine == "duckdb" and data.kind == inputs.JSONL:
+    if data.kind == inputs.JSONL:
         from csdl.engines.duckdb import check_lines
 
         try:
@@ -53,8 +53,8 @@ def run_on_engine(engine: str, *, sinks, tree, path: str, posts_path: str, outpu
             _fail(str(exc))
         if reason:
             if len(data.files) > 1 or output and output.lower().endswith(".parquet"):
-                _fail(f"{reason}, which DuckDB's line reader would number differently; run that file with --engine python")
-            log(f"csdl run: {reason}: DuckDB's line reader would number its lines differently, so the python engine runs it")
+                _fail(f"{reason}, which {engine}'s line reader would number differently; run that file with --engine python")
+            log(f"csdl run: {reason}: {engine}'s line reader would number its lines differently, so the python engine runs it")
             return False
 
     _AtomicSink, _Discard = sinks  # run_cmd's own (atomic -o FILE; nothing)

@@ -24,7 +24,7 @@ from . import EngineError
 from .inputs import JSONL, PARQUET, Data
 from .results import Collector
 from .schema import BOOL, FLOAT, INT, LIST, STRUCT, TEXT, Type, duckdb_structure, finish, from_duckdb, merge_type, type_of, used_paths
-from .sql import DUCKDB, Relation, compile_query
+from .sql import DUCKDB, Relation, compile_query, epoch_expression
 
 BATCH_ROWS = 65_536
 STATS_TARGETS = ("interaction.created_at", "interaction.type")
@@ -367,13 +367,7 @@ def _prepare_parquet(con, filter_ast, data, targets, library, lowers) -> Prepare
 
 
 def _epoch(created: exp.Expression) -> exp.Expression:
-    """Seconds of the common "Mon, 04 Mar 2024 01:07:00 +0000" shape; NULL for anything else
-    (then the Python engine's own parser reads it)."""
-    shape = sqlglot.parse_one(
-        "CASE WHEN length(:c) = 31 AND substr(:c, 4, 1) = ',' AND substr(:c, 26, 1) = ' ' AND regexp_full_match(:c, "
-        "'[A-Z][a-z]{2}, [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}') "
-        "THEN epoch(try_strptime(substr(:c, 6), '%d %b %Y %H:%M:%S %z')) END", read="duckdb")
-    return exp.replace_placeholders(shape, c=created)
+    return epoch_expression(created, DUCKDB)
 
 
 def _assemble(con, plan, relation, posts, files, created, source, out_value, *, jsonl: bool) -> Prepared:

@@ -647,3 +647,21 @@ def _delivered_tags(columns: list[TagColumn], rules, dialect: str) -> list[exp.E
             leaves.append(exp.alias_(leaf, "tag." + ".".join(path), quoted=True))
         out.extend(leaves)
     return out
+
+
+_STAMP = r"[A-Z][a-z]{2}, [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"
+
+
+def epoch_expression(created: exp.Expression, dialect: str) -> exp.Expression:
+    """Seconds of an interaction.created_at of the common shape "Mon, 04 Mar 2024 01:07:00 +0000";
+    NULL for anything else, which the Python engine's own parser then reads (results.Collector)."""
+    import sqlglot
+
+    if dialect == DUCKDB:
+        text = ("CASE WHEN length(:c) = 31 AND regexp_full_match(:c, :shape) "
+                "THEN epoch(try_strptime(substr(:c, 6), '%d %b %Y %H:%M:%S %z')) END")
+    else:
+        text = ("CASE WHEN length(:c) = 31 AND :c RLIKE :anchored "
+                "THEN CAST(unix_seconds(try_to_timestamp(substr(:c, 6), 'dd MMM yyyy HH:mm:ss Z')) AS DOUBLE) END")
+    tree = sqlglot.parse_one(text, read=dialect)
+    return exp.replace_placeholders(tree, c=created, shape=exp.Literal.string(_STAMP), anchored=exp.Literal.string("^" + _STAMP + "$"))

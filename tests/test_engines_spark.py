@@ -1,0 +1,87 @@
+"""Spark local[2] (a real JVM, started once for the session): the differential test on a
+smaller profile, the CLI, and the errors for a missing Java."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyspark")
+pytest.importorskip("duckdb")
+
+from csdl.cli import cli  # noqa: E402
+from csdl.engines import spark as spark_engine  # noqa: E402
+from engine_matchers import EngineMatcher, _Recorder  # noqa: E402
+from engine_strategies import filters, posts  # noqa: E402
+from test_engines_differential import _compile_or_skip, expected, observed  # noqa: E402
+
+EXAMPLES = int(os.environ.get("CSDL_SPARK_EXAMPLES", "6"))
+MASTER = "local[2]"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    if spark_engine.java_problem():
+        pytest.skip("no Java here: Spark cannot start")
+    return spark_engine.session(MASTER)
+
+
+def _runner(spark, parquet: bool):
+    from csdl.engines import duckdb as duck
+    from csdl.engines import inputs
+
+    def run(filter_ast, path, sink, library):
+        if parquet:
+            duck.write_parquet(path, path + ".parquet")
+            path = path + ".parquet"
+        lines = _Recorder(sink)
+        spark_engine.run(filter_ast, inputs.resolve(path), lines, library=library, spark=spark)
+        return lines.numbers
+
+    return run
+
+
+@pytest.mark.parametrize("parquet", [False, True], ids=["jsonl", "parquet"])
+def test_spark_agrees_with_python(spark, parquet):
+    run = _runner(spark, parquet)
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(filter_text=filters(), batch=st.lists(posts(typed=parquet), min_size=1, max_size=12))
+    def check(filter_text, batch):
+        tree = _compile_or_skip(filter_text)
+        if tree is None:
+            return
+        assert observed(EngineMatcher(run, tree), batch) == expected(filter_text, batch), filter_text
+
+    check()
+
+
+def test_spark_cli_same_posts_and_summary_as_python(spark, tmp_path):
+    runner = CliRunner()
+    flt = os.path.join(ROOT, "examples", "filters", "brands.csdl")
+    posts_file = os.path.join(ROOT, "examples", "posts.jsonl")
+    python = runner.invoke(cli, ["run", flt, posts_file, "--format", "json", "-o", str(tmp_path / "py.jsonl")])
+    sparked = runner.invoke(cli, ["run", flt, posts_file, "--engine", "spark", "--master", MASTER, "--format", "json",
+                                  "-o", str(tmp_path / "spark.jsonl")])
+    assert python.exit_code == 0 and sparked.exit_code == 0, sparked.output
+    assert (tmp_path / "py.jsonl").read_bytes() == (tmp_path / "spark.jsonl").read_bytes()
+    a, b = json.loads(python.stdout), json.loads(sparked.stdout)
+    for key in ("read", "matched", "match_rate", "blank_lines", "bad_posts", "tags"):
+        assert a[key] == b[key], key
+    assert a["forecast"] == b["forecast"]
+    assert b["engine"]["name"] == "spark"
+
+
+def test_spark_without_java_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    result = CliRunner().invoke(cli, ["run", os.path.join(ROOT, "examples", "filters", "brands.csdl"),
+                                      os.path.join(ROOT, "examples", "posts.jsonl"), "--engine", "spark"])
+    assert result.exit_code == 2
+    assert "needs Java 17" in result.output and "Traceback" not in result.output
