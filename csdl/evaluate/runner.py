@@ -8,6 +8,7 @@ is bounded by the batch size, however long the file.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from collections import Counter
@@ -354,12 +355,19 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
         if spawn and filter_text is None:
             raise ValueError("jobs > 1 needs the filter's text to compile it in each spawned worker")
         _inherited = None if spawn else runner
+        if not spawn:
+            # Forked workers share the parent's objects page by page until one is written; the
+            # cyclic collector would write to every one it visits (a 100,000-keyword index
+            # included), so what exists now is kept out of the children's collections.
+            gc.freeze()
         try:
             pool = multiprocessing.get_context("spawn" if spawn else "fork").Pool(
                 jobs, initializer=_init_worker, initargs=(filter_text, library, profile, adapt, keep)
             )
         finally:
             _inherited = None
+            if not spawn:
+                gc.unfreeze()
         if path is not None:
             results = _renumbered(_bounded(pool, _ranges(path, 8 * jobs), 2 * jobs, _run_range))
         else:

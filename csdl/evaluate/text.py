@@ -142,15 +142,16 @@ class _TokenIndex:
     that is one punctuation character occurs wherever that character does. Only when the text
     holds the first token of some phrase are its full tokens needed."""
 
-    def __init__(self, phrases: list[Phrase]):
-        singles = {p.tokens[0] for p in phrases if len(p.tokens) == 1}
+    def __init__(self, token_lists):
+        singles = {t[0] for t in token_lists if len(t) == 1}
         self.singles = frozenset(singles)
-        self.word_singles = frozenset(t for t in singles if _is_word(t))
-        self.char_singles = frozenset(t for t in singles if not _is_word(t))  # one character each
-        self.multi = {tuple(p.tokens) for p in phrases if len(p.tokens) > 1}
+        # A token is all word characters or one other character: its first character tells.
+        self.word_singles = frozenset(t for t in singles if _word_char(t[0]))
+        self.char_singles = frozenset(t for t in singles if not _word_char(t[0]))  # one character each
+        self.multi = {tuple(t) for t in token_lists if len(t) > 1}
         self.firsts = frozenset(t[0] for t in self.multi)
-        self.word_firsts = frozenset(t for t in self.firsts if _is_word(t))
-        self.char_firsts = frozenset(t for t in self.firsts if not _is_word(t))
+        self.word_firsts = frozenset(t for t in self.firsts if _word_char(t[0]))
+        self.char_firsts = frozenset(t for t in self.firsts if not _word_char(t[0]))
         self.lengths = sorted({len(t) for t in self.multi})
 
     def phrases_in(self, tokens: list[str]) -> set:
@@ -199,12 +200,32 @@ def _phrases(items, lower: bool) -> list[Phrase]:
     return [p for p in (Phrase(item, lower=lower) for item in items) if p.tokens]
 
 
+def _token_lists(items, lower: bool) -> list:
+    """The tokens of each item that has any. A long list is mostly plain ASCII words (split on
+    white space, those are its tokens), so the tokenizer runs only for the other items."""
+    out = []
+    isalnum = str.isalnum
+    for item in items:
+        text = item.lower() if lower else item
+        words = text.split()
+        if text.isascii() and all(map(isalnum, words)):
+            if words:
+                out.append(words)
+        else:
+            tokens = tokenize(text)
+            if tokens:
+                out.append(tokens)
+    return out
+
+
 def contains_any(items, *, lower: bool):
+    if len(items) > TOKEN_SET_THRESHOLD:
+        token_lists = _token_lists(items, lower)
+        if len(token_lists) > TOKEN_SET_THRESHOLD:
+            return _TokenIndex(token_lists).any_in_text
     phrases = _phrases(items, lower)
     if not phrases:
         return lambda text, memo: False
-    if len(phrases) > TOKEN_SET_THRESHOLD:
-        return _TokenIndex(phrases).any_in_text
     # One RE2 program for the whole list: a single linear pass over the text instead of one
     # substring search per item (each of which must widen the needle for non-Latin-1 text).
     return searcher(compile_re2(_re2_phrases([p.tokens for p in phrases])))
@@ -215,7 +236,7 @@ def contains_all(items, *, lower: bool):
     if len(phrases) < len(items) or not phrases:
         return lambda text, memo: False
     if len(phrases) > TOKEN_SET_THRESHOLD:
-        return _TokenIndex(phrases).all_in_text
+        return _TokenIndex([p.tokens for p in phrases]).all_in_text
     keys = [p.key for p in phrases]
     tests = [p.test() for p in phrases]
 
