@@ -187,6 +187,11 @@ def _cache_default(data: dict) -> None:
         with open(tmp, "wb") as f:
             f.write(marshal.dumps((_PACKAGED, flat)))
         os.replace(tmp, path)
+        import glob
+
+        for stale in glob.glob(os.path.join(os.path.dirname(path), "pricing-*.marshal")):
+            if stale != path:  # the tables of earlier installs
+                os.unlink(stale)
     except (OSError, ValueError):
         try:
             os.unlink(tmp)
