@@ -132,7 +132,8 @@ async def test_hover_on_a_stream_reference_and_go_to_definition(tmp_path):
     library.mkdir()
     stream_hash = "0123456789abcdef0123456789abcdef"
     (library / f"{stream_hash}.csdl").write_text('twitter.text contains "coffee"\n', encoding="utf-8")
-    (tmp_path / "csdl.toml").write_text('library = "streams"\n', encoding="utf-8")
+    (tmp_path / "csdl.toml").write_text('library = "streams"\npricing = "prices.toml"\n', encoding="utf-8")
+    (tmp_path / "prices.toml").write_text("[on_demand]\ndpu_hour_price = 0.50\n", encoding="utf-8")
     path = tmp_path / "main.csdl"
     text = f'stream "{stream_hash}" AND twitter.lang == "en"'
     path.write_text(text, encoding="utf-8")
@@ -143,6 +144,11 @@ async def test_hover_on_a_stream_reference_and_go_to_definition(tmp_path):
         shown = await hover_text(client, uri, 0, 12)
         assert f"`{stream_hash}.csdl`" in shown
         assert "Cost: 0.1 DPU" in shown and 'twitter.text contains "coffee"' in shown
+        # the configured pricing: 0.2 DPU (stream 0.1 + == 0.1) billed at the 1 DPU minimum,
+        # 720 h × $0.50 = $360.00
+        lenses = await wait(client.text_document_code_lens_async(lsp.CodeLensParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri))))
+        assert lenses[0].command.title.startswith("csdl: 0.2 DPU/hour · ≈ $360.00 per 720-hour month")
         location = await wait(client.text_document_definition_async(lsp.DefinitionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri), position=pos(0, 12))))
         assert location.uri == from_fs_path(str(library / f"{stream_hash}.csdl"))
