@@ -182,6 +182,8 @@ def _read_lines(files: list[str]) -> exp.Expression:
 
 
 SAMPLE_LINES = 2_000
+# JSON that DuckDB reads and the standard does not: NaN/Infinity values, a comma before } or ].
+LENIENT_JSON = r"(?i)[:\[,]\s*[-+]?(?:nan|inf)|,\s*[}\]]"
 
 
 def _infer_schema(con, files: list[str], targets=None) -> Type:
@@ -320,7 +322,12 @@ def _prepare_jsonl(con, filter_ast, data, targets, library, lowers) -> Prepared:
     is_post = exp.EQ(this=exp.column("_status"), expression=exp.Literal.number(3))
     vals = exp.Case(ifs=[exp.If(this=is_post, true=exp.Anonymous(
         this="json_extract", expressions=[line.copy(), exp.Array(expressions=[exp.Literal.string(_json_path(p)) for p in leaf_paths])]))])
-    posts = exp.select("*", exp.alias_(vals, "_vals")).from_(exp.Subquery(this=classified, alias=exp.TableAlias(this=exp.to_identifier("c"))))
+    # Where DuckDB's JSON reader is more lenient than ours (NaN, Infinity, trailing commas):
+    # our decoder looks at the line again (results.Collector).
+    lenient = exp.And(this=exp.In(this=exp.column("_status"), expressions=[exp.Literal.number(2), exp.Literal.number(3)]),
+                      expression=exp.RegexpLike(this=line.copy(), expression=exp.Literal.string(LENIENT_JSON)))
+    posts = exp.select("*", exp.alias_(vals, "_vals"), exp.alias_(lenient, "_verify")).from_(
+        exp.Subquery(this=classified, alias=exp.TableAlias(this=exp.to_identifier("c"))))
     created = _stat_text(relation, schema, ("interaction", "created_at"))
     source = _stat_text(relation, schema, ("interaction", "type"))
     return _assemble(con, plan, relation, posts, data.files, created, source, exp.column("_line", table="p"), jsonl=True)
@@ -382,14 +389,16 @@ def _assemble(con, plan, relation, posts, files, created, source, out_value, *, 
         exp.alias_(exp.Coalesce(this=matched, expressions=[exp.false()]), "_matched_"), exp.alias_(out_value, "_value_"),
     ).from_(exp.Subquery(this=posts, alias=exp.TableAlias(this=exp.to_identifier("p"))))
     is_matched = exp.column("_matched_", table="p")
-    want_out = exp.Or(this=is_matched.copy(), expression=exp.In(this=exp.column("_status", table="p"), expressions=[exp.Literal.number(1), exp.Literal.number(2)]))
+    verify = exp.column("_verify", table="p") if jsonl else exp.false()
+    want_out = exp.Or(this=exp.Or(this=is_matched.copy(), expression=exp.In(this=exp.column("_status", table="p"), expressions=[exp.Literal.number(1), exp.Literal.number(2)])),
+                      expression=exp.Coalesce(this=verify.copy(), expressions=[exp.false()]))
     tags = [exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=e.this.copy())], default=exp.false()), t.column)
             for e, t in zip(plan.tag_exprs, plan.tags)]
     outer = exp.select(
         exp.alias_(exp.column("_file_", table="p"), "_file"), exp.alias_(exp.column("_row", table="p"), "_row"),
         exp.alias_(exp.column("_status", table="p"), "_status"), exp.alias_(exp.column("_created_", table="p"), "_created"),
         exp.alias_(_epoch(exp.column("_created_", table="p")), "_epoch"), exp.alias_(exp.column("_source_", table="p"), "_source"),
-        exp.alias_(is_matched.copy(), "_matched"),
+        exp.alias_(is_matched.copy(), "_matched"), exp.alias_(exp.Coalesce(this=verify.copy(), expressions=[exp.false()]), "_verify"),
         exp.alias_(exp.Case(ifs=[exp.If(this=want_out, true=exp.column("_value_", table="p"))]), "_out"), *tags,
     ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("p"))))
     return Prepared(plan, outer.sql("duckdb"), relation, files)
@@ -422,7 +431,10 @@ def _udf_function(test, loads):
             if text is None:
                 out.append(False)
                 continue
-            post = loads(text.encode("utf-8", "surrogatepass"))
+            try:
+                post = loads(text.encode("utf-8", "surrogatepass"))
+            except (ValueError, UnicodeDecodeError):
+                post = None  # a line only DuckDB reads: the Collector reports it as R101
             out.append(bool(test(post, {})) if post.__class__ is dict else False)
         return pa.array(out, type=pa.bool_())
 
@@ -437,7 +449,10 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     prepared = prepare(con, filter_ast, data, library=library)
     if prepared.plan.udfs:
         register_udfs(con, prepared.plan, whole_line=data.kind == JSONL)
-    collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET)
+    from csdl.evaluate.matcher import compile_matcher
+
+    collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
+                          fallback=compile_matcher(filter_ast, library=library))
     try:
         reader = con.sql(prepared.sql).to_arrow_reader(BATCH_ROWS)
         for batch in reader:

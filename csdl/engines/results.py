@@ -25,7 +25,7 @@ BLANK, NOT_JSON, NOT_AN_OBJECT, POST = 0, 1, 2, 3
 class Collector:
     """Folds batches into a Stats and writes matched posts to ``sink`` in input order."""
 
-    def __init__(self, plan, files: list[str], sink, *, nulls_are_absent: bool = False):
+    def __init__(self, plan, files: list[str], sink, *, nulls_are_absent: bool = False, fallback=None):
         self.files = files
         self.sink = sink
         self.stats = Stats(0)
@@ -34,6 +34,7 @@ class Collector:
         self.tag_plan = TagPlan([(t.namespace, t.name, t.score, (lambda row, memo, i=i: row[i])) for i, t in enumerate(plan.tags)])
         self.tag_columns = [t.column for t in plan.tags]
         self.nulls_are_absent = nulls_are_absent  # Parquet rows: a NULL field is a key the post did not have
+        self.fallback = fallback  # the Python matcher, for posts only our decoder reads
         self.last = (-1, 0)
         self.pending: list[tuple] = []  # posts that arrived out of order (then sorted at the end)
 
@@ -47,54 +48,74 @@ class Collector:
         files, numbers, statuses = cols["_file"], cols["_n"], cols["_status"]
         created, epochs, sources = cols["_created"], cols["_epoch"], cols["_source"]
         matched, outs = cols["_matched"], cols["_out"]
+        verify = cols.get("_verify") or [False] * len(statuses)
         tag_values = [cols[c] for c in self.tag_columns]
-        first_time, last_time = stats.first_time, stats.last_time
         for i, status in enumerate(statuses):
-            if status != POST:
-                if status == BLANK:
-                    stats.blank += 1
-                else:
-                    self._bad(files[i], numbers[i], status, outs[i])
+            if status == BLANK:
+                stats.blank += 1
                 continue
-            stats.read += 1
-            when = epochs[i]
-            if when is None and created[i] is not None:
-                when = to_epoch(created[i])
-            if when is not None:
-                stats.timed += 1
-                if first_time is None or when < first_time:
-                    first_time = when
-                if last_time is None or when > last_time:
-                    last_time = when
-            elif stats.untimed_first_line is None:
-                stats.untimed_first_line = numbers[i]
+            if status != POST or verify[i]:
+                # The engine's JSON reader and ours disagree on a few lines (NaN, trailing
+                # commas, lone surrogates): our decoder decides, as the Python engine would.
+                post = self._decode(files[i], numbers[i], outs[i])
+                if post is None:
+                    continue
+                if status != POST:
+                    self._python_post(files[i], numbers[i], post, outs[i])
+                    continue
+            self._timing(epochs[i], created[i], numbers[i])
             if matched[i]:
                 stats.matched += 1
                 source = sources[i]
                 stats.matched_sources[source if source.__class__ is str else "unknown"] += 1
                 row = [t[i] for t in tag_values]
-                self._deliver((files[i], numbers[i]), outs[i], row)
-        stats.first_time, stats.last_time = first_time, last_time
+                tags, tree = self.tag_plan.apply(row, None) if self.tag_plan else (None, None)
+                self._deliver((files[i], numbers[i]), outs[i], tags, tree)
 
-    def _bad(self, file_index, number, status, text) -> None:
+    def _timing(self, epoch, created, number) -> None:
+        stats = self.stats
+        stats.read += 1
+        when = epoch
+        if when is None and created is not None:
+            when = to_epoch(created)
+        if when is not None:
+            stats.timed += 1
+            if stats.first_time is None or when < stats.first_time:
+                stats.first_time = when
+            if stats.last_time is None or when > stats.last_time:
+                stats.last_time = when
+        elif stats.untimed_first_line is None:
+            stats.untimed_first_line = number
+
+    def _decode(self, file_index, number, text):
+        """The post our decoder reads from ``text``, or None after reporting the bad line."""
         line, prefix = self.where(file_index, number)
-        if status == NOT_JSON:
-            message = "invalid JSON"
-            try:
-                self.loads((text or "").encode("utf-8", "surrogatepass"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                message = describe_error(exc)
-            self.stats.add_bad(BadPost(line, INVALID_JSON, prefix + message), False)
-        else:
-            try:
-                value = json.loads(text)
-                kind = "an array" if isinstance(value, list) else type(value).__name__.replace("NoneType", "null")
-            except ValueError:
-                kind = "a value that is not an object"
+        try:
+            post = self.loads((text or "").encode("utf-8", "surrogatepass"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.stats.add_bad(BadPost(line, INVALID_JSON, prefix + describe_error(exc)), False)
+            return None
+        if post.__class__ is not dict:
+            kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
             self.stats.add_bad(BadPost(line, NOT_OBJECT, prefix + f"a post must be a JSON object, found {kind}"), False)
+            return None
+        return post
 
-    def _deliver(self, key, text: str, row) -> None:
-        tags, tree = self.tag_plan.apply(row, None) if self.tag_plan else (None, None)
+    def _python_post(self, file_index, number, post: dict, text: str) -> None:
+        """A post only our decoder reads: our matcher evaluates it."""
+        interaction = post.get("interaction")
+        stamp = interaction.get("created_at") if interaction.__class__ is dict else None
+        self._timing(None, stamp if stamp.__class__ is str else None, number)
+        if self.fallback is None:
+            return
+        ev = self.fallback.evaluate(post)
+        if ev.matched:
+            self.stats.matched += 1
+            source = interaction.get("type") if interaction.__class__ is dict else None
+            self.stats.matched_sources[source if source.__class__ is str else "unknown"] += 1
+            self._deliver((file_index, number), text, ev.tags, ev.tag_tree)
+
+    def _deliver(self, key, text: str, tags, tree) -> None:
         if tags or tree or self.nulls_are_absent:
             post = self.loads(text)
             if self.nulls_are_absent:

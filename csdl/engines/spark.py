@@ -195,7 +195,10 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
         frame, prepared = _parquet(spark, filter_ast, data, library)
     else:
         frame, prepared = _jsonl(spark, filter_ast, data, library)
-    collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET)
+    from csdl.evaluate.matcher import compile_matcher
+
+    collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
+                          fallback=compile_matcher(filter_ast, library=library))
     try:
         table = frame.toArrow()
     except Exception as exc:  # noqa: BLE001 - Spark's errors arrive as py4j/pyspark exceptions
