@@ -13,7 +13,8 @@ from csdl.lsp.settings import Settings
 
 
 class Analysis:
-    __slots__ = ("version", "text", "path", "tree", "diagnostics", "settings", "lsp_diagnostics", "_cost", "_lock")
+    __slots__ = ("version", "text", "path", "tree", "diagnostics", "settings", "lsp_diagnostics", "partial",
+                 "repaired", "_cost", "_lock")
 
     def __init__(self, version, text: str | None, path: str | None, tree, diagnostics: list[Diagnostic],
                  settings: Settings):
@@ -24,8 +25,19 @@ class Analysis:
         self.diagnostics = diagnostics
         self.settings = settings
         self.lsp_diagnostics: list = []  # the diagnostics as published (set by the server)
+        self.partial = None  # with a syntax error: the tree of what parsed (placeholders at `repaired`)
+        self.repaired: tuple = ()
         self._cost = None
         self._lock = threading.Lock()
+
+    @property
+    def outline(self):
+        """The tree to answer hover, symbols and definition from: the parse, or with a syntax
+        error the parser's repaired tree of what did parse."""
+        return self.tree if self.tree is not None else self.partial
+
+    def repaired_at(self, span) -> bool:
+        return any(span.start <= end and span.end >= start for start, end in self.repaired)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -60,10 +72,13 @@ def analyse(text: str, version, path: str | None, settings: Settings) -> Analysi
 
     try:
         tree = parse(text)
-    except CSDLError:
+    except CSDLError as exc:
         # `csdl check` decides what a text with a syntax error reports (it may still validate the
         # parts that parsed); this path is the rare one, so the second parse costs little.
-        return Analysis(version, text, path, None, check(text, **settings.checks), settings)
+        analysis = Analysis(version, text, path, None, check(text, **settings.checks), settings)
+        analysis.partial = getattr(exc, "partial", None)
+        analysis.repaired = tuple(getattr(exc, "repaired", ()) or ())
+        return analysis
     return Analysis(version, text, path, tree, check_tree(tree, **settings.checks), settings)
 
 

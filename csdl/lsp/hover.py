@@ -43,13 +43,19 @@ def locate(tree: ast.Filter, offset: int):
 
 def hover(analysis, offset: int) -> tuple[str, object] | None:
     """(Markdown, the span it is about) for the position, or None."""
-    tree = analysis.tree
+    tree = analysis.outline
     if tree is None:
         return None
     found = locate(tree, offset)
     if found is None:
         return None
-    what, node, rule = found
+    answer = _answer(analysis, offset, *found)
+    if answer is None or analysis.repaired_at(answer[1]):
+        return None  # about a placeholder the parser put where text is missing
+    return answer
+
+
+def _answer(analysis, offset: int, what: str, node, rule):
     pricing = analysis.settings.pricing
     if what == "target":
         return _target(node, analysis) + _condition_cost(node, rule, analysis), node.target_span

@@ -332,9 +332,9 @@ def build() -> CSDLServer:
         if document is None:
             return None
         analysis = await ls.pipeline.current(document)
-        if analysis.tree is None:
+        if analysis.outline is None:
             return []
-        return symbols.document_symbols(analysis.tree, document.index(ls.encoding))
+        return symbols.document_symbols(analysis.outline, document.index(ls.encoding))
 
     @ls.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     async def on_definition(ls: CSDLServer, params: lsp.DefinitionParams):
@@ -342,10 +342,10 @@ def build() -> CSDLServer:
         if document is None:
             return None
         analysis = await ls.pipeline.current(document)
-        if analysis.tree is None:
+        if analysis.outline is None:
             return None
         offset = ls.offset(document, params.position)
-        return await ls.pipeline.run(symbols.definition, analysis.tree, offset, analysis.settings.library)
+        return await ls.pipeline.run(symbols.definition, analysis.outline, offset, analysis.settings.library)
 
     @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     async def on_code_lens(ls: CSDLServer, params: lsp.CodeLensParams):
