@@ -351,3 +351,63 @@ def test_run_summary_grammar(tmp_path):
     line = [l for l in result.stdout.splitlines() if "posts read" in l][0]
     assert "1 blank line skipped" in line and "1 bad line not evaluated" in line
     assert "1 post with wrong-typed values" in line and "1 posts" not in line and "lines skipped" not in line
+
+
+def test_run_output_goes_through_a_symlink_and_leaves_devices_alone(tmp_path):
+    (tmp_path / "f.csdl").write_text(FILTER)
+    (tmp_path / "p.jsonl").write_text('{"twitter": {"text": "coffee"}}\n')
+    real = tmp_path / "matched.jsonl"
+    real.write_text("old\n")
+    real.chmod(0o600)
+    (tmp_path / "link.jsonl").symlink_to(real.name)
+    assert run("run", "--isolated", "--quiet", "f.csdl", "p.jsonl", "-o", "link.jsonl", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "link.jsonl").is_symlink() and "coffee" in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert run("run", "--isolated", "--quiet", "f.csdl", "p.jsonl", "-o", "/dev/null", cwd=tmp_path).returncode == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# 4. the README's CI recipe ---------------------------------------------------------------------------
+
+def _workflow_step(name: str) -> str:
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    block = readme.split(f"- name: {name}", 1)[1]
+    script = block.split("run: |\n", 1)[1]
+    lines = []
+    for line in script.splitlines():
+        if not line.startswith("          "):
+            break
+        lines.append(line[10:])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("base", ["broken", "no-filters"])
+def test_workflow_base_step_succeeds_when_the_base_is_broken_or_has_no_filters(tmp_path, base):
+    repo = tmp_path / "repo"
+    (repo / "filters").mkdir(parents=True) if base == "broken" else repo.mkdir()
+    if base == "broken":
+        (repo / "filters" / "a.csdl").write_text("twitter.text contains\n")
+    else:
+        (repo / "README").write_text("no filters yet\n")
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    script = _workflow_step("Cost of the base branch").replace("${{ github.event.pull_request.base.sha }}", sha)
+    script = script.replace("/tmp/base", str(tmp_path / "base"))
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ, GITHUB_WORKSPACE=str(repo), PATH=bin_dir + os.pathsep + os.environ["PATH"])
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json_loads((repo / "base.json").read_text())["version"] == 1
+
+
+def json_loads(text):
+    import json
+
+    return json.loads(text)

@@ -88,50 +88,77 @@ def write_output(text: str, path: str | None) -> None:
 
 
 def write_file(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8, line endings as given) to ``path`` without clobbering anything:
+    """Write ``text`` (UTF-8, line endings as given) to ``path`` without clobbering anything (see
+    ``AtomicWriter``). Raises ``OSError``; a directory is refused with ``IsADirectoryError``."""
+    writer = AtomicWriter(path)
+    try:
+        writer.write(text.encode("utf-8", "surrogateescape"))
+    except BaseException:
+        writer.discard()
+        raise
+    writer.commit()
+
+
+class AtomicWriter:
+    """Bytes written to ``path`` without clobbering anything:
 
     * a symlink is followed, and its target is written (the link stays a link);
     * a device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly,
       never replaced by a regular file;
-    * a regular file is replaced atomically: the text goes to a temporary file beside the target,
-      which takes the target's mode (and owner, where allowed) and is then renamed over it, so a
-      failure never leaves a half-written file; a new file gets the default mode (``0666 & ~umask``).
+    * a regular file is replaced atomically: the bytes go to a temporary file beside the target,
+      which takes the target's mode (and owner, where allowed) and is renamed over it by
+      ``commit()``, so a failure (``discard()``) never leaves a half-written file; a new file gets
+      the default mode (``0666 & ~umask``).
 
-    Raises ``OSError``; a directory is refused with ``IsADirectoryError``."""
-    import stat
-    import tempfile
+    The constructor raises ``OSError`` (``IsADirectoryError`` for a directory)."""
 
-    target = os.path.realpath(path)
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        info = None
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(21, "is a directory", path)
-    data = text.encode("utf-8", "surrogateescape")
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        with open(target, "wb") as f:
-            f.write(data)
-        return
-    directory, name = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if info is not None:
-            os.chmod(tmp, stat.S_IMODE(info.st_mode))
-            try:
-                os.chown(tmp, info.st_uid, info.st_gid)
-            except OSError:
-                pass  # not ours to give away: the mode is still kept
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
+    def __init__(self, path: str):
+        import stat
+        import tempfile
+
+        self.path = path
+        self.target = os.path.realpath(path)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            self.info = os.stat(self.target)
+        except FileNotFoundError:
+            self.info = None
+        if self.info is not None and stat.S_ISDIR(self.info.st_mode):
+            raise IsADirectoryError(21, "is a directory", path)
+        if self.info is not None and not stat.S_ISREG(self.info.st_mode):
+            self.tmp = None
+            self.file = open(self.target, "wb")  # noqa: SIM115 - closed by commit/discard
+        else:
+            directory, name = os.path.split(self.target)
+            fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            self.file = os.fdopen(fd, "wb")
+        self.write = self.file.write
+
+    def commit(self) -> None:
+        import stat
+
+        self.file.close()
+        if self.tmp is None:
+            return
+        try:
+            if self.info is not None:
+                os.chmod(self.tmp, stat.S_IMODE(self.info.st_mode))
+                try:
+                    os.chown(self.tmp, self.info.st_uid, self.info.st_gid)
+                except OSError:
+                    pass  # not ours to give away: the mode is still kept
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self.tmp, 0o666 & ~umask)
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self.file.close()
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass

@@ -14,28 +14,23 @@ from csdl.cli.output import log, use_color
 
 
 class _AtomicSink:
-    """Posts streamed into a temporary file beside ``path``, renamed over it only on success."""
+    """Posts streamed to ``path`` through ``csdl.cli.output.AtomicWriter`` (symlinks followed,
+    mode kept, devices written directly, a regular file replaced only on success)."""
 
     def __init__(self, path: str):
-        self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        self.tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        from csdl.cli.output import AtomicWriter
+
         try:
-            self.file = open(self.tmp, "wb")  # noqa: SIM115 - closed in commit/discard
+            self.writer = AtomicWriter(path)
         except OSError as exc:
             raise click.FileError(path, hint=exc.strerror or str(exc)) from None
-        self.write = self.file.write
+        self.write = self.writer.write
 
     def commit(self) -> None:
-        self.file.close()
-        os.replace(self.tmp, self.path)
+        self.writer.commit()
 
     def discard(self) -> None:
-        self.file.close()
-        try:
-            os.unlink(self.tmp)
-        except OSError:
-            pass
+        self.writer.discard()
 
 
 class _Discard:
