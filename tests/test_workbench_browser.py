@@ -377,3 +377,10 @@ def test_underlines_land_on_the_right_characters_after_emoji(page):
     assert [d["code"] for d in diagnostics(page)] == ["W202"]
     underlined = page.locator(".highlight-lines .d-warning").all_inner_texts()
     assert underlined == ["tea"], underlined
+
+
+def test_a_cost_row_takes_the_cursor_to_its_condition(page):
+    type_filter(page, 'interaction.content contains "tea"\nAND twitter.text contains_any "a, b"\n')
+    page.locator("#cost-operators tbody tr", has_text="contains_any").locator("button").click()
+    assert page.evaluate("document.activeElement.id") == "editor-input"
+    assert page.inner_text("#cursor-status").startswith("Line 2, column 5")

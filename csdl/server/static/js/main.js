@@ -57,7 +57,8 @@ function money(value) {
 
 function tableRows(table, rows) {
   table.tBodies[0].replaceChildren(...rows.map((cells) => node("tr", {}, ...cells.map((c, i) => {
-    const td = node(i === 0 && cells.length > 2 ? "th" : "td", { text: c.text ?? c });
+    const td = node(i === 0 && cells.length > 2 ? "th" : "td", c instanceof Node ? {} : { text: c.text ?? c });
+    if (c instanceof Node) td.appendChild(c);
     if (i === 0 && cells.length > 2) td.setAttribute("scope", "row");
     if (c.num) td.className = "num";
     return td;
@@ -172,15 +173,40 @@ function clearCost(message) {
   tableRows($("cost-tags"), []);
 }
 
+// A button that puts the cursor at a (line, column) of the cost report (columns count code points).
+function goTo(span) {
+  const button = node("button", { className: "small go-line", text: String(span.line), attrs: { type: "button", title: `Go to line ${span.line}, column ${span.column}` } });
+  button.addEventListener("click", () => {
+    const editor = state.editor;
+    const line = Math.min(span.line, editor.lineCount) - 1;
+    const start = editor.lineStarts[line];
+    const text = editor.getText().slice(start, editor.lineEnd(line));
+    let units = 0, points = 0;
+    for (const ch of text) {
+      if (points === span.column - 1) break;
+      units += ch.length;
+      points++;
+    }
+    editor.setCursor(start + units);
+  });
+  return button;
+}
+
 function showCost(report) {
   $("cost-total").textContent = dpu(report.dpu);
   $("cost-total").dataset.dpu = String(report.dpu);
   $("cost-complete").textContent = report.complete ? "" : "(incomplete: a referenced stream or tag import is unknown)";
   const rows = [];
   const chart = [];
+  const firstSpan = new Map();
+  for (const item of report.items) {
+    const key = `${item.operator}\u0000${item.target}`;
+    if (!firstSpan.has(key) && item.spans.length) firstSpan.set(key, item.spans[0]);
+  }
   for (const [operator, entry] of Object.entries(report.detail)) {
     for (const [target, t] of Object.entries(entry.targets)) {
-      rows.push([operator, target, { text: count(t.count), num: true }, { text: dpu(t.dpu), num: true }]);
+      const span = firstSpan.get(`${operator}\u0000${target}`);
+      rows.push([operator, target, span ? goTo(span) : "", { text: count(t.count), num: true }, { text: dpu(t.dpu), num: true }]);
       chart.push({ label: `${operator} · ${target}`, values: [t.dpu === null ? null : Number(t.dpu)] });
     }
   }
@@ -188,7 +214,7 @@ function showCost(report) {
   barChart($("cost-chart"), chart.slice(0, 25), { format: (v) => `${dpu(v)} DPU`, empty: "No priced conditions." });
   $("cost-chart").setAttribute("aria-label", `DPU by operator and target: ${chart.slice(0, 10).map((r) => `${r.label} ${dpu(r.values[0])}`).join("; ")}`);
   tableRows($("cost-operators"), rows);
-  tableRows($("cost-tags"), report.tags.map((t) => [t.label, { text: t.line, num: true }, { text: dpu(t.full), num: true }, { text: dpu(t.charged), num: true }]));
+  tableRows($("cost-tags"), report.tags.map((t) => [t.label, goTo(t), { text: dpu(t.full), num: true }, { text: dpu(t.charged), num: true }]));
   $("cost-warnings").replaceChildren(...report.warnings.map((w) => node("li", { text: `${w.code} ${w.message}` })));
 }
 
