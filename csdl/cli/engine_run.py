@@ -71,7 +71,8 @@ def run_on_engine(engine: str, *, sinks, tree, path: str, posts_path: str, outpu
         if engine == "duckdb":
             from csdl.engines import duckdb as runner
 
-            result, prepared = runner.run(tree, data, sink, library=library, memory_limit=memory_limit)
+            result, prepared = runner.run(tree, data, sink, library=library, memory_limit=memory_limit,
+                                          want_posts=bool(output) or output_format == "posts")
         else:
             from csdl.engines import spark as runner
 

@@ -367,7 +367,12 @@ class Compiler:
     def text_test(self, node: ast.Condition):
         op, arg = node.operator, node.argument
         if op == "url_in":
-            return "url_in normalises URLs (our normalisation)"
+            from csdl.evaluate.urls import normalise_url
+
+            wanted = sorted({normalise_url(item) for item in _items(arg) if item.strip()})
+            if not wanted:
+                return (lambda v: FALSE), None
+            return (lambda v: exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])), self._lower_guard()
         if op in ("regex_partial", "regex_exact"):
             if self.dialect != DUCKDB:
                 return "a user's regular expression is RE2; Spark's regexes are Java's"
@@ -396,6 +401,40 @@ class Compiler:
             return predicate, None
         needs = self._lower_guard()
         return (lambda v: predicate(exp.Lower(this=v))), needs
+
+    def _normalised_url(self, v):
+        """csdl.evaluate.urls.normalise_url in SQL, step by step (anchored replacements, so
+        RE2 and Java replace the same single occurrence)."""
+        space = "[" + _SPACE_CHARS + "]"
+
+        def replace(value, pattern, by=""):
+            return exp.RegexpReplace(this=value, expression=_s(pattern), replacement=_s(by))
+
+        url = exp.Lower(this=replace(replace(v, r"\A" + space + "+"), space + r"+\z"))
+        url = replace(url, r"\A[a-z][a-z0-9+.\-]*://")
+        url = replace(url, r"\A//")
+        url = replace(url, r"\Awww\.")
+        url = replace(url, r"(?s)#.*\z")
+        path = replace(url, r"(?s)\?.*\z")
+        path = replace(path, r"/(?:index\.(?:php|html|htm|aspx|asp)|default\.(?:html|htm|aspx|asp))\z", "/")
+        path = replace(path, r"/\z")
+        position = exp.StrPosition(this=url.copy(), substr=_s("?"))
+        query = exp.Case(ifs=[exp.If(this=exp.GT(this=position, expression=exp.Literal.number(0)),
+                                     true=exp.Substring(this=url.copy(), start=exp.Add(this=position.copy(), expression=exp.Literal.number(1))))],
+                         default=_s(""))
+        var = self.lambdas.var()
+        keep = exp.Lambda(this=_and([exp.NEQ(this=exp.column(var), expression=_s("")),
+                                     exp.Not(this=exp.Anonymous(this="starts_with" if self.dialect == DUCKDB else "startswith",
+                                                                expressions=[exp.column(var), _s("utm_")]))]),
+                          expressions=[exp.to_identifier(var)])
+        if self.dialect == DUCKDB:
+            parts = exp.Anonymous(this="string_split", expressions=[query, _s("&")])
+            kept = exp.Anonymous(this="array_to_string", expressions=[exp.ArrayFilter(this=parts, expression=keep), _s("&")])
+        else:
+            parts = exp.Anonymous(this="split", expressions=[query, _s("&")])
+            kept = exp.Anonymous(this="array_join", expressions=[exp.ArrayFilter(this=parts, expression=keep), _s("&")])
+        return exp.Case(ifs=[exp.If(this=exp.NEQ(this=kept, expression=_s("")), true=exp.DPipe(this=exp.DPipe(this=path, expression=_s("?")), expression=kept.copy()))],
+                        default=path.copy())
 
     def _lower_guard(self):
         if not self.lower_exceptions:
