@@ -228,7 +228,7 @@ class _Compiler:
     def lookup(self, hash_: str, span: ast.Span, keyword: str) -> ast.Filter:
         if self.resolve is None:
             raise CSDLError(
-                [Diagnostic("R005", f'{keyword} "{hash_}": no stream library was given to resolve it', span, name="unresolved-stream")]
+                [Diagnostic("R005", f'{keyword} "{hash_}": no stream library was given to resolve it', span, name="stream-cannot-run")]
             )
         found = self.resolve(hash_)
         if isinstance(found, str):
@@ -241,11 +241,11 @@ class _Compiler:
             if tree is None and getattr(found, "errors", None):
                 where = getattr(found, "path", "the library")
                 raise CSDLError(
-                    [Diagnostic("R005", f'{keyword} "{hash_}": {where} has errors and cannot run', span, name="unresolved-stream")]
+                    [Diagnostic("R005", f'{keyword} "{hash_}": {where} has errors and cannot run', span, name="stream-cannot-run")]
                 )
             found = tree
         if not isinstance(found, ast.Filter):
-            raise CSDLError([Diagnostic("R005", f'{keyword} "{hash_}" is not in the stream library', span, name="unresolved-stream")])
+            raise CSDLError([Diagnostic("R005", f'{keyword} "{hash_}" is not in the stream library', span, name="stream-cannot-run")])
         return found
 
     def stream(self, node: ast.StreamRef, scope: str):
