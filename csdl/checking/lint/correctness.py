@@ -272,7 +272,10 @@ class NegatedEquality(Rule):
             before = ctx.source[cond.span.start:cond.operator_span.start]
             after = ctx.source[cond.operator_span.end:cond.span.end]
             replacement = f"{before}!={after}"
-            fix = Fix(node.span, replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)",
+            # `NOT (x == v)`: the parentheses between NOT and the condition go too (the NOT node's
+            # span ends with the condition, before its closing parenthesis)
+            end = max(node.span.end, _outer(ctx.source, cond.span.start, cond.span.end)[1])
+            fix = Fix(span_at(ctx.source, node.span.start, end - node.span.start), replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)",
                       UNSAFE)
             yield self.diag(f"`NOT {cond.target} == …` also matches interactions without `{cond.target}`; "
                             f"`{cond.target} != …` requires it", node.span, fix=fix)
