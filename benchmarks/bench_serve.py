@@ -20,7 +20,6 @@ import asyncio
 import os
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile

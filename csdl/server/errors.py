@@ -22,14 +22,6 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message)
-
-
-def not_found(message: str) -> ApiError:
-    return ApiError(404, message)
-
-
 def datasift_position(text: str, diagnostic) -> tuple[int, int]:
     """(line, position) in DataSift's terms for a diagnostic of ``text``."""
     span = diagnostic.span
