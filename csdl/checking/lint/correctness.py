@@ -43,7 +43,7 @@ def condition_key(node) -> tuple | None:
     return None
 
 
-def _outer(source: str, start: int, end: int) -> tuple[int, int]:
+def outer_extent(source: str, start: int, end: int) -> tuple[int, int]:
     """``start, end`` widened over the parentheses that enclose exactly that operand."""
     while True:
         i, j = start, end
@@ -63,10 +63,10 @@ def _removal(source: str, operands, index: int) -> Fix | None:
     from csdl.diagnostics import CSDLError
     from csdl.language.parser import parse
 
-    start, end = _outer(source, operands[index].span.start, operands[index].span.end)
-    candidates = [(_outer(source, operands[index - 1].span.start, operands[index - 1].span.end)[1], end)]
+    start, end = outer_extent(source, operands[index].span.start, operands[index].span.end)
+    candidates = [(outer_extent(source, operands[index - 1].span.start, operands[index - 1].span.end)[1], end)]
     if index + 1 < len(operands):
-        candidates.append((start, _outer(source, operands[index + 1].span.start, operands[index + 1].span.end)[0]))
+        candidates.append((start, outer_extent(source, operands[index + 1].span.start, operands[index + 1].span.end)[0]))
     for lo, hi in candidates:
         if lo >= hi:
             continue
@@ -274,7 +274,7 @@ class NegatedEquality(Rule):
             replacement = f"{before}!={after}"
             # `NOT (x == v)`: the parentheses between NOT and the condition go too (the NOT node's
             # span ends with the condition, before its closing parenthesis)
-            end = max(node.span.end, _outer(ctx.source, cond.span.start, cond.span.end)[1])
+            end = max(node.span.end, outer_extent(ctx.source, cond.span.start, cond.span.end)[1])
             fix = Fix(span_at(ctx.source, node.span.start, end - node.span.start), replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)",
                       UNSAFE)
             yield self.diag(f"`NOT {cond.target} == …` also matches interactions without `{cond.target}`; "

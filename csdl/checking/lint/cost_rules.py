@@ -7,6 +7,7 @@ from typing import Iterator
 
 from csdl.language import ast
 from csdl.diagnostics import UNSAFE, CSDLError, Diagnostic, Fix
+from csdl.spans import span_at
 from csdl.checking.lint import Context, Rule, conditions_in, conditions_in_filter, register
 
 
@@ -94,7 +95,13 @@ class ContainsToContainsAny(Rule):
                     if len(group) == len(node.operands):
                         replacement = f"{target} {cs_text}contains_any {_quote_list(phrases)}"
                         if valid_on_platform(replacement, ctx.platform):
-                            fix = Fix(node.span, replacement, f"Replace with `{target} {cs_text}contains_any \"…\"`")
+                            from csdl.checking.lint.correctness import outer_extent
+
+                            # the operands' own parentheses are part of what is replaced
+                            start = outer_extent(ctx.source, node.operands[0].span.start, node.operands[0].span.end)[0]
+                            end = outer_extent(ctx.source, node.operands[-1].span.start, node.operands[-1].span.end)[1]
+                            fix = Fix(span_at(ctx.source, start, end - start), replacement,
+                                      f"Replace with `{target} {cs_text}contains_any \"…\"`")
                     span = group[0].span.cover(group[-1].span)
                     yield self.diag(message, span, fix=fix)
 
