@@ -69,6 +69,16 @@ def test_create_answers_the_recorded_source_shape(client):
     assert identity["expires_at"] is None and identity["parameters"]["value"] == "create-shape"
 
 
+def test_payload_warnings_come_back_in_a_header(client):
+    quiet = client.post("/v1.6/source/create", json_body=with_token(FB, "no-warning"))
+    assert quiet.status == 201 and "x-csdl-warnings" not in quiet.headers
+    body = with_token(FB, "soon-expired")
+    body["auth"][0]["expires_at"] = 1_000_000_000  # 2001: already expired, a warning of the rules
+    reply = client.post("/v1.6/source/create", json_body=body)
+    assert reply.status == 201
+    assert "P1" in reply.headers["x-csdl-warnings"] and "expire" in reply.headers["x-csdl-warnings"]
+
+
 def test_create_from_a_form_body_with_json_fields(client):
     body = with_token(FB, "form-token")
     form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}

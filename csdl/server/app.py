@@ -80,7 +80,7 @@ class RateLimits:
 class Call:
     """One DataSift call as the handlers see it."""
 
-    __slots__ = ("request", "params", "user", "state", "version")
+    __slots__ = ("request", "params", "user", "state", "version", "headers")
 
     def __init__(self, request, params, user, state, version):
         self.request = request
@@ -88,6 +88,7 @@ class Call:
         self.user = user
         self.state = state
         self.version = version
+        self.headers: dict[str, str] = {}  # extra answer headers a handler sets
 
 
 def json_response(status: int, body, headers: dict | None = None) -> Response:
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         except Exception as exc:  # a bug of ours: a JSON 500, never a traceback to the client
             error = _internal(exc)
             return json_response(error.status, error.body, headers)
+        headers.update(call.headers)
         return json_response(status, payload, headers)
 
     async def respond(request, work):

@@ -58,7 +58,12 @@ def _body(params: dict, *, with_id: bool) -> dict:
     return body
 
 
-def _check(kind: str, body: dict, previous: dict | None = None) -> None:
+WARNINGS_HEADER = "X-Csdl-Warnings"
+
+
+def _check(call, kind: str, body: dict, previous: dict | None = None) -> None:
+    """Refuse ``body`` as the platform would; the payload rules' warnings (a token about to
+    expire, an unknown parameter …) go back in the ``X-Csdl-Warnings`` header (ours)."""
     from csdl.payloads import check_payload, refusal
 
     diagnostics = check_payload(body, kind, previous=previous)
@@ -66,6 +71,11 @@ def _check(kind: str, body: dict, previous: dict | None = None) -> None:
     if refused is not None:
         status, error = refused
         raise ApiError(status, body=error)
+    warnings = [f"{d.code} {d.message}" for d in diagnostics if not d.is_error]
+    if warnings:
+        text = "; ".join(warnings)
+        # header values are Latin-1 on the wire: keep them ASCII, and short
+        call.headers[WARNINGS_HEADER] = text.encode("ascii", "replace").decode("ascii")[:2000]
 
 
 def _tokens(source: dict) -> set[str]:
@@ -125,7 +135,7 @@ def _no_token_elsewhere(state, owner: str, source: dict, *, exclude: str | None,
 def create(call):
     params = _decoded(call.params)
     body = _body(params, with_id=False)
-    _check("source-create", body)
+    _check(call, "source-create", body)
     source = {
         "id": _new_id(), "status": "stopped", "source_type": body["source_type"], "name": body["name"],
         "parameters": body.get("parameters") or {}, "resources": _resources(body.get("resources")),
@@ -157,7 +167,7 @@ def _modify(call, build_body, *, status: int = 200, log: str | None = None):
     def change(current: dict) -> dict:
         body = build_body(current)
         body["id"] = id
-        _check("source-update", body, previous=current)
+        _check(call, "source-update", body, previous=current)
         updated = dict(current)
         for key in ("source_type", "name", "parameters"):
             if key in body:
