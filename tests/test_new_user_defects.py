@@ -276,9 +276,14 @@ def _stderr_on_a_terminal(args, cwd):
     """Run with stderr on a pseudo-terminal and stdout on a pipe; returns (stdout, terminal text)."""
     import pty
 
+    import tempfile
+
     master, slave = pty.openpty()
     environment = {k: v for k, v in os.environ.items() if k not in ("CI", "CSDL_NO_PROGRESS")}
-    process = subprocess.Popen([sys.executable, "-m", "csdl", *args], stdout=subprocess.PIPE, stderr=slave,
+    # stdout goes to a file, not a pipe: the terminal is read to its end first, and a child writing
+    # megabytes to a pipe nobody reads yet would block forever.
+    out = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "csdl", *args], stdout=out, stderr=slave,
                                env=dict(environment, NO_COLOR="1"), cwd=cwd)
     os.close(slave)
     chunks = []
@@ -290,9 +295,11 @@ def _stderr_on_a_terminal(args, cwd):
         if not data:
             break
         chunks.append(data)
-    stdout = process.stdout.read().decode()
     process.wait(120)
     os.close(master)
+    out.seek(0)
+    stdout = out.read().decode()
+    out.close()
     return stdout, b"".join(chunks).decode("utf-8", "replace")
 
 
