@@ -43,30 +43,34 @@ def condition_key(node) -> tuple | None:
     return None
 
 
-def outer_extent(source: str, start: int, end: int) -> tuple[int, int]:
-    """``start, end`` widened over the parentheses that enclose exactly that operand."""
+def outer_extent(source: str, start: int, end: int, comments=()) -> tuple[int, int]:
+    """``start, end`` widened over the parentheses that enclose exactly that operand (white space
+    and the ``comments`` of the tree between them included)."""
+    ends = {c.span.end: c.span.start for c in comments}
+    starts = {c.span.start: c.span.end for c in comments}
     while True:
         i, j = start, end
-        while i > 0 and source[i - 1].isspace():
-            i -= 1
-        while j < len(source) and source[j].isspace():
-            j += 1
+        while i > 0 and (source[i - 1].isspace() or i in ends):
+            i = ends.get(i, i - 1) if i in ends else i - 1
+        while j < len(source) and (source[j].isspace() or j in starts):
+            j = starts.get(j, j + 1) if j in starts else j + 1
         if i > 0 and j < len(source) and source[i - 1] == "(" and source[j] == ")":
             start, end = i - 1, j + 1
         else:
             return start, end
 
 
-def _removal(source: str, operands, index: int) -> Fix | None:
+def _removal(source: str, operands, index: int, comments=()) -> Fix | None:
     """The edit that deletes operand ``index`` with one joiner: the joiner before it, or else the
     one after it (when the operand opens a parenthesised group). None if neither parses."""
     from csdl.diagnostics import CSDLError
     from csdl.language.parser import parse
 
-    start, end = outer_extent(source, operands[index].span.start, operands[index].span.end)
-    candidates = [(outer_extent(source, operands[index - 1].span.start, operands[index - 1].span.end)[1], end)]
+    start, end = outer_extent(source, operands[index].span.start, operands[index].span.end, comments)
+    candidates = [(outer_extent(source, operands[index - 1].span.start, operands[index - 1].span.end, comments)[1], end)]
     if index + 1 < len(operands):
-        candidates.append((start, outer_extent(source, operands[index + 1].span.start, operands[index + 1].span.end)[0]))
+        candidates.append((start, outer_extent(source, operands[index + 1].span.start, operands[index + 1].span.end,
+                                               comments)[0]))
     for lo, hi in candidates:
         if lo >= hi:
             continue
@@ -111,7 +115,7 @@ class DuplicateCondition(Rule):
                 if first is None:
                     seen[key] = operand
                     continue
-                fix = _removal(ctx.source, node.operands, index)
+                fix = _removal(ctx.source, node.operands, index, ctx.tree.comments)
                 yield self.diag(f"this condition repeats the one on line {first.span.line} in the same {joiner}",
                                 operand.span, fix=fix)
 
@@ -274,7 +278,7 @@ class NegatedEquality(Rule):
             replacement = f"{before}!={after}"
             # `NOT (x == v)`: the parentheses between NOT and the condition go too (the NOT node's
             # span ends with the condition, before its closing parenthesis)
-            end = max(node.span.end, outer_extent(ctx.source, cond.span.start, cond.span.end)[1])
+            end = max(node.span.end, outer_extent(ctx.source, cond.span.start, cond.span.end, ctx.tree.comments)[1])
             fix = Fix(span_at(ctx.source, node.span.start, end - node.span.start), replacement, f"Replace with `{replacement}` (no longer matches when `{cond.target}` is absent)",
                       UNSAFE)
             yield self.diag(f"`NOT {cond.target} == …` also matches interactions without `{cond.target}`; "

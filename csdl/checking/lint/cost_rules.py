@@ -98,8 +98,9 @@ class ContainsToContainsAny(Rule):
                             from csdl.checking.lint.correctness import outer_extent
 
                             # the operands' own parentheses are part of what is replaced
-                            start = outer_extent(ctx.source, node.operands[0].span.start, node.operands[0].span.end)[0]
-                            end = outer_extent(ctx.source, node.operands[-1].span.start, node.operands[-1].span.end)[1]
+                            first, last = node.operands[0].span, node.operands[-1].span
+                            start = outer_extent(ctx.source, first.start, first.end, ctx.tree.comments)[0]
+                            end = outer_extent(ctx.source, last.start, last.end, ctx.tree.comments)[1]
                             fix = Fix(span_at(ctx.source, start, end - start), replacement,
                                       f"Replace with `{target} {cs_text}contains_any \"…\"`")
                     span = group[0].span.cover(group[-1].span)
