@@ -138,6 +138,24 @@ def in_process(report: Report, quick: bool) -> None:
     report.add("10,000-level nesting", "csdl.parse -> E006", times["parse"], "ms", baseline="lark", baseline_value=times["lark"],
                goal="clean diagnostic", met=True)
 
+    # Error recovery: a trailing AND on every fourth line of the 500-condition filter, 50 errors.
+    valid = inputs.conditions_filter(500)
+    broken = "\n".join(line + " AND" if i % 4 == 1 else line for i, line in enumerate(valid.split("\n")))
+    found = _every_error(csdl, broken)
+    times = interleaved({"valid": lambda: csdl.parse(valid), "broken": lambda: _every_error(csdl, broken)},
+                        9 if not quick else 2)
+    report.add("500 conditions, 50 syntax errors", f"csdl.parse -> {found} errors", times["broken"], "ms",
+               baseline="csdl.parse of the valid text", baseline_value=times["valid"],
+               goal="every error, <= 3x a valid parse", met=found == 50 and times["broken"] <= 3 * times["valid"])
+
+
+def _every_error(csdl, text) -> int:
+    try:
+        csdl.parse(text)
+    except csdl.CSDLError as exc:
+        return len(exc.diagnostics)
+    raise AssertionError("expected syntax errors")
+
 
 def _rejects(csdl, text):
     try:

@@ -20,7 +20,9 @@ MAX_ERRORS = 50
 #: Placeholder tokens the repair may insert, with their text.
 _PLACEHOLDERS = {
     "STRING": '""', "NUMBER": "0", "RPAR": ")", "RBRACE": "}", "RSQB": "]", "_AND": "AND",
-    "EXISTS": "exists", "TARGET": "placeholder.target", "LBRACE": "{",
+    "EXISTS": "exists", "LBRACE": "{",
+    # a target the catalogue knows, so that validating the repaired tree does no look-up work
+    "TARGET": "interaction.content",
 }
 _MAX_INSERT = 3
 #: Tokens at which a new piece of the filter starts: resynchronisation points.
@@ -42,46 +44,65 @@ class Recovered:
         self.regions = regions
 
 
-def _accepts(parse_conf, stack: list, types) -> bool:
-    """Whether the LALR tables accept the terminals ``types`` from ``stack`` (states only: no
-    callbacks run and nothing is copied but a list of integers)."""
+def _step(parse_conf, stack: list, kind: str) -> list | None:
+    """The state stack after the LALR tables accept terminal ``kind`` from ``stack`` (a new list;
+    for ``$END`` the stack at acceptance), or None if they do not (states only: no callbacks run)."""
     from csdl.language.lalr import Shift
 
     states = parse_conf.states
     end_state = parse_conf.end_state
     stack = list(stack)
+    while True:
+        action = states[stack[-1]].get(kind)
+        if action is None:
+            return None
+        what, arg = action
+        if what == Shift:
+            if kind == "$END":
+                return stack
+            stack.append(arg)
+            return stack
+        size = len(arg.expansion)
+        if size:
+            del stack[-size:]
+        goto = states[stack[-1]].get(arg.origin.name)
+        if goto is None:
+            return None
+        stack.append(goto[1])
+        if kind == "$END" and stack[-1] == end_state:
+            return stack
+
+
+def _accepts(parse_conf, stack: list, types) -> bool:
+    """Whether the LALR tables accept the terminals ``types`` from ``stack``."""
     for kind in types:
-        while True:
-            action = states[stack[-1]].get(kind)
-            if action is None:
-                return False
-            what, arg = action
-            if what == Shift:
-                if kind == "$END":
-                    return True
-                stack.append(arg)
-                break
-            size = len(arg.expansion)
-            if size:
-                del stack[-size:]
-            goto = states[stack[-1]].get(arg.origin.name)
-            if goto is None:
-                return False
-            stack.append(goto[1])
-            if kind == "$END" and stack[-1] == end_state:
-                return True
+        stack = _step(parse_conf, stack, kind)
+        if stack is None:
+            return False
     return True
 
 
 def _repair(parse_conf, stack: list, kind: str) -> tuple[str, ...] | None:
-    """The shortest run of placeholder terminals after which ``kind`` is accepted, or None."""
-    frontier: list[tuple[str, ...]] = [()]
-    for _depth in range(_MAX_INSERT + 1):
-        for seq in frontier:
-            if _accepts(parse_conf, stack, seq + (kind,)):
+    """The shortest run of placeholder terminals after which ``kind`` is accepted, or None.
+
+    Breadth first over the placeholders each state accepts, carrying the simulated stack along,
+    so a failed search costs a few dozen table look-ups, not thousands."""
+    frontier: list[tuple[tuple[str, ...], list]] = [((), stack)]
+    for depth in range(_MAX_INSERT + 1):
+        for seq, current in frontier:
+            if _step(parse_conf, current, kind) is not None:
                 return seq
-        frontier = [seq + (p,) for seq in frontier for p in _PLACEHOLDERS
-                    if p in parse_conf.states[stack[-1]] or seq]
+        if depth == _MAX_INSERT:
+            break
+        following = []
+        for seq, current in frontier:
+            table = parse_conf.states[current[-1]]
+            for placeholder in _PLACEHOLDERS:
+                if placeholder in table:
+                    after = _step(parse_conf, current, placeholder)
+                    if after is not None:
+                        following.append((seq + (placeholder,), after))
+        frontier = following
         if not frontier:
             break
     return None
