@@ -81,17 +81,21 @@ DEFAULT_EXCLUDE = frozenset({"node_modules", "venv", "__pycache__", "site-packag
 
 def filter_files(directory: str, extensions: tuple[str, ...] = (EXTENSION,), exclude: tuple[str, ...] = ()) -> list[str]:
     """Every ``*.csdl`` file (or file ending with one of ``extensions``) below ``directory``,
-    sorted. Hidden folders and ``DEFAULT_EXCLUDE`` are skipped, and so is whatever the
-    ``.gitignore`` files of the tree (and of its parents up to the repository root) ignore, and
-    what matches an ``exclude`` glob (against a file or folder name, or its path)."""
-    ignored = _GitIgnored(directory)
+    sorted. Hidden folders and ``DEFAULT_EXCLUDE`` are skipped, and so is what matches an
+    ``exclude`` glob (against a file or folder name, or its path) and, inside a git repository,
+    what git ignores (``.gitignore`` files, ``.git/info/exclude``), as ruff does."""
     found = []
+    gitignores = False
     for root, dirs, files in os.walk(directory):
-        ignored.enter(root)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in DEFAULT_EXCLUDE
-                         and not _excluded(os.path.join(root, d), exclude) and not ignored(os.path.join(root, d), True))
+                         and not _excluded(os.path.join(root, d), exclude))
+        gitignores = gitignores or ".gitignore" in files
         found.extend(path for path in (os.path.join(root, f) for f in files if f.endswith(extensions))
-                     if not _excluded(path, exclude) and not ignored(path, False))
+                     if not _excluded(path, exclude))
+    if found:
+        ignored = _git_ignored(directory, found, gitignores)
+        if ignored:
+            found = [path for path in found if path not in ignored]
     return sorted(found)
 
 
@@ -105,54 +109,39 @@ def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch(name, p) or fnmatch(shown, p) or fnmatch(shown, os.path.normpath(p) + "/*") for p in patterns)
 
 
-class _GitIgnored:
-    """``.gitignore`` files in force below and above a walked directory, as git reads them (each
-    file's patterns relative to its folder; ``pathspec`` does the matching, loaded only when a
-    ``.gitignore`` exists)."""
+def _git_ignored(directory: str, paths: list[str], gitignores_below: bool) -> set[str]:
+    """The ``paths`` that git ignores, asked of git itself (``git check-ignore``: its own rules,
+    negations and global excludes included). Outside a repository, with no ignore file in sight,
+    or without a ``git`` program, nothing is ignored."""
+    root = os.path.abspath(directory)
+    chain = []
+    while not os.path.exists(os.path.join(root, ".git")):
+        chain.append(root)
+        parent = os.path.dirname(root)
+        if parent == root:
+            return set()
+        root = parent
+    chain.append(root)
+    exclude_file = os.path.join(root, ".git", "info", "exclude")
+    if not (gitignores_below or any(os.path.exists(os.path.join(d, ".gitignore")) for d in chain)
+            or (os.path.isfile(exclude_file) and _has_patterns(exclude_file))):
+        return set()  # nothing to ask: spare the subprocess
+    import subprocess
 
-    def __init__(self, directory: str):
-        self.specs: list[tuple[str, object]] = []
-        top = os.path.abspath(directory)
-        chain = []
-        current = top
-        while True:  # the parents' files, up to the repository root
-            chain.append(current)
-            if os.path.exists(os.path.join(current, ".git")):
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                chain = [top]  # not in a repository: only the walked tree's own files count
-                break
-            current = parent
-        self.seen: set[str] = set()
-        for folder in reversed(chain[1:]):
-            self._load(folder)
+    absolute = {os.path.abspath(p): p for p in paths}
+    try:
+        answer = subprocess.run(["git", "-C", root, "check-ignore", "--stdin", "-z"], input="\0".join(absolute) + "\0",
+                                capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if answer.returncode not in (0, 1):  # 1: nothing ignored; anything else: git could not say
+        return set()
+    return {absolute[p] for p in answer.stdout.split("\0") if p in absolute}
 
-    def _load(self, folder: str) -> None:
-        folder = os.path.abspath(folder)
-        if folder in self.seen:
-            return
-        self.seen.add(folder)
-        path = os.path.join(folder, ".gitignore")
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-        except OSError:
-            return
-        from pathspec import GitIgnoreSpec
 
-        self.specs.append((folder, GitIgnoreSpec.from_lines(lines)))
-
-    def enter(self, folder: str) -> None:
-        self._load(folder)
-
-    def __call__(self, path: str, is_dir: bool) -> bool:
-        if not self.specs:
-            return False
-        absolute = os.path.abspath(path)
-        for folder, spec in self.specs:
-            if absolute.startswith(folder + os.sep):
-                relative = os.path.relpath(absolute, folder).replace(os.sep, "/") + ("/" if is_dir else "")
-                if spec.match_file(relative):
-                    return True
+def _has_patterns(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return any(line.strip() and not line.lstrip().startswith("#") for line in f)
+    except OSError:
         return False
