@@ -255,7 +255,17 @@ def test_ctrl_c_exits_130(tmp_path):
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdin.write(b'{"twitter": {"text": "coffee"}}\n')
     process.stdin.flush()
-    time.sleep(1.5)  # it is now waiting for more posts
+    import fcntl
+    import struct
+    import termios
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until csdl has read the post: it is then inside the run loop
+        waiting = struct.unpack("i", fcntl.ioctl(process.stdin.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+        if not waiting:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
