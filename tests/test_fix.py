@@ -66,7 +66,7 @@ def test_fix_rejects_non_text():
         csdl.fix(b"a.b exists")
 
 
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None)
 @given(filters())
 def test_fix_is_idempotent_and_leaves_a_parsing_filter_with_nothing_fixable(text):
     for unsafe in (False, True):
