@@ -116,6 +116,8 @@ class JsonLinesRelation(Relation):
                 continue
             t = exp.Bracket(this=exp.column("_types", table=self.alias, quoted=True), expressions=[exp.Literal.number(i)])
             allowed = _allowed(typ)
+            if allowed == "not-array" and depth == len(path):
+                allowed = {"OBJECT"}  # the target itself: a text or number there is a value, not absent
             if allowed is None:
                 continue
             if allowed == "not-array":

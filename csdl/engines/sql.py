@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
 
 from csdl.diagnostics import CSDLError, Diagnostic
@@ -481,7 +482,28 @@ class Compiler:
     def _tokens(self, v):
         return exp.RegexpExtractAll(this=v, expression=_s(TOKEN_PATTERN), group=exp.Literal.number(0))
 
-    def _tokens_overlap(self, v, words):
+    def _tokens_overlap(self, v, words, ngram: int = 1):
+        """Some token of ``v`` is one of ``words``; with ``ngram`` n, some run of n consecutive
+        tokens joined by spaces is (tokens never hold a space, so the join is unambiguous)."""
+        if ngram > 1 and (self.dialect != DUCKDB or _is_lambda_var(v)):
+            return self._regex(textops._re2_phrases([g.split(" ") for g in words]))(v)
+        if self.dialect == DUCKDB and not _is_lambda_var(v):
+            # A semi-join of the text's tokens with the words as a VALUES list: a hash lookup per
+            # token (DuckDB's list_has_any with a 10,000-word list costs its length per row).
+            self.lambdas.n += 1
+            n = self.lambdas.n
+            values = exp.values([(w,) for w in words], alias=f"csdl_words{n}", columns=["word"])
+            words_query = exp.select("word").from_(values)
+            source = self._tokens(v)
+            if ngram > 1:
+                source = exp.replace_placeholders(sqlglot.parse_one(
+                    "list_transform(range(1, len(:t) - :k + 2), lambda i: array_to_string(list_slice(:t, i, i + :k - 1), ' '))",
+                    read="duckdb"), t=source, k=exp.Literal.number(ngram))
+            tokens = exp.Unnest(expressions=[source], alias=exp.TableAlias(this=exp.to_identifier(f"csdl_tokens{n}"),
+                                                                                    columns=[exp.to_identifier("token")]))
+            inner = exp.select(exp.Literal.number(1)).from_(tokens).where(
+                exp.In(this=exp.column("token", table=f"csdl_tokens{n}"), query=exp.Subquery(this=words_query)))
+            return exp.Exists(this=inner)
         wanted = exp.Array(expressions=[_s(w) for w in words])
         name = "list_has_any" if self.dialect == DUCKDB else "arrays_overlap"
         return exp.Anonymous(this=name, expressions=[self._tokens(v), wanted])
@@ -582,6 +604,12 @@ class Compiler:
             return _and([valid, in_lat, in_lon])
 
         return test, None
+
+
+def _is_lambda_var(v) -> bool:
+    """A list element inside a lambda (x1, x2 ...): no subquery may refer to it."""
+    return isinstance(v, exp.Column) and not v.table and v.name.startswith("x") and v.name[1:].isdigit() or (
+        isinstance(v, exp.Lower) and _is_lambda_var(v.this))
 
 
 def _numeric(v, kind):
