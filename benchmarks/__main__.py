@@ -240,6 +240,14 @@ def evaluation(report: Report, quick: bool) -> None:
         report.record(entry)
 
 
+def engines(report: Report, quick: bool) -> None:
+    """DuckDB and Spark against the Python engine (benchmarks/bench_engines.py); skipped without the extras."""
+    from . import bench_engines
+
+    for entry in bench_engines.run(quick):
+        report.record(entry)
+
+
 def payloads(report: Report, quick: bool) -> None:
     """Payload checking against json.loads (benchmarks/bench_payloads.py)."""
     from . import bench_payloads
@@ -293,7 +301,7 @@ def workbench(report: Report, quick: bool) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
-    parser.add_argument("--only", choices=["in-process", "processes", "run", "payloads", "serve", "lsp", "workbench"], action="append",
+    parser.add_argument("--only", choices=["in-process", "processes", "run", "engines", "payloads", "serve", "lsp", "workbench"], action="append",
                         help="run only these groups (repeatable; default: all)")
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"), help="where to write the JSON")
     args = parser.parse_args(argv)
@@ -301,13 +309,15 @@ def main(argv=None) -> int:
     report = Report()
     print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
     with tempfile.TemporaryDirectory() as workdir:
-        groups = args.only or ["in-process", "processes", "run", "payloads", "serve", "lsp", "workbench"]
+        groups = args.only or ["in-process", "processes", "run", "engines", "payloads", "serve", "lsp", "workbench"]
         if "in-process" in groups:
             in_process(report, args.quick)
         if "processes" in groups:
             whole_process(report, args.quick, workdir)
         if "run" in groups:
             evaluation(report, args.quick)
+        if "engines" in groups:
+            engines(report, args.quick)
         if "payloads" in groups:
             payloads(report, args.quick)
         if "serve" in groups:
