@@ -18,10 +18,20 @@ def test_format_accepts_a_parsed_tree():
 def test_long_expressions_break_one_operand_per_line_with_nested_groups_in_blocks():
     text = " or ".join(f'(interaction.content contains "word{i}" and twitter.text exists)' for i in range(3))
     assert csdl.format(text) == (
-        'interaction.content contains "word0" AND twitter.text exists\n'
-        'OR interaction.content contains "word1" AND twitter.text exists\n'
-        'OR interaction.content contains "word2" AND twitter.text exists\n'
+        '(interaction.content contains "word0" AND twitter.text exists)\n'
+        'OR (interaction.content contains "word1" AND twitter.text exists)\n'
+        'OR (interaction.content contains "word2" AND twitter.text exists)\n'
     )
+
+
+def test_and_inside_or_keeps_its_parentheses_so_the_printed_text_is_free_of_w302():
+    # W302's fix adds these parentheses; a formatter that dropped them would bring W302 back
+    text = 'a.b exists AND c.d exists OR e.f exists\n'
+    assert [d.code for d in csdl.check(text, select=["W302"])] == ["W302"]
+    fixed = csdl.fix(text)
+    assert csdl.format(fixed) == "(a.b exists AND c.d exists) OR e.f exists\n"
+    assert csdl.format(text) == "(a.b exists AND c.d exists) OR e.f exists\n"
+    assert csdl.check(csdl.format(text), select=["W302"]) == []
 
 
 def test_tag_rules_stay_on_one_line_when_they_fit_and_return_is_a_block():

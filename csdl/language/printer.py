@@ -9,7 +9,8 @@ Layout rules (our house style, stable by construction):
   operand of AND/OR starts a line with its operator, and a parenthesised group opens an indented
   block;
 * a tag rule fits on one line or opens a block; ``return`` always opens a block;
-* parentheses appear only where precedence needs them (NOT > AND > OR);
+* parentheses appear where precedence needs them (NOT > AND > OR), and around an AND that is an
+  operand of OR, so that a mixed chain reads as it binds (the printed text never raises W302);
 * every comment is kept, in order: a comment on the same line as the end of a condition stays at
   the end of that line, any other comment gets a line of its own before the next condition.
 
@@ -56,6 +57,8 @@ def condition_text(node: ast.Condition) -> str:
 def _needs_parens(parent: ast.Node, child: ast.Expr) -> bool:
     if isinstance(parent, ast.Not):
         return isinstance(child, (ast.And, ast.Or))
+    if isinstance(parent, ast.Or):
+        return isinstance(child, ast.And)  # not needed by precedence: said, as W302 asks
     return isinstance(parent, ast.And) and isinstance(child, ast.Or)
 
 
