@@ -1,4 +1,4 @@
-"""The DPU price of each part of a filter (spec/dpu-model.md §2–§6).
+"""The DPU price of each part of a filter (the rules, and which of them are ours, are in docs/cost.md).
 
 ``price_scope`` turns one priced scope — the main expression, or the body of one tag or scoring
 statement — into priced items. It knows nothing of files, libraries or reports; every number comes

@@ -1,5 +1,5 @@
 """From a sample to a bill: expected deliveries per hour and month, the licence fee, and the
-DPU charge of the filter, priced with the billing module (spec/dpu-model.md §7).
+DPU charge of the filter, priced with the billing module (docs/billing.md).
 
 The source's volume is either given (``--source-rate`` posts per hour) or read off the sample's
 time span: with n timestamped posts between the first and the last ``created_at``, the rate

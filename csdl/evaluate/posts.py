@@ -1,6 +1,6 @@
 """Reading JSON Lines posts (plain or gzip) and decoding them, with every bad line accounted for.
 
-orjson decodes about three times faster than the standard library (perf-baselines §4) and is
+orjson decodes about three times faster than the standard library (measured in benchmarks/) and is
 used when installed; it is imported here, on first use, never by ``csdl check``.
 """
 

@@ -135,7 +135,7 @@ def contains(phrase_text: str, *, lower: bool):
 
 class _TokenIndex:
     """Single-token items in sets, multi-token items as tuples grouped by their first token: the
-    cost per post is one pass over the post's tokens whatever the list size (perf-baselines §3).
+    cost per post is one pass over the post's tokens whatever the list size.
 
     Most items are one word, and a word item occurs exactly where it is one of the text's word
     tokens: the words alone (``words_of``, a fast path on ASCII text) answer for them. An item
