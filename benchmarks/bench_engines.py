@@ -102,22 +102,36 @@ def _spark_child(master: str, filter_file: str, path: str) -> dict:
         f"tree = csdl.parse(open({filter_file!r}).read())\n"
         f"data = inputs.resolve({path!r})\n"
         f"session = spark.session({master!r})\n"
-        "spark.run(tree, data, Null(), spark=session)\n"
+        "spark.run(tree, data, Null(), spark=session, want_posts=False)\n"
         "start = time.perf_counter()\n"
-        "result, _ = spark.run(tree, data, Null(), spark=session)\n"
+        "result, _ = spark.run(tree, data, Null(), spark=session, want_posts=False)\n"
         "print(json.dumps({'seconds': time.perf_counter() - start, 'matched': result.stats.matched}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
             return json.loads(line)
-    raise RuntimeError(f"spark {master} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+    lines = [line for line in out.stderr.splitlines() if "Error" in line or "Exception" in line]
+    raise RuntimeError(f"spark {master} failed: {lines[-3:] if lines else out.returncode}")
 
 
 def _peak_rss_mb(code: str) -> float:
     script = code + "\nprint([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     return int(out.stdout.split()[-1]) / 1024.0
+
+
+def _progress(entry: dict) -> dict:
+    print(f"  {entry['case']}, {entry['measure']}: {entry['value']:,.1f} {entry['unit']}"
+          + (f" ({entry['ratio']:.2f}x {entry['baseline']})" if "ratio" in entry else ""), file=sys.stderr, flush=True)
+    return entry
+
+
+class _Rows(list):
+    """Rows, each also printed to stderr as it is measured (a full run takes minutes)."""
+
+    def append(self, entry: dict) -> None:
+        super().append(_progress(entry))
 
 
 def run(quick: bool) -> list[dict]:
@@ -127,7 +141,7 @@ def run(quick: bool) -> list[dict]:
     except ImportError:
         print("engines: skipped (install the [duckdb] extra)", file=sys.stderr)
         return []
-    rows: list[dict] = []
+    rows = _Rows()
     with tempfile.TemporaryDirectory() as workdir:
         jsonl, parquet, total = _posts(workdir, quick)
         for name, text in _filters().items():

@@ -120,7 +120,7 @@ def conditions(draw) -> str:
         f"{number_target} in [0, 5, 50]",
         f'{number_target} in "5, 50, x"',
         f"{number_target} exists",
-        f'links.url url_in "apple.com, google.com, bing.com"',
+        'links.url url_in "apple.com, google.com, bing.com"',
         f'interaction.geo geo_box "{draw(st.sampled_from(["52,-1:51,0", "90,-180:-90,180", "10,170:-10,-170"]))}"',
         f'interaction.geo geo_radius "51.45,-0.96:{draw(st.sampled_from(["1", "50", "5000"]))}"',
         'interaction.geo geo_polygon "51,-1:52,-1:52,0:51,0"',

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
@@ -48,12 +47,9 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     from csdl.engines import schema as schemas
     from csdl.engines.sql import Relation, compile_query
     from csdl.evaluate import compile_matcher
-    from csdl.language.parser import parse
 
     library, _ = resolve(library_dir, pricing_file, load_config(config_file, isolated))
     path, text = _read_filter(filter_path)
-    tree = parse(text)
-    errors = [d for d in getattr(tree, "errors", []) or []]
     try:
         import csdl
 
@@ -73,7 +69,6 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     except EngineError as exc:
         log(f"csdl: error: {exc}")
         raise SystemExit(EXIT_ERROR) from None
-    del errors
     query = plan.sql(dialect)
     if output_format == "json":
         click.echo(json.dumps({"dialect": dialect, "sql": query, "conditions": [d.to_dict() for d in plan.decisions],
@@ -115,8 +110,6 @@ def _schema_from_data(data_path, tree, library, dialect, targets):
         from csdl.engines import duckdb as engine
 
         con = engine.connect()
-        described = con.sql("DESCRIBE SELECT * FROM read_parquet(?)", params=[data.files]) if False else None
-        del described
         import sqlglot
 
         read = sqlglot.exp.replace_placeholders(sqlglot.parse_one("DESCRIBE SELECT * FROM read_parquet(:f, union_by_name = true)", read="duckdb"),

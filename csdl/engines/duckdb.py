@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-import unicodedata
 
 import sqlglot
 from sqlglot import exp

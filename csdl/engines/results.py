@@ -12,7 +12,6 @@ boolean per tag rule.
 
 from __future__ import annotations
 
-import json
 
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, BadPost, codec, describe_error
 from csdl.evaluate.runner import Result, Stats, _count_tags
@@ -122,6 +121,16 @@ class Collector:
             else:
                 tags = tree = None
             self._deliver((f, number), text, tags, tree)
+
+    def add_counts(self, posts: int, first, last) -> None:
+        """Posts counted by the engine itself: read, not matched, timestamp read in SQL."""
+        stats = self.stats
+        stats.read += posts
+        stats.timed += posts
+        if first is not None:
+            stats.first_time = first if stats.first_time is None else min(stats.first_time, first)
+        if last is not None:
+            stats.last_time = last if stats.last_time is None else max(stats.last_time, last)
 
     def _in_order(self, files, numbers) -> bool:
         if self.pending:

@@ -18,7 +18,7 @@ import time
 from sqlglot import exp
 
 from . import EngineError
-from .inputs import JSONL, PARQUET, Data
+from .inputs import PARQUET, Data
 from .results import Collector
 from .schema import STRUCT, Type, from_spark
 from .sql import SPARK, UDF, Relation, compile_query, epoch_expression
@@ -64,6 +64,7 @@ def session(master: str | None = None):
                  .config("spark.sql.session.timeZone", "UTC")
                  .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                  .config("spark.sql.shuffle.partitions", "8")
+                 .config("spark.driver.memory", os.environ.get("CSDL_SPARK_DRIVER_MEMORY", "2g"))
                  .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR")
                  .getOrCreate())
     except Exception as exc:  # noqa: BLE001 - py4j and JVM start-up errors have many classes
@@ -187,8 +188,10 @@ class Prepared:
         self.sql = sql
 
 
-def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None, spark=None):
-    """Run over ``data``; returns (Result, Prepared)."""
+def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None, spark=None, want_posts: bool = True):
+    """Run over ``data``; returns (Result, Prepared). The bulk of the posts (read, not matched,
+    timestamp read in SQL) is only counted on the executors; the driver receives the rows it
+    must look at one by one: matching posts, bad lines, timestamps of another shape."""
     spark = spark or session(master)
     started = time.perf_counter()
     if data.kind == PARQUET:
@@ -199,10 +202,21 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    if not want_posts:
+        frame = frame.withColumn("_out", F.when(F.col("_status").isin(1, 2), F.col("_out")))
+    bulk = (F.col("_status") == 3) & ~F.col("_matched") & F.col("_epoch").isNotNull()
+    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        table = frame.toArrow()
+        counts = frame.where(bulk).agg(F.count(F.lit(1)).alias("n"), F.min("_epoch").alias("lo"), F.max("_epoch").alias("hi")).collect()[0]
+        table = frame.where(~bulk).toArrow()
     except Exception as exc:  # noqa: BLE001 - Spark's errors arrive as py4j/pyspark exceptions
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
+    finally:
+        frame.unpersist()
+    collector.add_counts(counts["n"], counts["lo"], counts["hi"])
     import pyarrow.compute as pc
 
     if table.num_rows:

@@ -31,7 +31,7 @@ from csdl.evaluate.values import parse_number
 from csdl.language import ast
 from csdl.language.tokens import tokenize
 
-from .schema import BOOL, FLOAT, INT, LIST, NUMBERS, OTHER, SCALARS, STRUCT, TEXT, Type
+from .schema import BOOL, FLOAT, INT, LIST, OTHER, SCALARS, STRUCT, TEXT, Type
 
 DUCKDB, SPARK = "duckdb", "spark"
 DIALECTS = (DUCKDB, SPARK)
@@ -333,7 +333,7 @@ class Compiler:
         else:
             body = _coalesce_false(value_test(expr))
             guard = _coalesce_false(needs(expr)) if needs is not None else None
-        why = "texts holding a character whose lower case differs between Python and the engine" if guard is not None else ""
+        why = "our matcher for texts holding a character lower-cased differently from Python (Σ, İ …)" if guard is not None else ""
         return body, guard, why
 
     def value_test(self, node: ast.Condition, typ: Type):
