@@ -76,7 +76,8 @@ def run_on_engine(engine: str, *, sinks, tree, path: str, posts_path: str, outpu
         else:
             from csdl.engines import spark as runner
 
-            result, prepared = runner.run(tree, data, sink, library=library, master=master)
+            result, prepared = runner.run(tree, data, sink, library=library, master=master,
+                                          want_posts=bool(output) or output_format == "posts")
     except EngineError as exc:
         if output:
             sink.discard()
