@@ -371,7 +371,7 @@ def _prepare_parquet(con, filter_ast, data, targets, library, lowers, want_posts
         return value if typ.kind == TEXT else exp.Null()
 
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
-    out_json = exp.func("to_json", row, dialect="duckdb") if columns else exp.Literal.string("{}")
+    out_json = exp.func("to_json", row, dialect="duckdb") if columns and want_posts else exp.Null()
     return _assemble(con, plan, relation, posts, data.files, field(("interaction", "created_at")), field(("interaction", "type")),
                      out_json, jsonl=False, want_posts=want_posts)
 
@@ -389,7 +389,7 @@ def _assemble(con, plan, relation, posts, files, created, source, out_value, *, 
     inner = exp.select(
         exp.Column(this=exp.Star(), table=exp.to_identifier("p")),
         exp.alias_(file_index, "_file_"), exp.alias_(created, "_created_"), exp.alias_(source, "_source_"),
-        exp.alias_(exp.Coalesce(this=matched, expressions=[exp.false()]), "_matched_"), exp.alias_(out_value, "_value_"),
+        exp.alias_(exp.Coalesce(this=matched, expressions=[exp.false()]), "_matched_"),
     ).from_(exp.Subquery(this=posts, alias=exp.TableAlias(this=exp.to_identifier("p"))))
     is_matched = exp.column("_matched_", table="p")
     verify = exp.column("_verify", table="p") if jsonl else exp.false()
@@ -402,7 +402,9 @@ def _assemble(con, plan, relation, posts, files, created, source, out_value, *, 
         exp.alias_(exp.column("_status", table="p"), "_status"), exp.alias_(exp.column("_created_", table="p"), "_created"),
         exp.alias_(_epoch(exp.column("_created_", table="p")), "_epoch"), exp.alias_(exp.column("_source_", table="p"), "_source"),
         exp.alias_(is_matched.copy(), "_matched"), exp.alias_(exp.Coalesce(this=verify.copy(), expressions=[exp.false()]), "_verify"),
-        exp.alias_(exp.Case(ifs=[exp.If(this=want_out, true=exp.column("_value_", table="p"))]), "_out"), *tags,
+        # The post's text only where it is wanted: to_json of a whole Parquet row costs more
+        # than everything else in the query.
+        exp.alias_(exp.Case(ifs=[exp.If(this=want_out, true=out_value)]), "_out"), *tags,
     ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("p"))))
     return Prepared(plan, outer.sql("duckdb"), relation, files)
 
