@@ -85,9 +85,6 @@ def validated_tree(text: str, checks: dict | None = None):
     ``csdl.checking.checker.check`` (``platform``, ``select``, ``ignore`` …), e.g. from the configuration."""
     if not isinstance(text, str):
         raise TypeError(f"expected the filter as a str, not {type(text).__name__}")
-    from csdl.diagnostics import CSDLError
-    from csdl.language.parser import parse
-
     tree = parse(text)
     errors = [d for d in check_tree(tree, **(checks or {})) if d.is_error]
     if errors:
