@@ -386,6 +386,9 @@ def _assemble(con, plan, relation, posts, files, created, source, out_value, *, 
     file_index = exp.column("_fname", table="p") if len(files) > 1 else exp.Literal.string(files[0])
     is_post = exp.EQ(this=exp.column("_status", table="p"), expression=exp.Literal.number(3))
     matched = exp.And(this=is_post, expression=exp.paren(plan.where.copy()))
+    if plan.derived:
+        posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(
+            exp.Subquery(this=posts, alias=exp.TableAlias(this=exp.to_identifier("p"))))
     inner = exp.select(
         exp.Column(this=exp.Star(), table=exp.to_identifier("p")),
         exp.alias_(file_index, "_file_"), exp.alias_(created, "_created_"), exp.alias_(source, "_source_"),

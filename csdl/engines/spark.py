@@ -268,7 +268,9 @@ def _parquet(spark, filter_ast, data: Data, library):
         exp.alias_(field(("interaction", "type")), "_source"), exp.alias_(matched, "_matched"),
         exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.func("to_json", row, dialect="spark"))]), "_out"),
         *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=e.this.copy())], default=exp.false()), t.column) for e, t in zip(plan.tag_exprs, plan.tags)],
-    ).from_(exp.alias_(exp.to_table(view), "p", table=True))
+    ).from_(exp.alias_(exp.to_table(view), "p", table=True) if not plan.derived else
+            exp.alias_(exp.Subquery(this=exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(
+                exp.alias_(exp.to_table(view), "p", table=True))), "p", table=True))
     sql = select.sql("spark")
     try:
         result = spark.sql(sql)

@@ -86,6 +86,7 @@ class Plan:
     decisions: list[Decision] = field(default_factory=list)
     tags: list[TagColumn] = field(default_factory=list)
     tag_exprs: list[exp.Expression] = field(default_factory=list)  # one boolean per tag rule, aliased _tag<i>
+    derived: list = field(default_factory=list)  # (name, expression): columns computed once per row under the query
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def sql(self, dialect: str, pretty: bool = True) -> str:
@@ -202,6 +203,9 @@ class Compiler:
         # Characters whose lower case differs between Python and the engine: a text holding
         # one is lower-cased by our matcher (a UDF), every other text by SQL's lower().
         self.lower_exceptions = lower_exceptions
+        # lower(text) computed once per row however many conditions read it (SQL engines do not
+        # share it between expressions): name -> expression, added as columns under the query.
+        self.derived: dict[str, tuple[str, exp.Expression]] = {}
 
     # expressions
     def expression(self, node, source: str, scope: str) -> exp.Expression:
@@ -401,7 +405,7 @@ class Compiler:
         if not lower:
             return predicate, None
         needs = self._lower_guard()
-        return (lambda v: predicate(exp.Lower(this=v))), needs
+        return (lambda v: predicate(self._lower(v))), needs
 
     def _normalised_url(self, v):
         """csdl.evaluate.urls.normalise_url in SQL, step by step (anchored replacements, so
@@ -437,12 +441,23 @@ class Compiler:
         return exp.Case(ifs=[exp.If(this=exp.NEQ(this=kept, expression=_s("")), true=exp.DPipe(this=exp.DPipe(this=path, expression=_s("?")), expression=kept.copy()))],
                         default=path.copy())
 
+    def _lower(self, v):
+        if _is_lambda_var(v):
+            return exp.Lower(this=v)
+        key = v.sql(self.dialect)
+        found = self.derived.get(key)
+        if found is None:
+            found = self.derived[key] = (f"_lower{len(self.derived)}", exp.Lower(this=v.copy()))
+        return exp.column(found[0], table=self.rel.alias, quoted=True)
+
     def _lower_guard(self):
         if not self.lower_exceptions:
             return None
         chars = "".join(sorted(set(self.lower_exceptions)))
         if len(chars) <= 8:
             # A substring search per character is several times faster than a character class.
+            if self.dialect == DUCKDB:
+                return lambda v: _or([exp.Anonymous(this="contains", expressions=[v.copy(), _s(c)]) for c in chars])
             return lambda v: _or([exp.GT(this=exp.StrPosition(this=v.copy(), substr=_s(c)), expression=exp.Literal.number(0)) for c in chars])
         pattern = "[" + "".join("\\x{%x}" % ord(c) for c in chars) + "]"
         return lambda v: exp.RegexpLike(this=v, expression=_s(pattern))
@@ -466,7 +481,7 @@ class Compiler:
         if not phrases:
             return lambda v: FALSE
         if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
-            return self._prefiltered([max(p, key=len) for p in phrases], textops._re2_phrases(phrases))
+            return self._regex(textops._re2_phrases(phrases))
         singles = sorted({p[0] for p in phrases if len(p) == 1})
         multi = [p for p in phrases if len(p) > 1]
         parts = []
@@ -481,7 +496,7 @@ class Compiler:
         if not phrases or any(not p for p in phrases):
             return lambda v: FALSE
         if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
-            tests = [self._prefiltered([max(p, key=len)], textops._re2_phrases([p])) for p in phrases]
+            tests = [self._regex(textops._re2_phrases([p])) for p in phrases]
             return lambda v: _and([t(v) for t in tests])
         singles = sorted({p[0] for p in phrases if len(p) == 1})
         multi = [p for p in phrases if len(p) > 1]
@@ -552,7 +567,7 @@ class Compiler:
             if kind == TEXT:
                 if lower:
                     needs = self._lower_guard()
-                    base = lambda v: exp.EQ(this=exp.Lower(this=v), expression=_s(wanted.lower()))  # noqa: E731
+                    base = lambda v: exp.EQ(this=self._lower(v), expression=_s(wanted.lower()))  # noqa: E731
                 else:
                     base = lambda v: exp.EQ(this=v, expression=_s(wanted))  # noqa: E731
             else:
@@ -579,7 +594,7 @@ class Compiler:
             strings = sorted({item.lower() for item in items})
             if not strings:
                 return (lambda v: FALSE), None
-            return (lambda v: exp.In(this=exp.Lower(this=v), expressions=[_s(s) for s in strings])), self._lower_guard()
+            return (lambda v: exp.In(this=self._lower(v), expressions=[_s(s) for s in strings])), self._lower_guard()
         numbers = sorted({n for n in (parse_number(i) for i in items) if n is not None}, key=repr)
         if not numbers:
             return (lambda v: FALSE), None
@@ -675,6 +690,9 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
         tag_columns.append(TagColumn(tuple(namespace), name, score, column))
         tag_exprs.append(exp.alias_(_coalesce_false(body), column, quoted=True))
     from_ = source if source is not None else exp.to_table("posts")
+    derived = list(compiler.derived.values())
+    if derived:
+        from_ = wrap_derived(from_, derived, relation.alias)
     if rules:
         # The delivered columns read the rule columns of the inner query.
         inner = exp.select(exp.Star(), *tag_exprs).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
@@ -683,7 +701,17 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
     else:
         select = exp.select(exp.Star()).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
     return Plan(where=main, select=select, udfs=compiler.udfs, decisions=compiler.decisions, tags=tag_columns,
-                tag_exprs=tag_exprs)
+                tag_exprs=tag_exprs, derived=derived)
+
+
+def wrap_derived(source: exp.Expression, derived, alias: str) -> exp.Expression:
+    """``source`` with the derived columns (lower-cased texts) added: what the query reads."""
+    inner = source if isinstance(source, (exp.Select, exp.Subquery)) else None
+    if inner is None:
+        base = exp.alias_(source, alias, table=True)
+    else:
+        base = exp.Subquery(this=source.this if isinstance(source, exp.Subquery) else source, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    return exp.Subquery(this=exp.select(exp.Star(), *[exp.alias_(e.copy(), name, quoted=True) for name, e in derived]).from_(base))
 
 
 def _delivered_tags(columns: list[TagColumn], rules, dialect: str) -> list[exp.Expression]:
