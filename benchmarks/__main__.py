@@ -308,26 +308,31 @@ def main(argv=None) -> int:
 
     report = Report()
     print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
+    failed: list[str] = []
     with tempfile.TemporaryDirectory() as workdir:
         groups = args.only or ["in-process", "processes", "run", "engines", "payloads", "serve", "lsp", "workbench"]
-        if "in-process" in groups:
-            in_process(report, args.quick)
-        if "processes" in groups:
-            whole_process(report, args.quick, workdir)
-        if "run" in groups:
-            evaluation(report, args.quick)
-        if "engines" in groups:
-            engines(report, args.quick)
-        if "payloads" in groups:
-            payloads(report, args.quick)
-        if "serve" in groups:
-            serving(report, args.quick)
-        if "lsp" in groups:
-            language_server(report, args.quick)
-        if "workbench" in groups:
-            workbench(report, args.quick)
+        steps = {
+            "in-process": lambda: in_process(report, args.quick),
+            "processes": lambda: whole_process(report, args.quick, workdir),
+            "run": lambda: evaluation(report, args.quick),
+            "engines": lambda: engines(report, args.quick),
+            "payloads": lambda: payloads(report, args.quick),
+            "serve": lambda: serving(report, args.quick),
+            "lsp": lambda: language_server(report, args.quick),
+            "workbench": lambda: workbench(report, args.quick),
+        }
+        for name, step in steps.items():
+            if name not in groups:
+                continue
+            try:
+                step()
+            except Exception:  # one group failing must not lose the figures of the others
+                import traceback
 
-    payload = {
+                traceback.print_exc()
+                failed.append(name)
+
+    payload: dict = {
         "quick": args.quick,
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -337,8 +342,13 @@ def main(argv=None) -> int:
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as f:
         json.dump(payload, f, indent=2)
+    if failed:
+        payload["failed_groups"] = failed
     missed = [r for r in report.rows if r.get("met") is False]
     print(f"\n{len(report.rows)} figures; goals missed: {len(missed)}. JSON: {args.output}")
+    if failed:
+        print(f"benchmark groups that failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
