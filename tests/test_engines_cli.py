@@ -207,3 +207,20 @@ def test_strict_stops_with_exit_1_and_writes_nothing(tmp_path):
     result = CliRunner().invoke(cli, ["run", os.path.join(ROOT, "examples", "filters", "coffee.csdl"), path,
                                       "--engine", "duckdb", "--strict", "-o", str(out)])
     assert result.exit_code == 1 and not out.exists() and ":2: R101" in result.stderr
+
+
+def test_parquet_output_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
+    import duckdb
+
+    real = tmp_path / "real.parquet"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.parquet"
+    link.symlink_to(real.name)
+    result = invoke("run", FILTERS[0], POSTS, "--engine", "duckdb", "--format", "json", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert (real.stat().st_mode & 0o777) == 0o600
+    count = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(real)]).fetchone()[0]
+    assert count > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.parquet", "real.parquet"]  # no temporary left

@@ -154,22 +154,30 @@ class _ParquetSink:
         self.count = 0
 
     def commit(self) -> None:
-        from csdl.engines import EngineError
         from csdl.engines.duckdb import write_parquet
 
+        import shutil
+
+        from csdl.cli.output import AtomicWriter
+
         self.file.close()
-        tmp = os.path.join(os.path.dirname(os.path.abspath(self.path)), f".{os.path.basename(self.path)}.{os.getpid()}.tmp")
+        # DuckDB writes a file of its own; its bytes then reach the target through the same
+        # no-clobber writer as every other -o (a symlink stays a link, the target keeps its mode).
+        tmp = f"{self.jsonl}.parquet"
         try:
             write_parquet(self.jsonl, tmp)
-            os.replace(tmp, self.path)
-        except EngineError:
-            for leftover in (tmp,):
+            writer = AtomicWriter(self.path)
+            try:
+                with open(tmp, "rb") as parquet:
+                    shutil.copyfileobj(parquet, writer.file)
+            except BaseException:
+                writer.discard()
+                raise
+            writer.commit()
+        finally:
+            for leftover in (tmp, self.jsonl):
                 if os.path.exists(leftover):
                     os.unlink(leftover)
-            raise
-        finally:
-            if os.path.exists(self.jsonl):
-                os.unlink(self.jsonl)
 
     def discard(self) -> None:
         self.file.close()
