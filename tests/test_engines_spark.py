@@ -27,8 +27,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="session")
 def spark():
-    if spark_engine.java_problem():
-        pytest.skip("no Java here: Spark cannot start")
+    problem = spark_engine.java_problem()
+    if problem:
+        # CI installs a JRE (.ci/run), so there a missing one is a failure, not a quiet skip
+        message = f"Spark cannot start: {problem}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return spark_engine.session(MASTER)
 
 
