@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from .rows import row
+from .rows import row, standalone_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOALS = {"duckdb-parquet": 10.0, "duckdb-jsonl": 1.3}
@@ -199,22 +199,7 @@ def run(quick: bool) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller inputs")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    for r in rows:
-        ratio = f"  {r['ratio']:.2f}x {r['baseline']}" if "ratio" in r else ""
-        goal = f"  [{r['goal']}: {'met' if r['met'] else 'MISSED'}]" if "goal" in r else ""
-        note = f"  ({r['note']})" if r.get("note") else ""
-        print(f"{r['case'] + ', ' + r['measure']:<75} {r['value']:>14,.1f} {r['unit']:<8}{ratio}{goal}{note}")
-    return 0
+    return standalone_main(run, __doc__.splitlines()[0], argv, quick_help='smaller inputs', width=75)
 
 
 if __name__ == "__main__":

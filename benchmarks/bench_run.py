@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from .rows import row as _row
+from .rows import row as _row, standalone_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -335,22 +335,7 @@ def run(quick: bool) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer rounds")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    for row in rows:
-        ratio = f"  {row['ratio']:.2f}x {row['baseline']}" if "ratio" in row else ""
-        goal = f"  [{row['goal']}: {'met' if row['met'] else 'MISSED'}]" if "goal" in row else ""
-        note = f"  ({row['note']})" if row.get("note") else ""
-        print(f"{row['case'] + ', ' + row['measure']:<62} {row['value']:>14,.1f} {row['unit']:<8}{ratio}{goal}{note}")
-    return 0
+    return standalone_main(run, __doc__.splitlines()[0], argv, quick_help='smaller inputs, fewer rounds', width=62)
 
 
 if __name__ == "__main__":
