@@ -66,7 +66,10 @@ def test_live_sources_do_not_warn():
 
 
 def test_retired_source_is_a_warning_not_an_error():
-    csdl.compile('flickr.title contains "x"')  # accepted: compiles (DataSift's compiler accepted it)
+    # accepted: compiles (DataSift's compiler accepted it), and the warning is a warning
+    compiled = csdl.compile('flickr.title contains "x"')
+    assert compiled.csdl == 'flickr.title contains "x"\n'
+    assert [(d.code, d.severity, d.is_error) for d in csdl.check('flickr.title contains "x"')] == [("W207", "warning", False)]
 
 
 # --- 3. a number compared with board.author.registered (W208, not E104) ------------------------

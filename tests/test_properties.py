@@ -36,7 +36,18 @@ def test_token_soup_parses_or_raises_our_error(text):
 
 @given(filters())
 def test_generated_filters_parse(text):
-    assert csdl.parse(text) is not None
+    """Every generated filter parses, and each condition's span holds that condition's own text:
+    its target first, case as written (a tree that parsed the wrong thing fails here)."""
+    tree = csdl.parse(text)
+    assert isinstance(tree, csdl.Filter)
+    conditions = list(tree.conditions())
+    assert conditions
+    for node in conditions:
+        written = text[node.span.start:node.span.end]
+        if node.kind == "condition":
+            assert written.startswith(node.target), (written, node.target)
+    assert len(tree.tag_rules) == sum(line.lstrip().lower().startswith("tag ") or line.lstrip().lower().startswith("tag.")
+                                      for line in text.splitlines())
 
 
 @given(filters())
