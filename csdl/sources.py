@@ -10,7 +10,7 @@ import os
 import sys
 
 from csdl.diagnostics import Diagnostic
-from csdl.spans import Span
+from csdl.spans import Span, span_at
 
 STDIN = "-"
 EXTENSION = ".csdl"
@@ -39,12 +39,10 @@ def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8", "replace")
-        line = good.count("\n") + 1
-        column = len(good) - (good.rfind("\n") + 1) + 1
         diag = Diagnostic(
             "E009",
             f"{path} is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
-            Span(line, column, line, column + 1, len(good), len(good) + 1),
+            span_at(good + "\ufffd", len(good), 1),
             name="unreadable-file",
             hint="save the filter as UTF-8",
         )

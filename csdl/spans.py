@@ -6,9 +6,37 @@ language: it knows nothing of CSDL.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
+#: Where lines end: ``\r\n``, ``\r`` or ``\n``, and nowhere else (CSDL white space includes
+#: ``\f`` and ``\v``, which ``str.splitlines`` would wrongly take for line ends). The terminal
+#: reporters, the language server, the servers and the payload checks all count lines this way,
+#: so one file has one set of positions everywhere.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 _index: tuple[str, list[int]] | None = None
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts (the first is 0)."""
+    starts = [0]
+    starts.extend(match.end() for match in LINE_BREAK.finditer(text))
+    return starts
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their line breaks (no empty last line after a final break)."""
+    lines = LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_column(starts: list[int], offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of ``offset``, columns in code points, given ``line_starts``."""
+    line = bisect_right(starts, offset) - 1
+    return line + 1, offset - starts[line] + 1
 
 
 class Span:
@@ -58,17 +86,15 @@ class Span:
 
 
 def span_at(source: str, offset: int, length: int) -> Span:
-    """``Span.at`` in O(log n): a list of 100,000 items needs 100,000 spans, and ``Span.at``
-    counts the newlines from the start of the text for each one."""
+    """The span of ``length`` characters at ``offset`` in ``source``, in O(log n): a list of
+    100,000 items needs 100,000 spans, so the line starts of the last text are kept."""
     global _index
     index = _index  # one read: another thread may swap the cache for another text meanwhile
     if index is None or index[0] is not source:
-        index = _index = (source, [i for i, c in enumerate(source) if c == "\n"])
-    newlines = index[1]
+        index = _index = (source, line_starts(source))
+    starts = index[1]
     offset = max(0, min(offset, len(source)))
     end = max(offset, min(offset + length, len(source)))
-    line = bisect_right(newlines, offset - 1)  # newlines before offset
-    column = offset - (newlines[line - 1] + 1 if line else 0) + 1
-    end_line = bisect_right(newlines, end - 1)
-    end_column = end - (newlines[end_line - 1] + 1 if end_line else 0) + 1
-    return Span(line + 1, column, end_line + 1, end_column, offset, end)
+    line, column = line_column(starts, offset)
+    end_line, end_column = line_column(starts, end)
+    return Span(line, column, end_line, end_column, offset, end)

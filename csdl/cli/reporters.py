@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from csdl.diagnostics import ERROR, INFO, WARNING, Diagnostic
+from csdl.spans import split_lines
 
 
 class FileResult:
@@ -43,10 +44,7 @@ def _code(d: Diagnostic, color: bool) -> str:
 
 
 def source_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()
-    return lines
+    return split_lines(text)
 
 
 def _cells(text: str) -> int:

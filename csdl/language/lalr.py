@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
+from csdl.language import _lalr
 from csdl.language._lalr import (  # noqa: F401 - re-exported
     GRAMMAR_SHA256,
     LarkError,
@@ -32,6 +33,25 @@ __all__ = [
     "GRAMMAR_SHA256", "LarkError", "Reduce", "Shift", "Token", "UnexpectedCharacters", "UnexpectedEOF",
     "UnexpectedInput", "UnexpectedToken", "build_parser",
 ]
+
+
+class LineCounter(_lalr.LineCounter):
+    """Lark's line counter, counting lines as the rest of csdl does (``csdl.spans.LINE_BREAK``):
+    a line ends at ``\\r\\n``, ``\\r`` or ``\\n``. Lark counts ``\\n`` only, so a file saved with
+    CR line ends was one long line to the parser and several lines to the editor."""
+
+    __slots__ = ()
+
+    def feed(self, token, test_newline=True):
+        if test_newline and isinstance(token, str) and "\r" in token:
+            breaks = token.count("\n") + token.count("\r") - token.count("\r\n")
+            self.line += breaks
+            self.line_start_pos = self.char_pos + max(token.rfind("\n"), token.rfind("\r")) + 1
+            test_newline = False
+        super().feed(token, test_newline)
+
+
+_lalr.LineCounter = LineCounter  # the lexer state makes its counter from the module's global name
 
 
 def build_parser(transformer, lexer_callbacks: dict):

@@ -2,20 +2,18 @@
 
 csdl's spans carry 0-based offsets into the Python ``str`` (code points). An LSP position is a
 0-based line and a character count in UTF-16 code units, unless client and server agreed on UTF-8
-or UTF-32 (``positionEncoding``). Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and nowhere else: CSDL
-white space includes ``\\f`` and ``\\v``, which ``str.splitlines`` would wrongly treat as line ends,
-so this index is ours instead of pygls' line splitting.
+or UTF-32 (``positionEncoding``). Lines are those of ``csdl.spans.line_starts``, the one line index
+the terminal, the servers and the payload checks use too (not pygls' line splitting).
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
+
+from csdl.spans import line_starts
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 ENCODINGS = (UTF8, UTF16, UTF32)
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def units(text: str, encoding: str) -> int:
@@ -42,9 +40,7 @@ class LineIndex:
     def __init__(self, text: str, encoding: str = UTF16):
         self.text = text
         self.encoding = encoding
-        starts = [0]
-        starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
-        self.starts = starts
+        self.starts = line_starts(text)
 
     @property
     def line_count(self) -> int:

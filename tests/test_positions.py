@@ -1,0 +1,86 @@
+"""One offset -> line/column index: a line ends at CR LF, CR or LF, in the terminal, the editor and
+the payload checks alike (``csdl.spans.line_starts``). A file saved with CR-only line ends used to
+be one line to the parser (Lark counts LF only) and three lines to the editor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from csdl.checking.checker import check
+from csdl.spans import line_starts, span_at, split_lines
+
+# Two unknown targets, on the second and third lines whatever the line ends are.
+LINES = ['twitter.text contains "a"', "AND twitter.txt exists", "OR (twitter.tex exists)"]
+# (line, column) of each E101, 1-based, worked out by hand from LINES
+EXPECTED = [(2, 5), (3, 5)]
+
+
+@pytest.mark.parametrize("breaks", [("\n", "\n"), ("\r\n", "\r\n"), ("\r", "\r"), ("\r", "\r\n"), ("\n", "\r")])
+def test_the_checker_places_diagnostics_on_the_same_lines_whatever_the_line_ends(breaks):
+    text = LINES[0] + breaks[0] + LINES[1] + breaks[1] + LINES[2]
+    found = [(d.span.line, d.span.column) for d in check(text) if d.code == "E101"]
+    assert found == EXPECTED
+
+
+@pytest.mark.parametrize("text, offset, expected", [
+    ("a\rb", 2, (2, 1)),
+    ("a\r\nb", 3, (2, 1)),
+    ("a\r\nb", 2, (1, 3)),   # the LF of a CR LF still belongs to the first line
+    ("a\nb", 2, (2, 1)),
+    ("a\fb\vc", 4, (1, 5)),  # form feed and vertical tab are white space, not line ends
+])
+def test_span_at_counts_cr_crlf_and_lf_as_line_ends(text, offset, expected):
+    span = span_at(text, offset, 1)
+    assert (span.line, span.column) == expected
+
+
+def test_split_lines_follows_the_same_line_ends():
+    assert split_lines("a\rb\r\nc\nd\f\n") == ["a", "b", "c", "d\f"]
+    assert line_starts("a\rb\r\nc") == [0, 2, 5]
+
+
+_PIECES = st.sampled_from(['twitter.text contains "x"', "AND", "OR", "twitter.txt exists", " ", "\r", "\n", "\r\n", "\t",
+                           "// note", "/* a\rb */"])
+
+
+@given(st.lists(_PIECES, min_size=1, max_size=12))
+def test_parser_spans_agree_with_the_offset_index(pieces):
+    """Whatever the line ends, a diagnostic's line and column are those of its start offset."""
+    text = " ".join(pieces)
+    for d in check(text):
+        expected = span_at(text, d.span.start, 0)
+        assert (d.span.line, d.span.column) == (expected.line, expected.column), (text, d)
+
+
+def _cli_positions(path) -> list[tuple[str, int, int]]:
+    out = subprocess.run([sys.executable, "-m", "csdl", "check", "--format", "json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr
+    return [(d["code"], d["line"], d["column"]) for d in json.loads(out.stdout)["diagnostics"]]
+
+
+def test_a_cr_only_file_has_the_same_positions_in_the_terminal_and_in_the_editor(tmp_path):
+    pytest.importorskip("pytest_lsp")
+    from pygls.uris import from_fs_path
+
+    from lsp_client import published, session
+
+    path = tmp_path / "cr.csdl"
+    path.write_bytes("\r".join(LINES).encode())
+    terminal = _cli_positions(path)
+    assert [(line, column) for code, line, column in terminal if code == "E101"] == EXPECTED
+
+    async def editor():
+        async with session(root=str(tmp_path)) as client:
+            return await published(client, from_fs_path(str(path)))
+
+    diagnostics = asyncio.run(editor())
+    # LSP positions are 0-based; this file is ASCII, so characters are code points
+    assert sorted((d.code, d.range.start.line + 1, d.range.start.character + 1) for d in diagnostics) == sorted(terminal)
