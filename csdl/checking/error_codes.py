@@ -45,9 +45,9 @@ contains_near, wildcard) and `==`/`!=` case sensitive. It is not allowed on `in`
 operators or non-text targets.
 
 Bad:
-    interaction.content cs regex_partial "Apple"
+    interaction.content cs regex_partial "iPhone [0-9]+"
 Good:
-    interaction.content regex_partial "Apple"
+    interaction.content regex_partial "iPhone [0-9]+"
 """,
     ),
     "E104": (
@@ -87,7 +87,7 @@ Good:
 them); a latitude over 90 usually means latitude and longitude were swapped.
 
 Bad:
-    interaction.geo geo_radius "-0.13,151.5:10"
+    interaction.geo geo_radius "151.5,-0.13:10"
 Good:
     interaction.geo geo_radius "51.5,-0.13:10"
 """,
@@ -159,11 +159,11 @@ lookbehind, no possessive quantifiers. The message carries RE2's own reason. Rem
 CSDL string is unescaped first: write `\\\\d` for the regex `\\d`.
 
 Bad:
-    interaction.content regex_partial "(a)\\\\1"
-    interaction.content regex_partial "foo(?=bar)"
+    interaction.content regex_partial "(ha)\\\\1"
+    interaction.content regex_partial "iphone(?= [0-9]+)"
 Good:
-    interaction.content regex_partial "(a)a"
-    interaction.content regex_partial "foobar"
+    interaction.content regex_partial "(ha){2}"
+    interaction.content regex_partial "iphone [0-9]+"
 """,
     ),
     "E209": (
@@ -219,12 +219,8 @@ Good:
         """DataSift allows at most 1,000 conditions ("maximum recursion depth of 1000 has been
 reached"). We count every condition, `exists` and `stream` reference in the whole document, tag
 rules and `return` together (our reading of the limit). Long OR chains of `contains` are usually
-one `contains_any`.
-
-Bad:
-    a filter with 1,001 conditions
-Good:
-    interaction.content contains_any "w1, w2, ..., w1001"
+one `contains_any`: 1,001 `interaction.content contains "w…"` joined by OR are refused, while
+`interaction.content contains_any "w1, w2, …, w1001"` is one condition.
 """,
     ),
     "E302": (

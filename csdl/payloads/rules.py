@@ -44,7 +44,7 @@ class PayloadRule:
         parts.append("Good:\n" + _indent(self.good))
         notes = []
         if "<<" in self.bad or "<<" in self.good:
-            notes.append("<<TEXT*N>> stands for TEXT repeated N times.")
+            notes.append("<<TEXT*N>> stands for TEXT repeated N times ({n} numbers the copies).")
         if "previous" in self.options:
             parts.insert(-2, "Previous state (`--previous OLD.json`):\n" + _indent(self.options["previous"]))
         shown = ", ".join(f"{k}={v}" for k, v in sorted(self.options.items()) if k != "previous")
@@ -60,7 +60,9 @@ class PayloadRule:
 
 
 def expand(text: str) -> str:
-    return _MACRO.sub(lambda m: m.group(1) * int(m.group(2)), text)
+    """``<<TEXT*N>>`` becomes N copies of TEXT, ``{n}`` in each replaced by its number (1 to N),
+    so that repeated items can differ (100 copies of one resource are also duplicates)."""
+    return _MACRO.sub(lambda m: "".join(m.group(1).replace("{n}", str(i)) for i in range(1, int(m.group(2)) + 1)), text)
 
 
 def _indent(text: str) -> str:

@@ -93,9 +93,9 @@ class DuplicateCondition(Rule):
     (a value that should have changed). The fix removes the repeat.
 
     Bad:
-        interaction.content contains "coffee" OR interaction.content contains "coffee"
+        interaction.content contains "coffee" AND interaction.content contains "coffee"
     Good:
-        interaction.content contains "coffee" OR interaction.content contains "tea"
+        interaction.content contains "coffee" AND interaction.content contains "tea"
     """
 
     code = "W201"
