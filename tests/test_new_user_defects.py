@@ -265,11 +265,22 @@ def test_ctrl_c_exits_130(tmp_path):
         if not waiting:
             break
         time.sleep(0.05)
-    time.sleep(0.3)
+    # and until it waits for the next line: blocked reading the pipe, inside the run loop
+    while time.monotonic() < deadline and "pipe" not in _wchan(process.pid):
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert b"Traceback" not in err and b"Aborted" not in err
+
+
+def _wchan(pid: int) -> str:
+    """Where the kernel has the process waiting (``pipe_read`` while it blocks on a pipe)."""
+    try:
+        with open(f"/proc/{pid}/wchan", encoding="ascii") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def test_shell_completion_works_as_documented():

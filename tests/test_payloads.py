@@ -249,13 +249,11 @@ def test_json_syntax_error_carries_offset():
 # --- size limit ------------------------------------------------------------------------------
 
 def test_ten_megabytes_are_refused_before_parsing():
-    body = '{"tasks": [' + ",".join(['{"value": "x", "from_date": "2023-01-01", "to_date": "2023-01-02"}'] * 160_000) + "]}"
+    # broken JSON at the end: a checker that parsed before refusing would report it too
+    body = '{"tasks": [' + ",".join(['{"value": "x", "from_date": "2023-01-01", "to_date": "2023-01-02"}'] * 160_000) + "]"
     assert len(body) > 10_000_000
-    start = time.perf_counter()
     found = check_payload(body)
-    elapsed = time.perf_counter() - start
     assert [d.code for d in found] == ["P002"] and "10," in found[0].message
-    assert elapsed < 0.5  # parsing this would take many seconds; the refusal costs its length only
     assert check_payload(body.encode()) [0].code == "P002"
 
 
