@@ -115,13 +115,14 @@ def in_process(report: Report, quick: bool) -> None:
     ]
     for name, text, goal_ms, rounds, number in cases:
         csdl.parse(text)  # warm: parser tables, lazy imports, catalogue
-        fns = {"lark": lambda: baseline.parse(text), "parse": lambda: csdl.parse(text)}
+        # default arguments bind this case's text (the lambdas run inside this iteration anyway)
+        fns = {"lark": lambda text=text: baseline.parse(text), "parse": lambda text=text: csdl.parse(text)}
         if check is not None:
             check(text)
-            fns["check"] = lambda: check(text)
+            fns["check"] = lambda text=text: check(text)
         if cost is not None:
             cost(text)
-            fns["cost"] = lambda: cost(text)
+            fns["cost"] = lambda text=text: cost(text)
         times = interleaved(fns, rounds, number)
         size = f"{len(text):,} chars"
         report.add(name, f"plain lark parse ({size})", times["lark"], "ms")

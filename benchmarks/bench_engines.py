@@ -193,7 +193,7 @@ def run(quick: bool) -> list[dict]:
         rss = _peak_rss_mb(code)
         limit_mb = int(limit[:-2])
         rows.append(row("engines, memory", f"duckdb on {total:,} JSON Lines posts, memory_limit={limit}", rss, "MB",
-                        goal=f"peak RSS <= memory_limit + 300 MB (Python, pyarrow)", met=rss <= limit_mb + 300,
+                        goal="peak RSS <= memory_limit + 300 MB (Python, pyarrow)", met=rss <= limit_mb + 300,
                         note=f"file {os.path.getsize(jsonl) / 1e6:,.0f} MB"))
     return rows
 

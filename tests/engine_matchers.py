@@ -41,7 +41,7 @@ class EngineMatcher:
         out = [Evaluation(False, [], {}, []) for _ in posts]
         delivered = [json.loads(line) for line in sink.getvalue().splitlines()]
         matched_lines = result  # line numbers (1-based) of the matching posts, in order
-        for number, post in zip(matched_lines, delivered):
+        for number, post in zip(matched_lines, delivered, strict=True):
             interaction = post.get("interaction") if isinstance(post, dict) else None
             tags = interaction.get("tags", []) if isinstance(interaction, dict) else []
             tree = interaction.get("tag_tree", {}) if isinstance(interaction, dict) else {}

@@ -1,7 +1,6 @@
 """`csdl.compile`: canonical text, DPU, and our hash of the canonical form."""
 
 import hashlib
-import re
 
 import pytest
 

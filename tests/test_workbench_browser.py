@@ -179,7 +179,7 @@ def test_an_upload_with_bad_lines_lists_them_and_shows_posts_as_text(page, tmp_p
     expected = json.loads(csdl_cli("run", str(filter_path), str(posts), "--format", "json"))
     listed = page.locator("#preview-bad li").all_inner_texts()
     assert [item["line"] for item in expected["bad_posts"]["details"]] == [2, 4]
-    for item, shown in zip(expected["bad_posts"]["details"], listed):
+    for item, shown in zip(expected["bad_posts"]["details"], listed, strict=True):
         assert shown.startswith(f"line {item['line']}") and item["code"] in shown
     assert page.inner_text("#preview-matched") == str(expected["matched"]) == "2"
     shown = page.inner_text("#preview-matches")

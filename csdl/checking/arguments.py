@@ -88,7 +88,7 @@ def _geo(op: str, arg: ast.Text, source: str, out: list) -> None:
         return
     parts = _parts(value)
     in_range = True
-    for (lat, lon), (text, offset) in zip(points, parts):
+    for (lat, lon), (text, offset) in zip(points, parts, strict=False):  # a radius may follow the points
         span = value_span(source, arg, offset, len(text))
         if not -90 <= lat <= 90:
             hint = "latitude comes first: `lat,lon`" if -90 <= lon <= 90 else None
@@ -124,7 +124,7 @@ def _near(arg: ast.NearList, source: str, platform: str, out: list) -> None:
     words_end, distance_start = near_parts(arg.raw)
     spans = list_item_spans(source, arg, body_end=words_end)
     _empty_items(arg.words, spans, arg, out)
-    real = [(w, s) for w, s in zip(arg.words, spans) if w]
+    real = [(w, s) for w, s in zip(arg.words, spans, strict=True) if w]
     if len(real) < 2:
         out.append(diag("E205", f"`contains_near` needs at least two words, found {len(real)}", arg.span,
                         hint='write `"word1,word2:N"`; for one word use `contains`'))
@@ -152,7 +152,7 @@ def _empty_items(items, spans, arg, out: list) -> None:
     if all(not item for item in items):
         out.append(diag("E207", "the list is empty", arg.span))
         return
-    for item, span in zip(items, spans):
+    for item, span in zip(items, spans, strict=True):
         if not item:
             out.append(diag("E207", "empty list item", span, hint="remove the extra comma; write a literal comma as `\\,`"))
 
@@ -168,7 +168,7 @@ def _text_list(op: str, arg: ast.TextList, source: str, platform: str, out: list
         out.append(diag("E404", f"PYLON query filters allow at most {PYLON_MAX_LIST} items in `{op}`, found {len(arg.items):,}",
                         arg.span))
     if op == "wildcard":
-        for item, span in zip(arg.items, spans):
+        for item, span in zip(arg.items, spans, strict=True):
             if not item:
                 continue
             if item[0] in "*?":

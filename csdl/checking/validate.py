@@ -13,7 +13,7 @@ import re
 from csdl.language import ast
 from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
-from csdl.checking.platform import MAX_CONDITIONS, PLATFORMS, PYLON, PYLON_MAX_LIST, STREAM, diag
+from csdl.checking.platform import MAX_CONDITIONS, PLATFORMS, PYLON, STREAM, diag
 from csdl.spans import span_at
 
 TEXT_OPERATORS = frozenset({"contains", "substr", "contains_any", "contains_all", "contains_near", "wildcard", "regex_partial", "regex_exact"})

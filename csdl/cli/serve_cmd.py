@@ -43,6 +43,29 @@ Ctrl-C or SIGTERM stop the server cleanly. docs/serve.md describes every endpoin
 """
 
 
+def _live_options(command):
+    """The flags of live delivery (docs/serve.md, "Live data"), passed to Settings as they are."""
+    options = [
+        click.option("--firehose", metavar="POSTS.jsonl",
+                     help="Replay these posts (JSON Lines, optionally gzipped) into the live bus: running streams "
+                          "and push subscriptions receive what their filter matches."),
+        click.option("--rate", "firehose_rate", type=click.FloatRange(min=0, min_open=True), metavar="N",
+                     help="Firehose posts per second (default: as fast as the consumers take them)."),
+        click.option("--loop", "firehose_loop", is_flag=True, help="Replay the firehose file again and again."),
+        click.option("--firehose-wait", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+                     help="Start the replay once N stream subscriptions exist (0: at once)."),
+        click.option("--stream-port", type=click.IntRange(0, 65535), metavar="PORT",
+                     help="Also serve the stream host here, with the stream at `/` (the Node client's consumer)."),
+        click.option("--push-dir", metavar="DIR",
+                     help="Where push subscriptions of output types other than http and pull write their files."),
+        click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=30, show_default=True,
+                     metavar="SECONDS", help="Send an idle streaming connection a tick this often."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command("serve", help=_DESCRIPTION + "\n\n" + _EXAMPLES)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback without --users prints a warning.")
@@ -58,7 +81,8 @@ Ctrl-C or SIGTERM stop the server cleanly. docs/serve.md describes every endpoin
 @click.option("--cors", "cors_origin", metavar="ORIGIN", help="Send CORS headers allowing ORIGIN (none by default).")
 @click.option("--task-delay", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="How long a started Data365 task runs before it is complete.")
-def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, task_delay):
+@_live_options
+def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, task_delay, **live):
     try:
         from csdl.server.app import create_app
         from csdl.server.run import is_loopback, serve
@@ -69,7 +93,7 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
 
     try:
         settings = Settings(store=store_path, library=library_dir, sample=sample_path, users_file=users_file,
-                            cors_origin=cors_origin, task_delay=task_delay, host=host, port=port)
+                            cors_origin=cors_origin, task_delay=task_delay, host=host, port=port, **live)
         app = create_app(settings)
     except (SettingsError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -83,6 +107,9 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         click.echo(f"csdl serve: listening on http://{shown}:{bound[1]} (store {settings.store}"
                    f"{', library ' + library_dir if library_dir else ''}); Ctrl-C stops", err=True)
+        stream = app.state.csdl.live.stream_address()
+        if stream is not None:
+            click.echo(f"csdl serve: stream host on http://{stream[0]}:{stream[1]}", err=True)
 
     try:
         serve(app, settings, announce=announce)

@@ -22,14 +22,14 @@ class TagPlan:
         # rules: (namespace tuple, name or None, score text or None, closure)
         self.rules = []
         namespaces, leaves = set(), set()
-        for namespace, name, score, fn in rules:
+        for namespace, *_ in rules:
             for i in range(1, len(namespace)):
                 namespaces.add(namespace[:i])
             if namespace:
                 leaves.add(namespace)
         self.conflicts = sorted(leaves & namespaces)
         kinds: dict[tuple, set] = {}
-        for namespace, name, score, fn in rules:
+        for namespace, _name, score, _fn in rules:
             if namespace:
                 kinds.setdefault(namespace, set()).add("score" if score is not None else "name")
         self.conflicts += sorted(ns for ns, k in kinds.items() if len(k) > 1 and ns not in namespaces)

@@ -295,11 +295,11 @@ def _within(starts: list[list[int]], lengths: list[int], distance: int) -> bool:
     Try each occurrence as the window's first word: every other part then takes its first
     occurrence at or after it, which ends earliest since a part's length is fixed.
     """
-    for anchor_list, anchor_len in zip(starts, lengths):
+    for anchor_list, anchor_len in zip(starts, lengths, strict=True):
         for begin in anchor_list:
             end = begin + anchor_len
             ok = True
-            for found, n in zip(starts, lengths):
+            for found, n in zip(starts, lengths, strict=True):
                 j = bisect.bisect_left(found, begin)
                 if j == len(found):
                     ok = False

@@ -50,7 +50,7 @@ class Node:
         if not isinstance(other, Node):
             return NotImplemented
         mine, theirs = self.walk(), other.walk()
-        for a, b in zip(mine, theirs):
+        for a, b in zip(mine, theirs, strict=False):  # the walks may differ in length: checked below
             if a._key() != b._key() or len(a.children()) != len(b.children()):
                 return False
         return next(mine, None) is None and next(theirs, None) is None
@@ -71,7 +71,7 @@ class Node:
                     stack.append((value, child))
                 elif _is_subtree(value):
                     out[name] = children = [{} for _ in value]
-                    stack.extend(zip(value, children))
+                    stack.extend(zip(value, children, strict=True))
                 else:
                     out[name] = list(value) if isinstance(value, tuple) else value
             out["span"] = node.span.to_dict()

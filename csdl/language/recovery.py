@@ -12,7 +12,6 @@ regions it covers are returned so that validation and lint can ignore them.
 
 from __future__ import annotations
 
-from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
 
 #: At most this many syntax errors are reported for one filter.

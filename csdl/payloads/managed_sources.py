@@ -70,7 +70,7 @@ def check(ctx: Context) -> None:
 
 def _top_level(ctx: Context, root: Node, update: bool) -> None:
     known = UPDATE_KEYS if update else BODY_KEYS
-    for key, value in root.pairs:
+    for key, _value in root.pairs:
         name = key.value
         if name in known:
             continue

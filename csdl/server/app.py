@@ -46,6 +46,7 @@ class State:
         self.store = store
         self.library = StreamLibrary(store, settings.library)
         self.limits = RateLimits(settings.rate_limit)
+        self.live = None  # live delivery (csdl.server.delivery.Live), set by create_app
 
 
 class RateLimits:
@@ -155,6 +156,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     routes = list(data365.routes(state, respond))
     routes += _workbench_routes(settings, store)
+    from csdl.server.delivery import Live
+
+    state.live = Live(state)  # streaming, push, ingestion, firehose
+    routes += state.live.routes()
     routes.append(Route("/{path:path}", datasift, methods=ALL_METHODS))
 
     async def http_error(request, exc: HTTPException):
@@ -163,7 +168,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(app):
+        await state.live.start()
         yield
+        await state.live.stop()
         store.close()  # after the last request: uvicorn drains them before the lifespan ends
 
     middleware = []

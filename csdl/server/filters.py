@@ -13,7 +13,6 @@ from csdl.server import incoming
 from csdl.server.errors import ApiError, csdl_error_text
 
 _DPU_ERROR = "Unable to get DPU [400]"
-_UNKNOWN_CODES = ("C100", "C101", "C104")
 
 
 def _now_text() -> str:
@@ -26,29 +25,29 @@ def api_checks(platform: str) -> dict:
     return {"platform": platform, "select": ["E"]}
 
 
-def compile_text(call, platform: str, *, canonical: bool = True):
-    """The call's ``csdl`` parameter compiled (a ``Compiled``; only its ``CostReport`` when
-    ``canonical`` is False: validate needs no hash), or DataSift's 400."""
+def cost_text(call, platform: str):
+    """The cost report of the call's ``csdl`` parameter, or DataSift's 400."""
     import csdl
 
     text = incoming.text(call.params, "csdl", required=True)
     try:
-        if canonical:
-            compiled = csdl.compile(text, library=call.state.library, checks=api_checks(platform))
-            report = compiled.report
-        else:
-            compiled = report = csdl.cost(text, library=call.state.library, checks=api_checks(platform))
+        report = csdl.cost(text, library=call.state.library, checks=api_checks(platform))
     except CSDLError as exc:
         raise ApiError(400, csdl_error_text(text, exc.diagnostics)) from None
-    if not report.complete:
-        # DataSift knows every hash; a stream we cannot resolve would not compile there either.
-        unknown = [w for w in report.warnings if w.code in _UNKNOWN_CODES]
-        if unknown:
-            first = unknown[0]
-            problem = Diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
-                                 "filter here first, or put it in the --library directory", first.span)
-            raise ApiError(400, csdl_error_text(text, [problem]))
-    return compiled
+    refuse_unknown_streams(text, report)
+    return report
+
+
+def refuse_unknown_streams(text: str, report) -> None:
+    """DataSift knows every hash; a stream we cannot resolve would not compile there either."""
+    if report.complete:
+        return
+    unknown = [w for w in report.warnings if w.code in _UNKNOWN_CODES]
+    if unknown:
+        first = unknown[0]
+        problem = Diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
+                             "filter here first, or put it in the --library directory", first.span)
+        raise ApiError(400, csdl_error_text(text, [problem]))
 
 
 def _reference(text: str, diagnostic) -> str:
@@ -60,17 +59,21 @@ def _reference(text: str, diagnostic) -> str:
 def validate(call, platform: str = "stream"):
     from csdl.units import dpu_text
 
-    report = compile_text(call, platform, canonical=False)
+    report = cost_text(call, platform)
     return 200, {"created_at": _now_text(), "dpu": dpu_text(report.dpu)}
 
 
 def compile_(call, platform: str = "stream"):
+    from csdl.server.streams import compile_and_store
     from csdl.units import dpu_text
 
-    compiled = compile_text(call, platform)
-    dpu = dpu_text(compiled.dpu)
-    call.state.store.put_stream(compiled.hash, compiled.csdl, platform=platform, dpu=dpu)
-    return 200, {"hash": compiled.hash, "created_at": _now_text(), "dpu": dpu}
+    text = incoming.text(call.params, "csdl", required=True)
+    try:
+        compiled = compile_and_store(call.state.store, call.state.library, text, platform=platform, owner=call.user,
+                                     accept=lambda c: refuse_unknown_streams(text, c.report))
+    except CSDLError as exc:
+        raise ApiError(400, csdl_error_text(text, exc.diagnostics)) from None
+    return 200, {"hash": compiled.hash, "created_at": _now_text(), "dpu": dpu_text(compiled.dpu)}
 
 
 def pylon_validate(call):

@@ -16,6 +16,7 @@ from csdl.server.errors import ApiError
 from csdl.server.filters import stream_report
 
 SAMPLES = (10, 100)
+LAST_TIME = 253_402_300_799  # 9999-12-31 23:59:59 UTC: later times are not dates
 
 
 def _stream_hash(call) -> str:
@@ -45,8 +46,8 @@ def _sources(call, *, required: bool) -> list[str]:
 
 
 def _window(call, *, end_required: bool = True) -> tuple[int, int]:
-    start = incoming.integer(call.params, "start", required=True, minimum=0)
-    end = incoming.integer(call.params, "end", required=end_required, minimum=0)
+    start = incoming.integer(call.params, "start", required=True, minimum=0, maximum=LAST_TIME)
+    end = incoming.integer(call.params, "end", required=end_required, minimum=0, maximum=LAST_TIME)
     if end is None:  # DataSift's documented default for a preview
         end = min(start + 86_400, int(time.time()) - 3600)
     if end <= start:

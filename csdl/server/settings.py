@@ -32,10 +32,25 @@ class Settings:
     max_sample_posts: int = MAX_SAMPLE_POSTS
     rate_limit: int = 100_000
     users: dict[str, str] | None = field(default=None, repr=False)  # username -> API key
+    # Live delivery (csdl.server.delivery): the firehose, the stream host, push outputs.
+    firehose: str | None = None  # posts replayed into the bus (--firehose)
+    firehose_rate: float | None = None  # posts per second; None: as fast as consumers take them
+    firehose_loop: bool = False
+    firehose_wait: int = 1  # stream subscriptions to wait for before the replay starts
+    stream_port: int | None = None  # a second listener serving the stream host (stream at `/`)
+    push_dir: str | None = None  # where non-http push outputs are written
+    tick_seconds: float = 30.0  # an idle streaming connection gets a tick this often
+    stream_buffer: int = 10_000  # interactions one streaming connection may hold
 
     def __post_init__(self):
         if self.task_delay < 0:
             raise SettingsError("--task-delay must not be negative")
+        if self.firehose is not None and not os.path.isfile(self.firehose):
+            raise SettingsError(f"--firehose {self.firehose}: no such file")
+        if self.firehose_rate is not None and self.firehose_rate <= 0:
+            raise SettingsError("--rate must be positive")
+        if self.push_dir is not None and not os.path.isdir(self.push_dir):
+            raise SettingsError(f"--push-dir {self.push_dir}: not a directory")
         if self.library is not None and not os.path.isdir(self.library):
             raise SettingsError(f"--library {self.library}: not a directory")
         if self.sample is not None and not os.path.isfile(self.sample):
