@@ -71,17 +71,15 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.span.start, self.span.end, self.code)
 
+    def one_line(self, path: str | None = None) -> str:
+        """The one-line text every face prints: ``path:line:column: CODE message`` (without
+        ``path:`` when there is no file)."""
+        where = f"{self.span.line}:{self.span.column}"
+        return f"{path}:{where}: {self.code} {self.message}" if path is not None else f"{where}: {self.code} {self.message}"
+
     def to_dict(self) -> dict:
-        out = {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "line": self.span.line,
-            "column": self.span.column,
-            "end_line": self.span.end_line,
-            "end_column": self.span.end_column,
-            "span": self.span.to_dict(),
-        }
+        out = {"code": self.code, "severity": self.severity, "message": self.message,
+               **self.span.to_dict(offsets=False), "span": self.span.to_dict()}
         if self.name:
             out["name"] = self.name
         if self.hint:
@@ -112,7 +110,7 @@ class CSDLError(ValueError):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = list(diagnostics)
         first = self.diagnostics[0] if self.diagnostics else None
-        text = f"{first.span.line}:{first.span.column}: {first.code} {first.message}" if first else "invalid CSDL"
+        text = first.one_line() if first else "invalid CSDL"
         if len(self.diagnostics) > 1:
             text += f" (and {len(self.diagnostics) - 1} more)"
         super().__init__(text)

@@ -65,15 +65,14 @@ class Span:
         """The smallest span from the start of ``self`` to the end of a later ``other``."""
         return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
 
-    def to_dict(self) -> dict:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "start": self.start,
-            "end": self.end,
-        }
+    def to_dict(self, offsets: bool = True) -> dict:
+        """The span in JSON outputs: line, column, end line and end column (1-based), and the
+        0-based ``start`` and ``end`` offsets unless ``offsets`` is false (the cost report)."""
+        out = {"line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column}
+        if offsets:
+            out["start"] = self.start
+            out["end"] = self.end
+        return out
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Span) and self.start == other.start and self.end == other.end

@@ -34,8 +34,12 @@ def _style(text: str, color: bool, **kwargs) -> str:
     return click.style(text, **kwargs)
 
 
-def _location(path: str, d: Diagnostic, color: bool) -> str:
-    return _style(f"{path}:{d.span.line}:{d.span.column}:", color, bold=True)
+def _one_line(path: str, d: Diagnostic, color: bool) -> str:
+    """``Diagnostic.one_line``, with the location in bold and the code in its severity's colour."""
+    if not color:
+        return d.one_line(path)
+    location = _style(f"{path}:{d.span.line}:{d.span.column}:", color, bold=True)
+    return f"{location} {_code(d, color)} {d.message}"
 
 
 def _code(d: Diagnostic, color: bool) -> str:
@@ -100,7 +104,7 @@ def render_full(results: list[FileResult], *, color: bool = False) -> str:
     for result in results:
         lines = source_lines(result.text) if result.text else None
         for d in result.diagnostics:
-            out.append(f"{_location(result.path, d, color)} {_code(d, color)} {d.message}")
+            out.append(_one_line(result.path, d, color))
             if lines is not None:
                 out.extend(code_frame(result.text, d, color, lines=lines))
             if d.hint:
@@ -114,7 +118,7 @@ def render_full(results: list[FileResult], *, color: bool = False) -> str:
 
 
 def render_concise(results: list[FileResult], *, color: bool = False) -> str:
-    out = [f"{_location(r.path, d, color)} {_code(d, color)} {d.message}" for r in results for d in r.diagnostics]
+    out = [_one_line(r.path, d, color) for r in results for d in r.diagnostics]
     out.append(summary(results))
     return "\n".join(out) + "\n"
 
@@ -271,7 +275,7 @@ def render_github(results: list[FileResult], *, color: bool = False) -> str:
             level = _GITHUB_LEVELS.get(d.severity, "warning")
             props = (f"title={_gh_property(f'csdl ({d.code})')},file={_gh_property(r.path)},line={d.span.line},"
                      f"col={d.span.column},endLine={d.span.end_line},endColumn={d.span.end_column}")
-            message = f"{r.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}"
+            message = d.one_line(r.path)
             lines.append(f"::{level} {props}::{_gh_data(message)}")
     return "".join(line + "\n" for line in lines)
 

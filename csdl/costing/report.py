@@ -18,7 +18,7 @@ from csdl.costing.model import Item
 
 
 def span_dict(span: Span) -> dict:
-    return {"line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column}
+    return span.to_dict(offsets=False)
 
 
 def item_dict(item: Item, file: str | None = None) -> dict:

@@ -72,7 +72,7 @@ def format_edit(text: str) -> tuple[Edit | None, str | None]:
         formatted = format_text(text)
     except CSDLError as exc:
         first = exc.diagnostics[0]
-        return None, (f"cannot format: {first.span.line}:{first.span.column}: {first.code} {first.message}"
+        return None, (f"cannot format: {first.one_line()}"
                       " (fix the syntax error first)")
     return minimal_edit(text, formatted), None
 

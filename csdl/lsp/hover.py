@@ -188,7 +188,7 @@ def _stream(node, keyword: str, analysis) -> str:
     lines = [head, f"Resolves to `{os.path.relpath(entry.path, library.directory)}` in the library `{library.directory}`"]
     if entry.errors:
         first = entry.errors[0]
-        lines.append(f"That file is not valid CSDL: {first.span.line}:{first.span.column} {first.code} {first.message}")
+        lines.append(f"That file is not valid CSDL: {first.one_line()}")
     else:
         report, _ = analysis.cost()
         if report is not None and keyword == "stream":
