@@ -193,8 +193,8 @@ def test_compile_stores_the_stream_under_the_cli_hash(client):
 
 
 @pytest.mark.parametrize("body, status, words", [
-    (b"{not json", 400, "not JSON"),
-    (b"[1, 2]", 400, "JSON object"),
+    (b"{not json", 400, "Malformed JSON body"),
+    (b"[1, 2]", 400, "expected an object"),
     (b'{"csdl": 5}', 400, "`csdl`"),
     (b'{"csdl": "a.b exists", "platform": "moon"}', 400, "platform"),
 ])

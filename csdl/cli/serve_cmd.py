@@ -78,11 +78,14 @@ def _live_options(command):
               help="Posts (JSON Lines, optionally gzipped) that previews run the filter over.")
 @click.option("--users", "users_file", metavar="FILE",
               help="`username:api_key` lines: every call must then carry one of them (401 otherwise).")
-@click.option("--cors", "cors_origin", metavar="ORIGIN", help="Send CORS headers allowing ORIGIN (none by default).")
+@click.option("--cors", "cors_origin", metavar="ORIGIN",
+              help="Let pages of ORIGIN (scheme://host[:port]) call the server, with CORS headers (none by default).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A Host name to answer besides localhost, *.localhost, IP addresses and --host (repeatable).")
 @click.option("--task-delay", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="How long a started Data365 task runs before it is complete.")
 @_live_options
-def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, task_delay, **live):
+def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, allowed_hosts, task_delay, **live):
     try:
         from csdl.server.app import create_app
         from csdl.server.run import is_loopback, serve
@@ -93,7 +96,7 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
 
     try:
         settings = Settings(store=store_path, library=library_dir, sample=sample_path, users_file=users_file,
-                            cors_origin=cors_origin, task_delay=task_delay, host=host, port=port, **live)
+                            cors_origin=cors_origin, allowed_hosts=allowed_hosts, task_delay=task_delay, host=host, port=port, **live)
         app = create_app(settings)
     except (SettingsError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -102,6 +105,11 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
     if not is_loopback(host) and settings.users is None:
         click.echo(f"csdl serve: warning: listening on {host} without --users: anyone who can reach it may use it",
                    err=True)
+
+    from csdl.server.security import startup_warnings
+
+    for text in startup_warnings(settings):
+        click.echo(f"csdl serve: warning: {text}", err=True)
 
     def announce(bound):
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]

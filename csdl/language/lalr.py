@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-import csdl.language._lalr as generated
+from csdl.language import _lalr
 from csdl.language._lalr import (  # noqa: F401 - re-exported
     GRAMMAR_SHA256,
     LarkError,
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-class LineCounter(generated.LineCounter):
+class LineCounter(_lalr.LineCounter):
     """Lark's line counter, counting lines as the rest of csdl does (``csdl.spans.LINE_BREAK``):
     a line ends at ``\\r\\n``, ``\\r`` or ``\\n``. Lark counts ``\\n`` only, so a file saved with
     CR line ends was one long line to the parser and several lines to the editor."""
@@ -51,7 +51,7 @@ class LineCounter(generated.LineCounter):
         super().feed(token, test_newline)
 
 
-generated.LineCounter = LineCounter  # the lexer state makes its counter from the module's global name
+_lalr.LineCounter = LineCounter  # the lexer state makes its counter from the module's global name
 
 
 def build_parser(transformer, lexer_callbacks: dict):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import sys
 import time
 from contextlib import asynccontextmanager
 
-import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -24,9 +24,10 @@ from starlette.routing import Route
 
 from csdl.server import endpoints, incoming
 from csdl.server.errors import ApiError
-from csdl.server.settings import DEFAULT_API_VERSION, Settings
-from csdl.server.store import Store
+from csdl.server.settings import DEFAULT_API_VERSION, Settings, SettingsError
+from csdl.server.store import Store, Unstorable, unavailable
 from csdl.server.streams import StreamLibrary
+from csdl.server.values import json_bytes
 
 log = logging.getLogger("csdl.serve")
 
@@ -95,7 +96,19 @@ class Call:
 def json_response(status: int, body, headers: dict | None = None) -> Response:
     if status == 204 or body is None:
         return Response(status_code=status, headers=headers, media_type="application/json")
-    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/json")
+    return Response(json_bytes(body), status_code=status, headers=headers, media_type="application/json")
+
+
+def as_api_error(exc: Exception, store: Store) -> ApiError:
+    """Any failure of a handler as the answer the client gets: the store's refusals are the
+    client's (400) or the store's (503, saying what is wrong); anything else is a bug of ours."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, Unstorable):
+        return ApiError(400, f"Bad request: {exc}")
+    if isinstance(exc, sqlite3.Error):
+        return ApiError(503, f"Service unavailable: {unavailable(exc, store.path)}")
+    return _internal(exc)
 
 
 def _internal(exc: BaseException) -> ApiError:
@@ -107,7 +120,13 @@ def _internal(exc: BaseException) -> ApiError:
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    from csdl.server.security import Guard, OriginError, Policy
+
     settings = settings or Settings()
+    try:
+        policy = Policy(settings.host, settings.allowed_hosts, settings.cors_origin)
+    except OriginError as exc:
+        raise SettingsError(str(exc)) from None
     store = store or Store(settings.store)
     state = State(settings, store)
 
@@ -131,13 +150,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 status, payload = await run_in_threadpool(endpoint.handler, call)
             else:
                 status, payload = endpoint.handler(call)
-        except ApiError as exc:
+        except Exception as exc:  # an answer of ours, or a bug: JSON either way, never a traceback
+            error = as_api_error(exc, store)
             if "X-RateLimit-Cost" not in headers:  # refused before the user was known: nothing charged
                 headers.update(state.limits.charge(None, 0))
-            headers.update(exc.headers)
-            return json_response(exc.status, exc.body, headers)
-        except Exception as exc:  # a bug of ours: a JSON 500, never a traceback to the client
-            error = _internal(exc)
+            headers.update(error.headers)
             return json_response(error.status, error.body, headers)
         headers.update(call.headers)
         return json_response(status, payload, headers)
@@ -145,11 +162,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def respond(request, work):
         try:
             status, payload = await work()
-        except ApiError as exc:
-            return json_response(exc.status, exc.body, exc.headers)
-        except Exception as exc:
-            error = _internal(exc)
-            return json_response(error.status, error.body)
+        except Exception as exc:  # as in datasift() above
+            error = as_api_error(exc, store)
+            return json_response(error.status, error.body, error.headers)
         return json_response(status, payload)
 
     from csdl.server import data365
@@ -173,9 +188,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         await state.live.stop()
         store.close()  # after the last request: uvicorn drains them before the lifespan ends
 
-    middleware = []
+    from starlette.middleware import Middleware
+
+    # The guard is outermost: a refused request reaches neither CORS nor a route.
+    middleware = [Middleware(Guard, policy=policy)]
     if settings.cors_origin:
-        from starlette.middleware import Middleware
         from starlette.middleware.cors import CORSMiddleware
 
         middleware.append(Middleware(
@@ -183,8 +200,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             allow_headers=["Authorization", "Auth", "Content-Type", "apikey"],
             expose_headers=["X-Api-Version", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Cost"],
         ))
+    async def crashed(request, exc: Exception):  # escaped every handler: still a JSON answer
+        error = as_api_error(exc, store)
+        return json_response(error.status, error.body)
+
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error})
+                    exception_handlers={HTTPException: http_error, Exception: crashed})
     app.state.csdl = state
     return app
 

@@ -13,6 +13,7 @@ import hmac
 import json
 from urllib.parse import parse_qsl
 
+from csdl.server import values
 from csdl.server.errors import ApiError
 
 
@@ -75,11 +76,23 @@ def json_value(body: bytes):
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"Malformed JSON body: not UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"Malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise ApiError(400, "Malformed JSON body: nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ApiError(400, f"Malformed JSON body: {exc}") from None
+    refused = values.problem(value)
+    if refused is not None:
+        raise ApiError(400, f"Malformed JSON body: {refused}")
+    return value
+
+
+async def read_json_object(request, limit: int) -> dict:
+    """A request's JSON object body (``{}`` when empty): the size limit, then the checks above."""
+    body = await read_body(request, limit)
+    return json_object(body) if body.strip() else {}
 
 
 def form_fields(body: bytes) -> dict:
@@ -131,6 +144,10 @@ def integer(params: dict, name: str, *, required: bool = False, default: int | N
         number = int(str(value).strip())
     except ValueError:
         raise ApiError(400, f"The {name} parameter must be an integer, not {str(value)[:40]!r}") from None
+    if maximum is None:
+        maximum = values.INT_MAX
+    if minimum is None:
+        minimum = values.INT_MIN
     if minimum is not None and number < minimum:
         raise ApiError(400, f"The {name} parameter must be at least {minimum}")
     if maximum is not None and number > maximum:

@@ -28,6 +28,8 @@ class Settings:
     task_delay: float = 0.0
     host: str = "127.0.0.1"
     port: int = 8080
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered besides the local ones (--allowed-host)
+    header_timeout: float = 10.0  # seconds a connection may take to send a complete request head
     max_body: int = MAX_BODY_BYTES
     max_sample_posts: int = MAX_SAMPLE_POSTS
     rate_limit: int = 100_000

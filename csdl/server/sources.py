@@ -10,7 +10,6 @@ new ones (without an id) are added, those left out are deleted.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
@@ -41,8 +40,8 @@ def _decoded(params: dict) -> dict:
             stripped = value.strip()
             if stripped[:1] in ("[", "{"):
                 try:
-                    out[name] = json.loads(stripped)
-                except (ValueError, RecursionError) as exc:
+                    out[name] = incoming.json_value(stripped.encode("utf-8"))
+                except ApiError as exc:
                     raise ApiError(400, f"Bad request: {name} is not valid JSON ({exc})") from None
     return out
 

@@ -76,11 +76,46 @@ CREATE TABLE IF NOT EXISTS tasks (
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tasks_by_source ON tasks (owner, source, seq);
+CREATE TABLE IF NOT EXISTS stream_owners (
+    owner TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, hash)
+);
+CREATE INDEX IF NOT EXISTS stream_owners_by_time ON stream_owners (owner, created_at);
+CREATE INDEX IF NOT EXISTS streams_by_time ON streams (created_at);
+CREATE TABLE IF NOT EXISTS stream_facts (hash TEXT PRIMARY KEY, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stream_refs (hash TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (hash, ref));
+CREATE INDEX IF NOT EXISTS stream_refs_by_ref ON stream_refs (ref);
 """
+# Marks the file as a csdl store (SQLite's application_id header field): "CSDL".
+APPLICATION_ID = 0x4353444C
+_OUR_TABLES = frozenset({"meta", "streams", "historics", "previews", "sources", "source_log", "tokens", "tasks",
+                         "stream_owners", "stream_facts", "stream_refs", "sqlite_sequence"})
 
 
 class StoreError(Exception):
     """The store file cannot be opened or is not ours."""
+
+
+class Unstorable(ValueError):
+    """A value the store refuses to keep: it could not be written back as JSON (``values.problem``)."""
+
+
+def unavailable(exc: Exception, path: str) -> str:
+    """What is wrong with the store, in words, for a SQLite error raised while serving (a 503)."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return f"the store {path} is read-only: nothing can be saved"
+    if "full" in text:
+        return f"the disk holding the store {path} is full"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return f"the store {path} is damaged (restore it or start with another --store)"
+    if "locked" in text or "busy" in text:
+        return f"the store {path} is locked by another process; try again"
+    if "unable to open" in text or "disk i/o" in text:
+        return f"the store {path} cannot be read or written ({exc})"
+    return f"the store {path} cannot be used ({exc})"
 
 
 class Store:
@@ -98,6 +133,7 @@ class Store:
         if directory and not os.path.isdir(directory):
             raise StoreError(f"{path}: the directory {directory} does not exist")
         try:
+            _check_file(path, self.path)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable SQLite database ({exc})") from None
@@ -143,6 +179,7 @@ class Store:
 
     def _migrate(self) -> None:
         with self.write() as db:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
@@ -165,13 +202,30 @@ class Store:
 
     # Streams -----------------------------------------------------------------------------------
 
-    def put_stream(self, hash: str, csdl_text: str, *, platform: str = "stream", dpu: str | None = None) -> None:
-        """Keep ``csdl_text`` under ``hash``; a hash already stored keeps its first text and date."""
+    def put_stream(self, hash: str, csdl_text: str, *, platform: str = "stream", dpu: str | None = None,
+                   owner: str | None = None, facts: dict | None = None, references=()) -> None:
+        """Keep ``csdl_text`` under ``hash`` (a hash already stored keeps its first text and date),
+        who compiled it, and what the stream list shows of it (``facts``, its ``references``)."""
+        _dumps(csdl_text)
+        facts_text = _dumps(facts) if facts is not None else None
+        now = int(time.time())
+        hash = hash.lower()
         with self.write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO streams (hash, csdl, platform, dpu, created_at) VALUES (?, ?, ?, ?, ?)",
-                (hash.lower(), csdl_text, platform, dpu, int(time.time())),
+                (hash, csdl_text, platform, dpu, now),
             )
+            if owner is not None:
+                db.execute("INSERT OR IGNORE INTO stream_owners (owner, hash, created_at) VALUES (?, ?, ?)",
+                           (owner, hash, now))
+            if facts_text is not None:
+                _put_facts(db, hash, facts_text, references)
+
+    def put_stream_facts(self, hash: str, facts: dict, references=()) -> None:
+        """What the list shows of a stream stored without it (by an older version)."""
+        facts_text = _dumps(facts)
+        with self.write() as db:
+            _put_facts(db, hash.lower(), facts_text, references)
 
     def get_stream(self, hash: str) -> str | None:
         row = self.read().execute("SELECT csdl FROM streams WHERE hash = ?", (hash.lower(),)).fetchone()
@@ -185,6 +239,46 @@ class Store:
         rows = self.read().execute("SELECT hash, csdl, platform, dpu, created_at FROM streams ORDER BY created_at, hash")
         return [dict(r) for r in rows]
 
+    def stream_page(self, *, owner: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+        """A page of stored streams, newest first, with their listed facts (None when not known
+        yet), and their total count; with ``owner``, only the streams that owner compiled."""
+        db = self.read()
+        if owner is None:
+            count = db.execute("SELECT COUNT(*) FROM streams").fetchone()[0]
+            rows = db.execute("SELECT s.hash, s.csdl, s.platform, s.created_at, f.facts FROM streams s "
+                              "LEFT JOIN stream_facts f ON f.hash = s.hash "
+                              "ORDER BY s.created_at DESC, s.hash DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        else:
+            count = db.execute("SELECT COUNT(*) FROM stream_owners WHERE owner = ?", (owner,)).fetchone()[0]
+            rows = db.execute("SELECT s.hash, s.csdl, s.platform, o.created_at, f.facts FROM stream_owners o "
+                              "JOIN streams s ON s.hash = o.hash LEFT JOIN stream_facts f ON f.hash = o.hash "
+                              "WHERE o.owner = ? ORDER BY o.created_at DESC, o.hash DESC LIMIT ? OFFSET ?",
+                              (owner, limit, offset)).fetchall()
+        return [{**dict(r), "facts": _loads_or_none(r["facts"])} for r in rows], count
+
+    def stream_facts(self, hash: str) -> dict | None:
+        row = self.read().execute("SELECT facts FROM stream_facts WHERE hash = ?", (hash.lower(),)).fetchone()
+        return None if row is None else _loads_or_none(row[0])
+
+    def owns_stream(self, owner: str, hash: str) -> bool:
+        return self.read().execute("SELECT 1 FROM stream_owners WHERE owner = ? AND hash = ?",
+                                   (owner, hash.lower())).fetchone() is not None
+
+    def referrers(self, hashes: list[str], owner: str | None = None) -> dict[str, list[str]]:
+        """For each of ``hashes``, the stored streams (the owner's, with ``owner``) that name it."""
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        sql = f"SELECT ref, hash FROM stream_refs WHERE ref IN ({marks})"  # noqa: S608 - marks only
+        args: list = list(hashes)
+        if owner is not None:
+            sql += " AND hash IN (SELECT hash FROM stream_owners WHERE owner = ?)"
+            args.append(owner)
+        out: dict[str, list[str]] = {}
+        for ref, hash in self.read().execute(sql + " ORDER BY hash", args):
+            out.setdefault(ref, []).append(hash)
+        return out
+
     # Documents (historics, previews, sources): a JSON body per id, owned by one user ------------
 
     def put_document(self, table: str, id: str, owner: str, body: dict, *, guard=None) -> None:
@@ -197,10 +291,10 @@ class Store:
             if table == "sources":
                 seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM sources").fetchone()[0]
                 db.execute("INSERT INTO sources (id, owner, body, created_at, seq) VALUES (?, ?, ?, ?, ?)",
-                           (id, owner, json.dumps(body), int(time.time()), seq))
+                           (id, owner, _dumps(body), int(time.time()), seq))
             else:
                 db.execute(f"INSERT INTO {table} (id, owner, body, created_at) VALUES (?, ?, ?, ?)",  # noqa: S608 - table checked
-                           (id, owner, json.dumps(body), int(time.time())))
+                           (id, owner, _dumps(body), int(time.time())))
 
     def get_document(self, table: str, id: str, owner: str) -> dict | None:
         _check_table(table)
@@ -245,7 +339,7 @@ class Store:
             if row is None:
                 return None
             body = change(json.loads(row[0]))
-            db.execute(f"UPDATE {table} SET body = ? WHERE id = ?", (json.dumps(body), id))  # noqa: S608
+            db.execute(f"UPDATE {table} SET body = ? WHERE id = ?", (_dumps(body), id))  # noqa: S608
             if log is not None and table == "sources":
                 db.execute("INSERT INTO source_log (source_id, event_time, success, message) VALUES (?, ?, 1, ?)",
                            (id, int(time.time()), log))
@@ -280,7 +374,7 @@ class Store:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM tasks").fetchone()[0]
             db.executemany(
                 "INSERT INTO tasks (id, owner, source, body, status, created_at, seq) VALUES (?, ?, ?, ?, 'created', ?, ?)",
-                [(task_id, owner, source, json.dumps(body), now, seq + i + 1) for i, (task_id, body) in enumerate(tasks)],
+                [(task_id, owner, source, _dumps(body), now, seq + i + 1) for i, (task_id, body) in enumerate(tasks)],
             )
 
     def tasks(self, owner: str, source: str, task_id: str | None = None) -> list[dict]:
@@ -335,6 +429,60 @@ class Store:
 
 
 _TABLES = frozenset({"historics", "previews", "sources"})
+
+
+def _put_facts(db, hash: str, facts_text: str, references) -> None:
+    db.execute("INSERT OR REPLACE INTO stream_facts (hash, facts) VALUES (?, ?)", (hash, facts_text))
+    db.executemany("INSERT OR IGNORE INTO stream_refs (hash, ref) VALUES (?, ?)",
+                   [(hash, ref.lower()) for ref in references])
+
+
+def _loads_or_none(text):
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:  # written by hand or damaged: worked out again
+        return None
+
+
+def _dumps(body) -> str:
+    from csdl.server.values import problem
+
+    refused = problem(body, "the record")
+    if refused is not None:
+        raise Unstorable(refused)
+    return json.dumps(body)
+
+
+def _check_file(shown: str, path: str) -> None:
+    """Refuse, before anything is written to it, a file we cannot write, another application's
+    database, or a damaged one."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.exists(path):
+        if not os.access(directory, os.W_OK):
+            raise StoreError(f"{shown}: cannot create the store: the directory {directory} is not writable")
+        return
+    if not os.path.isfile(path):
+        raise StoreError(f"{shown}: not a regular file")
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(directory, os.W_OK):
+        raise StoreError(f"{shown}: the store (or its directory, for the journal) is not writable")
+    if os.path.getsize(path) == 0:
+        return
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = application == APPLICATION_ID or (
+            application == 0 and tables <= _OUR_TABLES and ("meta" in tables or not tables))  # empty, or an older csdl
+        if not ours:
+            raise StoreError(f"{shown}: another application's SQLite database (application_id {application}, "
+                             f"tables {', '.join(sorted(tables)[:5]) or 'none'}): give --store a file of its own")
+        damage = db.execute("PRAGMA quick_check").fetchone()[0]
+        if damage != "ok":
+            raise StoreError(f"{shown}: the store is damaged ({damage[:200]}): restore it or start with another --store")
+    finally:
+        db.close()
 
 
 def _check_table(table: str) -> None:

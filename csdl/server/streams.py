@@ -32,7 +32,7 @@ class StreamLibrary(Library):
         self._index = {}
         self._entries = []
         if self.files is not None:
-            self.files.entries  # read and hash the files now: errors show at start-up, not mid-request
+            _ = self.files.entries  # read and hash the files now: errors show at start-up, not mid-request
 
     def resolve(self, hash: str) -> Entry | None:
         key = hash.strip().lower()
@@ -84,3 +84,51 @@ def _entry(hash: str, text: str, platform: str) -> Entry:
     except CSDLError as exc:  # a store written by another csdl version
         return Entry(f"store:{hash}", text, None, None, exc.diagnostics)
     return Entry(f"store:{hash}", text, tree, hash, [])
+
+
+# Compiling into the store ----------------------------------------------------------------------------
+
+
+def summary_line(text: str) -> str:
+    """The first line of a filter that is not a comment, cut to 60 characters: the list's label."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("//", "/*")):
+            return line if len(line) <= 60 else line[:59] + "…"
+    return ""
+
+
+def references(tree) -> list[str]:
+    """The hashes a filter names with ``stream "<hash>"`` or ``tags "<hash>"``."""
+    found = set()
+    for node in tree.walk():
+        if getattr(node, "kind", "") in ("stream", "tags_import"):
+            value = getattr(node, "hash", None) or getattr(node, "value", None)
+            if isinstance(value, str):
+                found.add(value.strip().lower())
+    return sorted(found)
+
+
+def list_facts(text: str, tree, dpu, complete: bool) -> dict:
+    """What the stream list shows of one stream (``dpu`` None: the filter does not compile)."""
+    from csdl.units import dpu_json
+
+    return {"dpu": None if dpu is None else dpu_json(dpu), "complete": complete, "summary": summary_line(text),
+            "references": references(tree) if tree is not None else []}
+
+
+def compile_and_store(store, library, text: str, *, platform: str = "stream", owner: str | None = None,
+                      pricing=None, accept=None):
+    """Compile ``text`` (``csdl.CSDLError`` when it does not) and keep it in the store under its
+    hash, with who compiled it and what the stream list shows, so that listing never compiles.
+    ``accept(compiled)`` may raise to refuse it before anything is stored."""
+    import csdl
+    from csdl.units import dpu_text
+
+    compiled = csdl.compile(text, library=library, pricing=pricing, checks={"platform": platform, "select": ["E"]})
+    if accept is not None:
+        accept(compiled)
+    facts = list_facts(compiled.csdl, compiled.tree, compiled.dpu, compiled.complete)
+    store.put_stream(compiled.hash, compiled.csdl, platform=platform, dpu=dpu_text(compiled.dpu), owner=owner,
+                     facts=facts, references=facts["references"])
+    return compiled

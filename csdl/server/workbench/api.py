@@ -6,14 +6,13 @@ is a 4xx with ``{"error": …}`` (and ``diagnostics`` when the filter is at faul
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from decimal import Decimal, InvalidOperation
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from csdl.diagnostics import CSDLError
 
@@ -32,11 +31,13 @@ class BadRequest(Exception):
         self.extra = extra
 
 
-def reply(data, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status, headers=API_HEADERS)
+def reply(data, status: int = 200) -> Response:
+    from csdl.server.values import json_bytes
+
+    return Response(json_bytes(data), status_code=status, headers=API_HEADERS, media_type="application/json")
 
 
-def refuse(error: BadRequest) -> JSONResponse:
+def refuse(error: BadRequest) -> Response:
     return reply({"error": str(error), **error.extra}, error.status)
 
 
@@ -48,21 +49,10 @@ def invalid(exc: CSDLError) -> BadRequest:
 
 
 async def json_body(request: Request) -> dict:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
-        raise BadRequest(f"the request body is over {MAX_JSON_BYTES:,} bytes", 413)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_JSON_BYTES:
-            raise BadRequest(f"the request body is over {MAX_JSON_BYTES:,} bytes", 413)
-    try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
-    return data
+    """The request's JSON object, read as the DataSift endpoints read theirs (``incoming``)."""
+    from csdl.server import incoming
+
+    return await incoming.read_json_object(request, MAX_JSON_BYTES)
 
 
 def text_field(data, name: str = "csdl") -> str:
@@ -112,10 +102,28 @@ class Handlers:
         self.context = context
 
     async def run(self, request: Request, work):
+        import sqlite3
+
+        from csdl.server.errors import ApiError
+        from csdl.server.store import Unstorable, unavailable
+
         try:
             return await work()
         except BadRequest as error:
             return refuse(error)
+        except ApiError as error:
+            return reply(error.body, error.status)
+        except Unstorable as error:
+            return reply({"error": f"not stored: {error}"}, 400)
+        except sqlite3.Error as error:
+            return reply({"error": unavailable(error, self.context.store.path)}, 503)
+
+    def owner(self, request: Request) -> str | None:
+        """The ``--users`` user of the request (None without ``--users``: everything is shared)."""
+        from csdl.server.workbench import basic_user
+
+        users = getattr(self.context.settings, "users", None)
+        return basic_user(request.headers.get("authorization"), users) if users else None
 
     # --- language --------------------------------------------------------------------------------
 
@@ -333,19 +341,18 @@ class Handlers:
             text = text_field(data)
             checks = checks_of(data)
 
+            owner = self.owner(request)
+
             def go():
-                import csdl
+                from csdl.server.streams import compile_and_store
                 from csdl.units import dpu_json
 
                 try:
-                    compiled = csdl.compile(text, library=self.context.library(), pricing=self.context.pricing(),
-                                            checks=checks)
+                    compiled = compile_and_store(self.context.store, self.context.library(), text,
+                                                 platform=checks["platform"], owner=owner,
+                                                 pricing=self.context.pricing())
                 except CSDLError as exc:
                     raise invalid(exc) from None
-                from csdl.units import dpu_text
-
-                self.context.store.put_stream(compiled.hash, compiled.csdl, platform=checks["platform"],
-                                              dpu=dpu_text(compiled.dpu))
                 return {"hash": compiled.hash, "dpu": dpu_json(compiled.dpu), "complete": compiled.complete,
                         "csdl": compiled.csdl, "stored": True}
 
@@ -354,17 +361,25 @@ class Handlers:
         return await self.run(request, work)
 
     async def streams(self, request: Request):
-        from csdl.server.workbench import stored
+        async def work():
+            from csdl.server.workbench import stored
 
-        found = await run_in_threadpool(stored.listing, self.context.store, self.context.library())
-        return reply({"streams": found})
+            query = request.query_params
+            page = int_field(query, "page", 1, maximum=1_000_000) or 1
+            per_page = int_field(query, "per_page", stored.PER_PAGE, maximum=stored.MAX_PER_PAGE) or stored.PER_PAGE
+            found = await run_in_threadpool(stored.listing, self.context.store, self.context.library(),
+                                            owner=self.owner(request), page=page, per_page=per_page)
+            return reply(found)
+
+        return await self.run(request, work)
 
     async def stream(self, request: Request):
         async def work():
             from csdl.server.workbench import stored
 
             hash = hash_field(request.path_params.get("hash"))
-            found = await run_in_threadpool(stored.detail, self.context.store, hash, self.context.library())
+            found = await run_in_threadpool(stored.detail, self.context.store, hash, self.context.library(),
+                                            owner=self.owner(request))
             if found is None:
                 raise BadRequest(f"no stored stream {hash}", 404)
             return reply(found)

@@ -1,75 +1,36 @@
 """Stored streams as the side list shows them: cost, a one-line summary, and the reference graph
 (which stored streams name a stream with ``stream "<hash>"`` or ``tags "<hash>"``).
 
-Everything is read through the store the server hands over; nothing here opens a database.
-Parsed results are cached by hash: a stored stream's text never changes (its hash is its text's).
+Everything is read through the store the server hands over; nothing here opens a database. What
+the list shows is written with the stream when it is compiled (``streams.compile_and_store``), so
+a page of the list is a few queries, never a compile per stream. Streams stored without it (by an
+older version) or whose referenced streams were unknown then are worked out when a page shows
+them, and written back.
 """
 
 from __future__ import annotations
 
-import threading
-
 from csdl.diagnostics import CSDLError
 
-_lock = threading.Lock()
-_facts: dict[str, dict] = {}
-MAX_CACHED = 5000
+PER_PAGE = 100
+MAX_PER_PAGE = 500
 
 
-def _summary(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith(("//", "/*")):
-            return line if len(line) <= 60 else line[:59] + "…"
-    return ""
-
-
-def facts(hash: str, text: str, library=None) -> dict:
-    """``{"dpu", "references", "summary"}`` of one stored stream (DPU None when it is invalid)."""
-    with _lock:
-        cached = _facts.get(hash)
-    if cached is not None:
-        return cached
+def worked_out(text: str, library=None) -> dict:
+    """The listed facts of a stream stored without them: parse and cost it now."""
     import csdl
 
-    references: list[str] = []
-    dpu = None
-    complete = True
+    from csdl.server.streams import list_facts
+
     try:
         tree = csdl.parse(text)
     except CSDLError:
-        tree = None
-    if tree is not None:
-        for node in tree.walk():
-            kind = getattr(node, "kind", "")
-            if kind == "stream" or kind == "tags_import":
-                value = getattr(node, "hash", None) or getattr(node, "value", None)
-                if isinstance(value, str):
-                    references.append(value.strip().lower())
-        try:
-            from csdl.units import dpu_json
-
-            report = csdl.cost(text, library=library)
-            dpu, complete = dpu_json(report.dpu), report.complete
-        except CSDLError:
-            dpu = None
-    found = {"dpu": dpu, "references": sorted(set(references)), "summary": _summary(text)}
-    if not complete:
-        return found  # a referenced stream may be compiled later: ask again next time
-    with _lock:
-        if len(_facts) >= MAX_CACHED:
-            _facts.clear()
-        _facts[hash] = found
-    return found
-
-
-def _rows(store) -> list[dict]:
-    rows = []
-    for row in store.list_streams():
-        if isinstance(row, str):
-            row = {"hash": row}
-        rows.append(dict(row))
-    return rows
+        return list_facts(text, None, None, True)
+    try:
+        report = csdl.cost(text, library=library)
+    except CSDLError:
+        return list_facts(text, tree, None, True)
+    return list_facts(text, tree, report.dpu, report.complete)
 
 
 def _when(value) -> str | None:
@@ -80,30 +41,37 @@ def _when(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def listing(store, library=None) -> list[dict]:
-    """Every stored stream, newest first, with its facts and the stored streams referring to it."""
-    out = []
-    for row in reversed(_rows(store)):
-        hash = row["hash"]
-        text = row.get("csdl")
-        if text is None:
-            text = store.get_stream(hash) or ""
-        info = facts(hash, text, library)
-        out.append({"hash": hash, "created_at": _when(row.get("created_at")), **info})
-    referrers: dict[str, list[str]] = {}
-    for entry in out:
-        for ref in entry["references"]:
-            referrers.setdefault(ref, []).append(entry["hash"])
-    for entry in out:
-        entry["referenced_by"] = sorted(referrers.get(entry["hash"], []))
-    return out
+def _facts(store, row: dict, library) -> dict:
+    facts = row.get("facts")
+    if facts is None or not facts.get("complete", True):
+        facts = worked_out(row["csdl"], library)
+        store.put_stream_facts(row["hash"], facts, facts["references"])
+    return facts
 
 
-def detail(store, hash: str, library=None) -> dict | None:
-    text = store.get_stream(hash)
-    if text is None:
+def _entry(store, row: dict, library) -> dict:
+    facts = _facts(store, row, library)
+    return {"hash": row["hash"], "created_at": _when(row.get("created_at")), "dpu": facts["dpu"],
+            "references": facts["references"], "summary": facts["summary"]}
+
+
+def listing(store, library=None, *, owner: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> dict:
+    """A page of stored streams (the owner's only, with ``owner``), newest first, each with its
+    facts and the stored streams referring to it."""
+    rows, count = store.stream_page(owner=owner, limit=per_page, offset=(page - 1) * per_page)
+    out = [_entry(store, row, library) for row in rows]
+    referrers = store.referrers([entry["hash"] for entry in out], owner)
+    for entry in out:
+        entry["referenced_by"] = referrers.get(entry["hash"], [])
+    return {"streams": out, "count": count, "page": page, "per_page": per_page, "pages": -(-count // per_page)}
+
+
+def detail(store, hash: str, library=None, *, owner: str | None = None) -> dict | None:
+    """One stored stream with its text (None when unknown, or not the owner's)."""
+    record = store.stream_record(hash)
+    if record is None or (owner is not None and not store.owns_stream(owner, hash)):
         return None
-    for entry in listing(store, library):
-        if entry["hash"] == hash:
-            return {**entry, "csdl": text}
-    return {"hash": hash, "created_at": None, **facts(hash, text, library), "referenced_by": [], "csdl": text}
+    row = {**record, "facts": store.stream_facts(hash)}
+    entry = _entry(store, row, library)
+    entry["referenced_by"] = store.referrers([hash], owner).get(hash, [])
+    return {**entry, "csdl": record["csdl"]}
