@@ -19,12 +19,15 @@ def check(
     ignore: Iterable[str] | str | None = None,
     extend_select: Iterable[str] | str | None = None,
     noqa: bool = True,
+    pricing=None,
 ) -> list[Diagnostic]:
     """All diagnostics for ``text``, sorted by position. Never raises for bad CSDL.
 
     ``platform`` is ``"stream"`` (an interaction filter, the default) or ``"pylon"`` (a PYLON query
     filter). ``select``/``ignore``/``extend_select`` take codes or prefixes (``"W1"``, ``"E101"``,
     ``"ALL"``); an unknown selector raises ``ValueError``. ``noqa=False`` ignores ``// noqa`` comments.
+    ``pricing`` (a ``csdl.billing.pricing.Pricing``; default the packaged table) prices the savings
+    the cost rules (W1xx) quote, as ``csdl cost`` would with the same table.
     """
     try:
         tree = parse(text)
@@ -33,9 +36,10 @@ def check(
         found = list(exc.diagnostics)
         if exc.partial is not None:  # validation and lint still run on what parsed
             found.extend(_outside(check_tree(exc.partial, platform=platform, select=select, ignore=ignore,
-                                             extend_select=extend_select, noqa=noqa), exc.repaired))
+                                             extend_select=extend_select, noqa=noqa, pricing=pricing), exc.repaired))
         return sorted(found, key=Diagnostic.sort_key)
-    return check_tree(tree, platform=platform, select=select, ignore=ignore, extend_select=extend_select, noqa=noqa)
+    return check_tree(tree, platform=platform, select=select, ignore=ignore, extend_select=extend_select, noqa=noqa,
+                      pricing=pricing)
 
 
 def _outside(found: list[Diagnostic], repaired) -> list[Diagnostic]:
@@ -61,6 +65,7 @@ def check_tree(
     ignore: Iterable[str] | str | None = None,
     extend_select: Iterable[str] | str | None = None,
     noqa: bool = True,
+    pricing=None,
 ) -> list[Diagnostic]:
     """Validation and lint diagnostics of an already parsed filter (``check`` without the parse),
     so that callers that need the tree too (cost, compile) parse once."""
@@ -71,7 +76,7 @@ def check_tree(
     known = _registry()
     selection.check_known(known)
     found = [d for d in validate(tree, platform) if selection.enabled(d.code)]
-    found.extend(lint(tree, platform, enabled=selection.enabled))
+    found.extend(lint(tree, platform, enabled=selection.enabled, pricing=pricing))
     if noqa and tree.comments:
         from csdl.checking.suppression import apply
 

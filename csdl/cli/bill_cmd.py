@@ -5,7 +5,7 @@ import sys
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, check_options, load_config, resolve, shared_options
+from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
 from csdl.cli.inputs import single_source, sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -81,9 +81,8 @@ class _Context:
     """Configuration, library and pricing, resolved once per command."""
 
     def __init__(self, library_dir, pricing_file, config_file, isolated):
-        config = load_config(config_file, isolated)
-        self.library, self.pricing = resolve(library_dir, pricing_file, config)
-        self.checks = check_options(config)
+        self.settings = resolved(library_dir, pricing_file, config_file, isolated)
+        self.library, self.pricing = self.settings.library, self.settings.pricing
 
 
 def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = False):
@@ -100,7 +99,8 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
             diagnostics = [source.error] if source.error else []
             if not diagnostics:
                 try:
-                    report = csdl.cost(source.text, library=ctx.library, pricing=ctx.pricing, checks=ctx.checks)
+                    report = csdl.cost(source.text, library=ctx.library, pricing=ctx.pricing,
+                                       checks=ctx.settings.checks(None if source.is_stdin else source.path))
                 except csdl.CSDLError as exc:
                     diagnostics = exc.diagnostics
                 else:

@@ -65,31 +65,22 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       csdl check filter.csdl --diff --unsafe-fixes
     """
     from csdl.checking.checker import check as check_text
-    from csdl.config import ConfigError, load_config
+    from csdl.config import ConfigError, resolve
     from csdl.checking.selection import SelectionError
 
-    configs: dict[str, object] = {}
+    resolved: dict[str, object] = {}
 
-    def config_for(path: str | None):
+    def settings_for(path: str | None):
+        """The settings of the closest configuration to ``path``, the flags over them."""
         directory = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         key = "" if (config_path or isolated) else directory
-        if key not in configs:
-            configs[key] = load_config(directory, explicit_path=config_path, isolated=isolated)
-        return configs[key]
+        if key not in resolved:
+            resolved[key] = resolve(directory, config_path=config_path, isolated=isolated, platform=platform,
+                                    select=select, extend_select=extend_select, ignore=ignore, noqa=not ignore_noqa)
+        return resolved[key]
 
-    def options(config, source=None) -> dict:
-        # As in ruff, a --select on the command line starts the selection afresh: the configured
-        # ignore/extend-select lists no longer apply (`--select W202` reports W202 even if ignored).
-        if select:
-            chosen, extra, ignored = list(select), list(extend_select), list(ignore)
-        else:
-            chosen = config.select
-            extra = list(config.extend_select) + list(extend_select)
-            ignored = list(config.ignore) + list(ignore)
-        if source is not None:
-            ignored = ignored + payload_inputs.ignores(source, config)  # per-file-ignores of the configuration
-        return {"platform": platform or config.platform, "select": chosen, "extend_select": extra,
-                "ignore": ignored, "noqa": not ignore_noqa}
+    def options(settings, source) -> dict:
+        return settings.checks(None if source.is_stdin else source.path)  # per-file-ignores included
 
     fixing = fix or show_diff or fix_only
     stdin_fixed = False
@@ -110,10 +101,11 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
             if source.error is not None:
                 results.append(FileResult(source.path, source.text, [source.error]))
                 continue
-            config = config_for(None if source.is_stdin else source.path)
+            settings = settings_for(None if source.is_stdin else source.path)
+            config = settings.config
             if payload_inputs.is_payload(source, config):
                 if fixing:
-                    fixed = payload_inputs.fix(source, config, options(config, source), unsafe=unsafe_fixes,
+                    fixed = payload_inputs.fix(source, config, options(settings, source), unsafe=unsafe_fixes,
                                                diff=show_diff, tally=tally)
                     if fixed is not None:
                         if source.is_stdin and not show_diff:
@@ -121,18 +113,18 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                             stdin_fixed = True
                         results.append(FileResult(source.path, fixed.text, fixed.remaining))
                     continue
-                result = payload_inputs.check(source, config, options(config, source))
+                result = payload_inputs.check(source, config, options(settings, source))
                 if result is not None:
                     results.append(result)
                 continue
             if fixing:
-                fixed = fix_source(source, options(config, source), unsafe=unsafe_fixes, diff=show_diff, tally=tally)
+                fixed = fix_source(source, options(settings, source), unsafe=unsafe_fixes, diff=show_diff, tally=tally)
                 if source.is_stdin and not show_diff:
                     click.echo(fixed.text, nl=False)  # as ruff: the fixed filter on stdout, the report on stderr
                     stdin_fixed = True
                 results.append(FileResult(source.path, fixed.text, fixed.remaining))
                 continue
-            results.append(FileResult(source.path, source.text, check_text(source.text, **options(config, source))))
+            results.append(FileResult(source.path, source.text, check_text(source.text, **options(settings, source))))
     except (ConfigError, SelectionError) as exc:
         click.echo(f"csdl: error: {exc}", err=True)
         raise SystemExit(EXIT_ERROR) from None

@@ -5,7 +5,7 @@ import sys
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.cost_settings import check_options, load_config, resolve, shared_options
+from csdl.cli.cost_settings import resolved, shared_options
 from csdl.cli.inputs import single_source
 from csdl.cli.output import log, use_color, write_output
 
@@ -32,14 +32,14 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
     import csdl
     from csdl.cli.reporters import REPORTERS, FileResult
 
-    config = load_config(config_file, isolated)
-    library, pricing = resolve(library_dir, pricing_file, config)
+    settings = resolved(library_dir, pricing_file, config_file, isolated)
     source = single_source(path, stdin_filename)
     diagnostics = [source.error] if source.error else []
     compiled = None
     if not diagnostics:
         try:
-            compiled = csdl.compile(source.text, library=library, pricing=pricing, checks=check_options(config))
+            compiled = csdl.compile(source.text, library=settings.library, pricing=settings.pricing,
+                                    checks=settings.checks(None if source.is_stdin else source.path))
         except csdl.CSDLError as exc:
             diagnostics = exc.diagnostics
     if compiled is None:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import os
-
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, check_options, config_decimal, load_config, resolve, shared_options
+from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
 from csdl.cli.inputs import sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -60,17 +58,14 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
     from csdl.costing import budget, payload as payloads, render
     from csdl.costing.diff import diff as compute_diff
 
-    config = load_config(config_file, isolated)
-    library, pricing = resolve(library_dir, pricing_file, config)
-    checks = check_options(config)
-    if platform is not None:
-        checks["platform"] = platform
-    budgets = budget.Budgets(**{name: limits.get(name) if limits.get(name) is not None else config_decimal(config, name)
+    settings = resolved(library_dir, pricing_file, config_file, isolated, platform=platform)
+    budgets = budget.Budgets(**{name: limits.get(name) if limits.get(name) is not None else settings.budget(name)
                                 for name in budget.Budgets.FIELDS})
-    # a limit that came from the configuration is named by its key, so the message says where to change it
-    budgets.origins = {name: f"`{name.replace('_', '-')}` ({os.path.basename(config.path)})"
+    # a limit that came from the configuration is named by its key and the file's path, so the
+    # message says where to change it (the file may sit in a parent folder)
+    budgets.origins = {name: f"`{name.replace('_', '-')}` ({settings.origin()})"
                        for name in budget.Budgets.FIELDS
-                       if limits.get(name) is None and getattr(config, name) is not None and config.path}
+                       if limits.get(name) is None and getattr(settings.config, name) is not None}
     increase_set = budgets.fail_on_increase is not None or budgets.warn_on_increase is not None
     if increase_set and compare_to is None and (limits.get("fail_on_increase") is not None
                                                 or limits.get("warn_on_increase") is not None):
@@ -88,7 +83,8 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
             records.append(payloads.file_record(source.path, errors=[source.error]))
             continue
         try:
-            report = csdl.cost(source.text, library=library, pricing=pricing, checks=checks)
+            report = csdl.cost(source.text, library=settings.library, pricing=settings.pricing,
+                               checks=settings.checks(None if source.is_stdin else source.path))
         except csdl.CSDLError as exc:
             records.append(payloads.file_record(source.path, errors=exc.diagnostics))
             continue

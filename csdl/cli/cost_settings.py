@@ -1,5 +1,6 @@
-"""Options shared by ``csdl cost``, ``csdl compile`` and ``csdl bill``: the stream library, the
-pricing file and budgets, from flags first and then from the configuration (``csdl.config``)."""
+"""Options shared by ``csdl cost``, ``compile``, ``bill``, ``run`` and ``sql``: the stream library,
+the pricing file, the configuration and budgets as flags, handed to the one settings resolver
+(``csdl.config.resolve``) by ``resolved``."""
 
 from __future__ import annotations
 
@@ -56,56 +57,16 @@ def shared_options(func):
     return func
 
 
-def load_config(config_file: str | None, isolated: bool):
-    """The configuration for the current directory (``csdl.config``); a broken one is a usage error."""
-    from csdl.config import ConfigError, load_config as discover
+def resolved(library_dir=None, pricing_file=None, config_file=None, isolated=False, *, platform=None, **flags):
+    """The settings of this run (``csdl.config.resolve`` from the current directory, these flags
+    over the configuration); a broken configuration, pricing file or library is a usage error that
+    names the file, the key and the path."""
+    from csdl.config import ConfigError, resolve
 
     try:
-        return discover(os.getcwd(), explicit_path=config_file, isolated=isolated)
+        return resolve(os.getcwd(), config_path=config_file, isolated=isolated, platform=platform,
+                       library=library_dir, pricing=pricing_file, **flags)
     except ConfigError as exc:
         from csdl.cli.output import UsageProblem
 
         raise UsageProblem(str(exc)) from None
-
-
-def config_decimal(config, name: str):
-    """A numeric config value as a Decimal (config values may arrive as int, float or str)."""
-    value = getattr(config, name)
-    if value is None:
-        return None
-    from csdl.units import parse_decimal
-
-    try:
-        return parse_decimal(str(value), f"configuration `{name.replace('_', '-')}`")
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def resolve(library_dir, pricing_file, config):
-    """(library or None, pricing) from the flags, else from the configuration."""
-    from csdl.library import Library, LibraryError
-    from csdl.billing.pricing import PricingError, load_pricing
-
-    library_dir = library_dir or config.library
-    pricing_file = pricing_file or config.pricing
-    try:
-        pricing = load_pricing(os.fspath(pricing_file) if pricing_file else None)
-    except PricingError as exc:
-        raise click.ClickException(str(exc)) from None
-    library = None
-    if library_dir:
-        try:
-            library = Library(os.fspath(library_dir))
-        except LibraryError as exc:
-            raise click.ClickException(str(exc)) from None
-    return library, pricing
-
-
-def check_options(config) -> dict:
-    """The configuration's rule selection and platform, for the validation that runs before costing."""
-    out = {"platform": config.platform}
-    for name in ("select", "ignore", "extend_select"):
-        value = getattr(config, name)
-        if value:
-            out[name] = value
-    return out

@@ -33,16 +33,10 @@ class PayloadInputs:
     @staticmethod
     def _settings(config):
         if config.payload is None:
-            from csdl.payloads.settings import PayloadSettings
+            from csdl.config.payloads import PayloadSettings
 
             config.payload = PayloadSettings(os.path.dirname(config.path) if config.path else None)
         return config.payload
-
-    def ignores(self, source: Source, config) -> list[str]:
-        """The per-file ignores of the configuration for this file (filters and payloads alike)."""
-        if config.payload is None:
-            return []  # no payload keys configured: checking filters imports nothing of csdl.payloads
-        return config.payload.ignores_for(None if source.is_stdin else source.path)
 
     def is_payload(self, source: Source, config) -> bool:
         if source.is_stdin:
@@ -92,7 +86,9 @@ class PayloadInputs:
             data365_source, origin = self.data365_source, "--data365-source"
         elif configured_source or settings.data365_source:
             data365_source = configured_source or settings.data365_source
-            origin = f"the configuration ({os.path.basename(config.path or 'csdl.toml')})"
+            from csdl.config.resolve import shown_path
+
+            origin = f"the configuration ({shown_path(config.path) if config.path else 'csdl.toml'})"
         else:
             data365_source, origin = None, ""
         return kind, dict(

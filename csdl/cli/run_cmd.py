@@ -9,7 +9,7 @@ import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.bill_cmd import _rates
-from csdl.cli.cost_settings import DECIMAL, resolve, shared_options, load_config
+from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
 from csdl.cli.output import log, use_color
 
 
@@ -106,7 +106,8 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
     if filter_path == "-" and posts_path == "-":
         raise click.UsageError("FILTER and POSTS cannot both be standard input")
     rate_table = _rates(rates)
-    library, pricing = resolve(library_dir, pricing_file, load_config(config_file, isolated))
+    settings = resolved(library_dir, pricing_file, config_file, isolated)
+    library, pricing = settings.library, settings.pricing
     path, text = _read_filter(filter_path)
     try:
         compiled = csdl.compile(text, library=library, pricing=pricing)

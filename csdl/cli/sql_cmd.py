@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR
-from csdl.cli.cost_settings import load_config, resolve, shared_options
+from csdl.cli.cost_settings import resolved, shared_options
 from csdl.cli.output import log
 
 
@@ -48,7 +48,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     from csdl.engines.sql import Relation, compile_query
     from csdl.evaluate import compile_matcher
 
-    library, _ = resolve(library_dir, pricing_file, load_config(config_file, isolated))
+    library = resolved(library_dir, pricing_file, config_file, isolated).library
     path, text = _read_filter(filter_path)
     try:
         import csdl

@@ -1,9 +1,11 @@
-"""The settings that apply to one document: found as ``csdl check`` finds them (``csdl.config``:
-the closest ``.csdl.toml``, ``csdl.toml`` or ``pyproject.toml`` with ``[tool.csdl]``), with the
-stream library and the pricing table they name.
+"""Resolved settings by directory, for the faces that run for a long time (the language server):
+``SettingsCache.for_path(path)`` is ``csdl.config.resolve`` for the file's directory, lenient (a
+broken configuration, library or pricing file becomes a problem shown in the document, and the
+defaults apply).
 
 Discovery reads the disk, so results are kept for a couple of seconds per directory: editing
-``csdl.toml`` takes effect on the next check after that, without restarting the server.
+``csdl.toml`` takes effect on the next check after that, without restarting the server. Loaded
+libraries and pricing tables are kept while their files are unchanged.
 """
 
 from __future__ import annotations
@@ -12,32 +14,9 @@ import os
 import threading
 import time
 
-from csdl.config import Config, ConfigError, load_config
+from csdl.config.resolve import Settings, load_library_dir, load_pricing_table, resolve
 
 FRESH_SECONDS = 2.0
-
-
-class Settings:
-    """``checks``: keyword arguments of ``csdl.checking.checker.check_tree``; ``problems``: what
-    was wrong with the configuration, the library or the pricing file (shown in the document)."""
-
-    __slots__ = ("config", "checks", "library", "pricing", "problems")
-
-    def __init__(self, config: Config, library, pricing, problems: list[str]):
-        self.config = config
-        self.library = library
-        self.pricing = pricing
-        self.problems = problems
-        checks = {"platform": config.platform}
-        for name in ("select", "ignore", "extend_select"):
-            value = getattr(config, name)
-            if value:
-                checks[name] = value
-        self.checks = checks
-
-    @property
-    def platform(self) -> str:
-        return self.config.platform
 
 
 class SettingsCache:
@@ -49,8 +28,8 @@ class SettingsCache:
         self.root = root
         self._lock = threading.Lock()
         self._by_directory: dict[str, tuple[float, Settings]] = {}
-        self._libraries: dict[str, tuple[float, tuple, object]] = {}
-        self._pricing: dict[str | None, tuple[tuple, object]] = {}
+        self._libraries: dict[str, tuple[tuple, object]] = {}
+        self._pricing: dict[str, tuple[tuple, object]] = {}
 
     def invalidate(self) -> None:
         with self._lock:
@@ -70,44 +49,31 @@ class SettingsCache:
         return settings
 
     def _load(self, directory: str) -> Settings:
-        problems: list[str] = []
-        try:
-            config = load_config(directory, explicit_path=self.config_path, isolated=self.isolated)
-        except ConfigError as exc:
-            problems.append(f"configuration: {exc} (checking with the default settings)")
-            config = Config()
-        library = self._library(config.library, problems) if config.library else None
-        pricing = self._pricing_table(config.pricing, problems)
-        return Settings(config, library, pricing, problems)
+        settings = resolve(directory, config_path=self.config_path, isolated=self.isolated, strict=False, load=False)
+        if settings.library_dir is not None:
+            settings.library = self._library(settings.library_dir, settings.origins["library"], settings.problems)
+        if settings.pricing_path is not None:
+            settings.pricing = self._pricing_table(settings.pricing_path, settings.origins["pricing"], settings.problems)
+        return settings
 
-    def _library(self, directory: str, problems: list[str]):
-        from csdl.library import Library, LibraryError
-
+    def _library(self, directory: str, origin: str, problems: list[str]):
         signature = _tree_signature(directory)
         cached = self._libraries.get(directory)
-        if cached is not None and cached[1] == signature:
-            return cached[2]
-        try:
-            library = Library(directory)
-        except LibraryError as exc:
-            problems.append(str(exc))
-            return None
-        self._libraries[directory] = (time.monotonic(), signature, library)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        library = load_library_dir(directory, origin, False, problems)
+        if library is not None:
+            self._libraries[directory] = (signature, library)
         return library
 
-    def _pricing_table(self, path: str | None, problems: list[str]):
-        from csdl.billing.pricing import PricingError, default_pricing, load_pricing
-
-        signature = _file_signature(path) if path else ()
+    def _pricing_table(self, path: str, origin: str, problems: list[str]):
+        signature = _file_signature(path)
         cached = self._pricing.get(path)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        try:
-            pricing = load_pricing(path)
-        except PricingError as exc:
-            problems.append(f"pricing: {exc} (using the packaged prices)")
-            return default_pricing()
-        self._pricing[path] = (signature, pricing)
+        pricing = load_pricing_table(path, origin, False, problems)
+        if pricing is not None:
+            self._pricing[path] = (signature, pricing)
         return pricing
 
 

@@ -1,4 +1,4 @@
-"""Configuration: ``[tool.csdl]`` in ``pyproject.toml`` or top-level keys in ``csdl.toml``.
+"""Configuration files: ``[tool.csdl]`` in ``pyproject.toml`` or top-level keys in ``csdl.toml``.
 
 Discovery follows ruff: starting from the checked file's directory (or the current directory),
 the closest directory with a ``.csdl.toml``, ``csdl.toml`` or a ``pyproject.toml`` that has a
@@ -17,7 +17,7 @@ PLATFORMS = ("stream", "pylon")
 BUDGET_KEYS = ("fail-above", "fail-total-above", "fail-on-increase", "warn-above", "warn-total-above", "warn-on-increase")
 LIST_KEYS = ("select", "ignore", "extend-select")
 PATH_KEYS = ("library", "pricing")
-# Payload checking (csdl.payloads.settings reads them): globs -> kinds, Data365 defaults, per-file ignores.
+# Payload checking (csdl.config.payloads reads them): globs -> kinds, Data365 defaults, per-file ignores.
 PAYLOAD_KEYS = ("payloads", "data365-source", "data365-max-days", "source-types", "per-file-ignores")
 KEYS = LIST_KEYS + ("platform",) + PATH_KEYS + BUDGET_KEYS + PAYLOAD_KEYS
 
@@ -48,7 +48,7 @@ class Config:
         self.warn_above: float | None = None
         self.warn_total_above: float | None = None
         self.warn_on_increase: float | None = None
-        self.payload = None  # csdl.payloads.settings.PayloadSettings when the file sets payload keys
+        self.payload = None  # csdl.config.payloads.PayloadSettings when the file sets payload keys
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -180,7 +180,7 @@ def _validate(table: dict, path: str, where: str) -> Config:
                 raise fail(key, f"expected a number of DPU of at least 0, found {value!r}")
             values[attr] = float(value)
     if payload_values:
-        from csdl.payloads.settings import read_settings
+        from csdl.config.payloads import read_settings
 
         values["payload"] = read_settings(payload_values, base, fail, lambda codes, key: _check_selectors(codes, fail, key))
     return Config(path=os.path.abspath(path), **values)

@@ -1,4 +1,5 @@
-"""The payload settings of ``[tool.csdl]`` (or ``csdl.toml``), validated by ``csdl.config``:
+"""The payload section of the settings: keys of ``[tool.csdl]`` (or ``csdl.toml``) read by
+``csdl.config.files``:
 
 ```toml
 [tool.csdl]

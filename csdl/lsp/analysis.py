@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from csdl.diagnostics import CSDLError, Diagnostic
-from csdl.lsp.settings import Settings
+from csdl.config import Settings
 
 
 class Analysis:
@@ -38,6 +38,12 @@ class Analysis:
 
     def repaired_at(self, span) -> bool:
         return any(span.start <= end and span.end >= start for start, end in self.repaired)
+
+    @property
+    def checks(self) -> dict:
+        """The options of ``csdl.check`` for this document: the settings, with the per-file
+        ignores that match its path."""
+        return self.settings.checks(self.path)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -75,11 +81,11 @@ def analyse(text: str, version, path: str | None, settings: Settings) -> Analysi
     except CSDLError as exc:
         # `csdl check` decides what a text with a syntax error reports (it may still validate the
         # parts that parsed); this path is the rare one, so the second parse costs little.
-        analysis = Analysis(version, text, path, None, check(text, **settings.checks), settings)
+        analysis = Analysis(version, text, path, None, check(text, **settings.checks(path)), settings)
         analysis.partial = getattr(exc, "partial", None)
         analysis.repaired = tuple(getattr(exc, "repaired", ()) or ())
         return analysis
-    return Analysis(version, text, path, tree, check_tree(tree, **settings.checks), settings)
+    return Analysis(version, text, path, tree, check_tree(tree, **settings.checks(path)), settings)
 
 
 def analyse_file(path: str, settings: Settings) -> Analysis:

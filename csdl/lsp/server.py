@@ -18,7 +18,7 @@ from csdl.lsp.analysis import analyse, analyse_file
 from csdl.lsp.documents import Documents, path_of
 from csdl.lsp.pipeline import Pipeline
 from csdl.lsp.positions import ENCODINGS, UTF16
-from csdl.lsp.settings import SettingsCache
+from csdl.config.cache import SettingsCache
 from csdl.version import __version__
 
 log = logging.getLogger("csdl.lsp")
@@ -450,7 +450,7 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
                     edit=ls.edit_for(document, [noqa])))
     fixable = [d for d in analysis.diagnostics if d.fix is not None]
     if want_fix_all and fixable:
-        result = fixes.fix_all(analysis.text, analysis.settings.checks)
+        result = fixes.fix_all(analysis.text, analysis.checks)
         edit = fixes.minimal_edit(analysis.text, result.text)
         kinds = [FIX_ALL_KIND] + ([lsp.CodeActionKind.QuickFix] if want_quickfix and here else [])
         if edit is not None:
@@ -459,7 +459,7 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
                                                     f"{'es' if len(result.fixed) != 1 else ''} (csdl check --fix)",
                                               kind=kind, edit=ls.edit_for(document, [edit])))
         if result.hidden and want_quickfix:
-            unsafe = fixes.fix_all(analysis.text, analysis.settings.checks, unsafe=True)
+            unsafe = fixes.fix_all(analysis.text, analysis.checks, unsafe=True)
             edit = fixes.minimal_edit(analysis.text, unsafe.text)
             if edit is not None:
                 actions.append(lsp.CodeAction(
@@ -486,7 +486,7 @@ def _saving(analysis, edit: fixes.Edit) -> str:
 
     try:
         after = cost(edit.apply(analysis.text), library=analysis.settings.library, pricing=analysis.settings.pricing,
-                     checks=analysis.settings.checks)
+                     checks=analysis.checks)
     except CSDLError:
         return ""
     saved = before.dpu - after.dpu

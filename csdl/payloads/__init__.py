@@ -17,7 +17,7 @@ _FROM_KINDS = ("KINDS", "SOURCE_CREATE", "SOURCE_UPDATE", "DATA365_TASKS", "dete
 
 def __getattr__(name: str):
     """The public names, imported on first use (PEP 562): ``csdl check`` on a filter reads the
-    payload settings of the configuration (``csdl.payloads.settings``) but never checks a payload,
+    payload settings of the configuration (``csdl.config.payloads``) but never checks a payload,
     and should not pay for the JSON parser and the rule tables."""
     if name not in __all__:
         raise AttributeError(f"module 'csdl.payloads' has no attribute {name!r}")

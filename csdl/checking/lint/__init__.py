@@ -21,14 +21,16 @@ _RULES: list[type["Rule"]] = []
 
 
 class Context:
-    """What a rule sees: the tree, its source text and the platform profile."""
+    """What a rule sees: the tree, its source text, the platform profile and the pricing table the
+    cost rules price with (None: the packaged one)."""
 
-    __slots__ = ("tree", "source", "platform")
+    __slots__ = ("tree", "source", "platform", "pricing")
 
-    def __init__(self, tree: Filter, platform: str = "stream"):
+    def __init__(self, tree: Filter, platform: str = "stream", pricing=None):
         self.tree = tree
         self.source = tree.source
         self.platform = platform
+        self.pricing = pricing
 
     def text(self, span: Span) -> str:
         return self.source[span.start:span.end]
@@ -85,9 +87,10 @@ def rules() -> list[type[Rule]]:
     return list(_RULES)
 
 
-def lint(tree: Filter, platform: str = "stream", enabled: Callable[[str], bool] | None = None) -> list[Diagnostic]:
+def lint(tree: Filter, platform: str = "stream", enabled: Callable[[str], bool] | None = None,
+         pricing=None) -> list[Diagnostic]:
     """The warnings of every enabled rule for a parsed filter."""
-    ctx = Context(tree, platform)
+    ctx = Context(tree, platform, pricing)
     out: list[Diagnostic] = []
     for rule in rules():
         if enabled is not None and not enabled(rule.code):

@@ -56,8 +56,10 @@ class ContainsToContainsAny(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         for scope in ctx.scopes():
+            in_tag_body = scope is not ctx.tree.main
+            in_scope = list(conditions_in(scope))
             all_contains: dict[str, list[ast.Condition]] = {}
-            for cond in conditions_in(scope):
+            for cond in in_scope:
                 if cond.operator == "contains" and isinstance(cond.argument, ast.Text):
                     all_contains.setdefault(cond.target, []).append(cond)
             for node in scope.walk():
@@ -71,15 +73,17 @@ class ContainsToContainsAny(Rule):
                 for (target, cs), group in groups.items():
                     if len(group) < 2:
                         continue
-                    from csdl.checking.lint.dpu import fmt, price, synthetic
+                    from csdl.checking.lint.dpu import charged, fmt, synthetic
 
                     ids = {id(c) for c in group}
-                    on_target = all_contains.get(target, [])
-                    rest = [c for c in on_target if id(c) not in ids]
+                    # The main expression is priced per target, so the target's conditions give the
+                    # saving; a tag body is charged as a whole (its charge is a share of its total).
+                    priced = in_scope if in_tag_body else all_contains.get(target, [])
+                    rest = [c for c in priced if id(c) not in ids]
                     phrases = [c.argument.value for c in group]
                     merged = synthetic(target, "contains_any", cs, phrases, group[0].span)
-                    before = price(on_target)
-                    after = price(rest + [merged])
+                    before = charged(priced, in_tag_body, ctx.pricing)
+                    after = charged(rest + [merged], in_tag_body, ctx.pricing)
                     saving = before - after
                     if saving < 0:
                         continue
@@ -184,9 +188,9 @@ class RegexIsWordList(Rule):
                 suggestion = f"{cond.target} {cs_text}wildcard {_quote_list(items)}"
             else:
                 continue
-            before = price([cond])
+            before = price([cond], ctx.pricing)
             operator = "contains_any" if bounded else "wildcard"
-            after = price([synthetic(cond.target, operator, not insensitive, items, cond.span)])
+            after = price([synthetic(cond.target, operator, not insensitive, items, cond.span)], ctx.pricing)
             if after > before or not valid_on_platform(suggestion, ctx.platform):
                 continue  # never suggest what the platform being checked rejects (cs, `*` on PYLON)
             cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
