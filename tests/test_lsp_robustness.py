@@ -278,3 +278,178 @@ def test_import_csdl_and_check_do_not_import_pygls():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={
         **os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.stdout.split() == ["False", "False"]
+
+
+# Framing (issue 25 item 7) ------------------------------------------------------------------------
+
+def _framed(payload, length: int | str | None = None) -> bytes:
+    body = json.dumps(payload).encode("utf-8")
+    return b"Content-Length: %s\r\n\r\n" % str(len(body) if length is None else length).encode() + body
+
+
+def _is_parse_error(message) -> bool:
+    return "method" not in message and message.get("id") is None and message.get("error", {}).get("code") == -32700
+
+
+def _hover_request(client: RawClient, uri: str, request_id: int) -> dict:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "textDocument/hover",
+            "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}}
+
+
+def test_bad_content_lengths_and_undecodable_json_are_answered_and_the_session_recovers(server):
+    server.initialize()
+    uri = "untitled:frames.csdl"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "csdl", "version": 1,
+                                                            "text": 'twitter.text contains "x"'}})
+    server.diagnostics(uri)
+    cases = [
+        _framed(_hover_request(server, uri, 101), length=10),  # too short: the rest precedes the next header
+        _framed(_hover_request(server, uri, 102), length=400),  # too long: swallows the next message
+        _framed({"x": 1}, length=2 ** 63),  # past any buffer
+        _framed({"x": 1}, length="9" * 5000),  # past Python's int limit
+        b"Content-Length: 9\r\n\r\n{not json",
+        b"Content-Length: 4\r\n\r\n\"\xff\xfe\"",  # not UTF-8
+        b"Content-Length: 30\r\n\r\n" + b"[" * 30,  # unfinished
+    ]
+    for number, case in enumerate(cases):
+        server.send_bytes(case)
+        request_id = 200 + number
+        server.send_bytes(_framed(_hover_request(server, uri, request_id)))
+        answer = server.response(request_id)
+        assert "twitter.text" in answer["result"]["contents"]["value"], (number, answer)
+        if number == 1:  # the too-long body held a whole message: it is answered
+            assert "twitter.text" in server.response(102)["result"]["contents"]["value"]
+        else:  # the bad input was answered, not ignored
+            assert server.wait_for(_is_parse_error), number
+        server.backlog.clear()
+    assert server.process.poll() is None
+    server.shutdown()
+    assert server.process.wait(timeout=TIMEOUT) == 0
+
+
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the RSS from /proc")
+def test_memory_stays_flat_over_thousands_of_edits(server):
+    server.initialize()
+    uri = "untitled:edits.csdl"
+    text = 'twitter.text contains "x"'
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "csdl", "version": 1,
+                                                            "text": text}})
+    version = 1
+
+    def edits(count: int) -> int:
+        nonlocal version
+        for _ in range(count):
+            version += 1
+            word = "x" if version % 2 else "y"
+            server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                     "contentChanges": [{"text": f'twitter.text contains "{word}"'}]})
+        assert "twitter.text" in hover(server, uri)["result"]["contents"]["value"]  # all handled
+        server.backlog.clear()
+        return _rss_kb(server.process.pid)
+
+    edits(1000)  # warm up: caches, the allocator's arenas
+    before = edits(500)
+    after = edits(5000)
+    growth = after - before
+    print(f"\nRSS over 5,000 edits: {before:,} KiB -> {after:,} KiB ({growth:+,} KiB, {growth * 1024 / 5000:+.0f} B/edit)")
+    # a per-edit leak of even 1 KiB would show as 5,000 KiB
+    assert growth < 2500, f"the server grew by {growth} KiB over 5,000 edits"
+    server.shutdown()
+    assert server.process.wait(timeout=TIMEOUT) == 0
+
+
+# TCP: exactly one client (issue 25 item 6) ---------------------------------------------------------
+
+def _start_tcp(host: str = "127.0.0.1"):
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "csdl", "lsp", "--tcp", f"{host}:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # a probe that connects and closes at once: itself one of the cases under test
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT).close()
+            return process, port
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.05)
+
+
+def _closed_without_answer(connection: socket.socket) -> bool:
+    """True when the server closes the connection without sending anything."""
+    connection.settimeout(TIMEOUT)
+    try:
+        return connection.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_tcp_serves_one_client_and_ignores_scans_browsers_and_latecomers():
+    process, port = _start_tcp()
+    try:
+        # a port scan: connect and close, twice (one happened while waiting for the port)
+        socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT).close()
+        # a browser's fetch(): an HTTP POST whose body is a JSON-RPC initialize
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                           "params": {"processId": None, "capabilities": {}}}).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as browser:
+            browser.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            assert _closed_without_answer(browser)
+        # a connection whose first message is not initialize
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as other:
+            other.sendall(_framed({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}))
+            assert _closed_without_answer(other)
+        assert process.poll() is None  # none of them ended the server
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as editor_socket:
+            editor = RawClient(editor_socket.sendall, editor_socket.recv)
+            editor.initialize()
+            uri = "untitled:one.csdl"
+            editor.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "csdl", "version": 1,
+                                                                    "text": 'twitter.text contains "x"'}})
+            editor.diagnostics(uri)
+            # a second client: refused outright or dropped; it never receives the editor's replies
+            try:
+                late = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+            except ConnectionRefusedError:
+                late = None
+            if late is not None:
+                with late:
+                    late_client = RawClient(late.sendall, late.recv)
+                    try:
+                        late_client.initialize()
+                    except (AssertionError, OSError):
+                        pass  # closed on it
+                    else:
+                        raise AssertionError("a second client was served")
+            assert "twitter.text" in hover(editor, uri)["result"]["contents"]["value"]
+            editor.shutdown()
+            assert process.wait(timeout=TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=TIMEOUT)
+        process.stderr.close()
+
+
+def test_tcp_on_a_non_loopback_address_warns():
+    process, port = _start_tcp("0.0.0.0")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as connection:
+            client = RawClient(connection.sendall, connection.recv)
+            client.initialize()
+            client.shutdown()
+            assert process.wait(timeout=TIMEOUT) == 0
+        stderr = process.stderr.read().decode()
+        assert "warning: --tcp 0.0.0.0 is not a loopback address" in stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=TIMEOUT)
+        process.stderr.close()

@@ -4,6 +4,7 @@ parser, checker, cost model and printer through the modules beside this one."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -49,6 +50,22 @@ class CSDLProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params):
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None):
+        # pygls files a future for every handler it runs, but takes it out again only when it answers
+        # a request: notifications and the steps of its generator handlers (didOpen, didChange,
+        # executeCommand) would pile up one per message, for good.
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        if (future := self._request_futures.get(msg_id)) is not None:
+            future.add_done_callback(functools.partial(self._forget, msg_id))
+
+    def _forget(self, msg_id, future) -> None:
+        if self._request_futures.get(msg_id) is future:
+            del self._request_futures[msg_id]
+
+    def answer_unreadable(self, code: int, message: str) -> None:
+        """An error response with a null id: for input that is not a message (JSON-RPC 2.0 §5)."""
+        self._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
 
     def structure_message(self, data):
         try:
@@ -504,11 +521,18 @@ class _QuietRefusals(logging.Filter):
 
 def serve(tcp: tuple[str, int] | None = None) -> int:
     """Run until the client says ``exit`` (or the connection ends); the process exit code."""
+    from csdl.lsp import transport
+
     global server
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietRefusals())
     server = build()
-    if tcp is not None:
-        server.start_tcp(*tcp)
-    else:
-        server.start_io()
-    return 0 if server.protocol._shutdown else 1
+    try:
+        if tcp is not None:
+            code = transport.serve_tcp(server.protocol, *tcp)
+        else:
+            code = transport.serve_stdio(server.protocol)
+    finally:
+        server.shutdown()
+    if code is None:  # the connection ended without ``exit``
+        code = 0 if server.protocol._shutdown else 1
+    return code
