@@ -15,7 +15,9 @@ def _address(value: str) -> tuple[str, int]:
 
 
 @click.command("lsp")
-@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen on a TCP port instead of speaking over stdin/stdout.")
+@click.option("--tcp", "tcp", metavar="HOST:PORT",
+              help="Listen on a TCP port instead of speaking over stdin/stdout. The first connection that sends "
+                   "`initialize` is the one client; then the port closes.")
 @click.option("-v", "--verbose", count=True, help="Log to stderr: -v what the server does, -vv every message.")
 def lsp_command(tcp, verbose):
     """Run the CSDL language server (LSP) for editors.
@@ -48,8 +50,17 @@ def lsp_command(tcp, verbose):
     if verbose > 1:
         logging.getLogger("pygls").setLevel(logging.DEBUG)
     from csdl.lsp.server import serve
+    from csdl.lsp.transport import is_loopback
 
-    code = serve(address)
+    if address is not None and not is_loopback(address[0]):
+        click.echo(f"warning: --tcp {address[0]} is not a loopback address: anyone who can reach port "
+                   f"{address[1]} of this machine can drive the language server (and read the files it checks). "
+                   "It serves one client, without authentication; prefer 127.0.0.1.", err=True)
+    try:
+        code = serve(address)
+    except OSError as exc:  # the port is taken, the address is not ours
+        click.echo(f"error: cannot listen on {tcp}: {exc.strerror or exc}", err=True)
+        code = 2
     # pygls' reader thread may still sit in a blocking read of stdin; do not wait for it.
     import sys
 
