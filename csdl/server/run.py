@@ -34,6 +34,14 @@ class _Server(uvicorn.Server):
         if self.started and self._announce is not None:
             self._announce(self.bound())
 
+    async def shutdown(self, sockets=None):
+        # Streaming answers never end by themselves: end them first, or the graceful shutdown
+        # would wait its whole timeout for them.
+        live = getattr(getattr(getattr(self.config.app, "state", None), "csdl", None), "live", None)
+        if live is not None:
+            live.close_streams()
+        await super().shutdown(sockets)
+
     def bound(self) -> tuple[str, int]:
         for server in self.servers:
             for sock in server.sockets:
