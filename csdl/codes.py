@@ -124,3 +124,12 @@ def find(code_or_name: str) -> RuleInfo | None:
 
 def is_syntax(code: str) -> bool:
     return code.startswith("E0")
+
+
+def diagnostic(code: str, message: str, span, **kwargs):
+    """A ``Diagnostic`` for ``code`` with the registry's name and severity: call sites give the
+    code and the words, never the name or the severity (``csdl rules`` and the output agree)."""
+    from csdl.diagnostics import Diagnostic
+
+    info = registry()[code]
+    return Diagnostic(code, message, span, severity=info.severity, name=info.name, **kwargs)

@@ -82,16 +82,13 @@ def compile(text: str, *, library=None, pricing=None, checks: dict | None = None
 
 def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
     """The cost of an already validated syntax tree."""
-    from csdl.library import as_library
+    from csdl.library import References, references
     from csdl.costing.estimate import Estimator
 
-    lib = as_library(library)
-    stack: tuple[str, ...] = ()
-    if lib is not None and (tree.imports or any(n.kind == "stream" for n in tree.conditions())):
-        entry = lib.entry_for(tree)  # the filter may itself be in the library: cycles through it
-        if entry is not None:
-            stack = (entry.path,)
-    return Estimator(lib, pricing).filter(tree, stack, None)
+    refs = References(library)
+    # the filter may itself be in the library: cycles through it (read only when it refers to any)
+    stack = refs.own_path(tree) if references(tree) else ()
+    return Estimator(refs, pricing).filter(tree, stack, None)
 
 
 def cost(text: str, *, library=None, pricing=None, checks: dict | None = None) -> CostReport:

@@ -83,7 +83,7 @@ def test_stream_reference_accepts_text_and_nesting():
 def test_unresolved_stream_is_an_error():
     with pytest.raises(csdl.CSDLError) as info:
         compile_matcher(csdl.parse(f'stream "{HASH_A}"'), library={}.get)
-    assert info.value.diagnostics[0].code == "R005"
+    assert info.value.diagnostics[0].code == "C100"  # unresolved-stream: one code family for cost and run
     with pytest.raises(csdl.CSDLError):
         compile_matcher(csdl.parse(f'stream "{HASH_A}"'))
 
@@ -92,7 +92,7 @@ def test_stream_loop_is_an_error():
     library = {HASH_A: f'stream "{HASH_B}"', HASH_B: f'stream "{HASH_A}"'}
     with pytest.raises(csdl.CSDLError) as info:
         compile_matcher(csdl.parse(f'stream "{HASH_A}"'), library=library.get)
-    assert info.value.diagnostics[0].code == "R006"
+    assert info.value.diagnostics[0].code == "C102"  # reference-cycle
 
 
 def test_tags_import():

@@ -174,3 +174,99 @@ def test_library_costs_are_reused(lib):
     first = csdl.cost(ref, library=library)
     assert library.memo  # the referenced stream was costed once and kept
     assert csdl.cost(ref + " AND twitter.text exists", library=library).streams[0].dpu == first.streams[0].dpu
+
+
+# --- one resolver for every consumer --------------------------------------------------------------
+
+A32, B32, MISSING = "a" * 32, "b" * 32, "e" * 32
+
+
+def _faults(tmp_path, text):
+    """The codes each consumer reports for ``text`` over the library ``tmp_path``: the resolver,
+    the cost model, the Python matcher and the SQL compiler."""
+    from csdl.evaluate import compile_matcher
+    from csdl.library import resolve
+
+    tree = csdl.parse(text)
+    out = {"resolve": [d.code for d in resolve(tree, str(tmp_path)).diagnostics]}
+    try:
+        report = csdl.cost(text, library=str(tmp_path))
+        out["cost"] = [w.code for w in report.warnings]
+    except csdl.CSDLError as exc:
+        out["cost"] = [d.code for d in exc.diagnostics]
+    with pytest.raises(csdl.CSDLError) as caught:
+        compile_matcher(tree, library=str(tmp_path))
+    out["matcher"] = [d.code for d in caught.value.diagnostics]
+    sql = pytest.importorskip("csdl.engines.sql")
+    from csdl.engines.schema import STRUCT, Type
+
+    with pytest.raises(csdl.CSDLError) as caught:
+        sql.compile_query(tree, sql.Relation(Type(STRUCT, fields={}), sql.DUCKDB), library=str(tmp_path))
+    out["sql"] = [d.code for d in caught.value.diagnostics]
+    return out
+
+
+def test_a_missing_stream_is_one_fault_for_every_consumer(tmp_path):
+    faults = _faults(tmp_path, f'twitter.text exists AND stream "{MISSING}"')
+    assert faults == {k: [UNRESOLVED_STREAM] for k in ("resolve", "cost", "matcher", "sql")}
+
+
+def test_a_missing_tags_import_is_one_fault_for_every_consumer(tmp_path):
+    faults = _faults(tmp_path, f'tags "{MISSING}"\nreturn {{ twitter.text exists }}')
+    assert faults == {k: [UNRESOLVED_TAGS] for k in ("resolve", "cost", "matcher", "sql")}
+
+
+def test_a_loop_is_one_fault_for_every_consumer(tmp_path):
+    write(tmp_path, A32 + ".csdl", f'stream "{B32}" OR twitter.text exists')
+    write(tmp_path, B32 + ".csdl", f'stream "{A32}" OR twitter.lang exists')
+    faults = _faults(tmp_path, f'twitter.user.name exists\nAND stream "{A32}"')
+    assert faults == {k: [REFERENCE_CYCLE] for k in ("resolve", "cost", "matcher", "sql")}
+
+
+def test_an_incomplete_referenced_stream_is_one_fault_for_every_consumer(tmp_path):
+    write(tmp_path, A32 + ".csdl", f'stream "{MISSING}" OR twitter.text exists')
+    faults = _faults(tmp_path, f'stream "{A32}"')
+    assert faults == {k: [INCOMPLETE_REFERENCE] for k in ("resolve", "cost", "matcher", "sql")}
+
+
+def test_reference_faults_carry_the_registry_names(tmp_path):
+    from csdl.codes import registry
+    from csdl.library import resolve
+
+    write(tmp_path, A32 + ".csdl", "twitter.text contains")
+    tree = csdl.parse(f'stream "{MISSING}" OR stream "{A32}"')
+    for fault in resolve(tree, str(tmp_path)).diagnostics:
+        info = registry()[fault.code]
+        assert (fault.name, fault.severity) == (info.name, info.severity)
+
+
+def test_a_resolved_filter_is_resolved_once_for_all_consumers(tmp_path):
+    """The matcher and the SQL compiler take the ResolvedFilter as it is: the library is not read
+    again (here it is gone by the time they run)."""
+    import shutil
+
+    from csdl.evaluate import compile_matcher
+    from csdl.library import resolve
+
+    library = tmp_path / "lib"
+    library.mkdir()
+    write(library, A32 + ".csdl", 'twitter.text contains "x"')
+    tree = csdl.parse(f'stream "{A32}" AND twitter.lang == "en"')
+    resolved = resolve(tree, str(library))
+    assert resolved.complete and [t.source for t in resolved.trees()][1].startswith("twitter.text")
+    shutil.rmtree(library)
+    matcher = compile_matcher(tree, library=resolved)
+    assert matcher.match({"twitter": {"text": "x", "lang": "en"}})
+    sql = pytest.importorskip("csdl.engines.sql")
+    from csdl.engines.schema import STRUCT, Type
+
+    plan = sql.compile_query(tree, sql.Relation(Type(STRUCT, fields={}), sql.DUCKDB), library=resolved)
+    assert plan.where is not None
+
+
+def test_the_old_run_codes_for_references_are_gone():
+    """C100-C104 name the faults of references everywhere; R005/R006 (the runner's own copies)
+    are no longer in the registry."""
+    from csdl.codes import registry
+
+    assert "R005" not in registry() and "R006" not in registry()

@@ -1,7 +1,8 @@
 """Price a whole filter: its main expression, its tag and scoring statements, the tag statements
 it imports with ``tags "<hash>"`` and the streams it references with ``stream "<hash>"`` (§5).
 
-References are resolved through a ``csdl.library.Library``. A reference that cannot be resolved
+References are answered by a ``csdl.library.References`` (the library's one lookup, which names
+every fault with the same codes for the cost model and the runner). A reference that cannot be resolved
 makes the cost unknown, which the report says (``complete`` False and a warning) instead of
 counting it as 0 [decision: unresolved-unknown]; a reference cycle or an invalid referenced file
 is an error located at the reference.
@@ -10,20 +11,11 @@ is an error located at the reference.
 from __future__ import annotations
 
 from csdl.language import ast
-from csdl.diagnostics import WARNING, CSDLError, Diagnostic
+from csdl.diagnostics import CSDLError, Diagnostic
 from csdl.language.strings import quote
 from csdl.units import total
 from csdl.costing.model import Prices, price_scope, scope_conditions
-from csdl.costing.report import (
-    INCOMPLETE_REFERENCE,
-    INVALID_REFERENCE,
-    REFERENCE_CYCLE,
-    UNRESOLVED_STREAM,
-    UNRESOLVED_TAGS,
-    CostReport,
-    StreamCost,
-    TagCost,
-)
+from csdl.costing.report import CostReport, StreamCost, TagCost
 
 _prices_cache: dict[int, tuple[object, Prices]] = {}
 
@@ -48,15 +40,11 @@ def _key(hash: str) -> str:
     return hash.strip().lower()
 
 
-def _short(path: str | None) -> str:
-    import os
-
-    return os.path.basename(path) if path else "?"
-
-
 class Estimator:
-    def __init__(self, library, pricing):
-        self.library = library
+    def __init__(self, references, pricing):
+        # ``csdl.library.References``: how the library answers a hash and names each fault (this
+        # stage lies below the library, which hands it over).
+        self.references = references
         self.prices = prices_for(pricing)
 
     # One filter ---------------------------------------------------------------------------------
@@ -93,14 +81,14 @@ class Estimator:
             try:
                 new_tags, new_refs = self.imported_tags(entry, stack + (entry.path,), statement.hash, imported)
             except CSDLError as exc:
-                errors.append(self._wrap(exc, statement.hash, entry.path, statement.hash_span))
+                errors.append(self._wrap(exc, statement.hash, entry, statement.hash_span))
                 continue
             tags.extend(new_tags)
             for ref_hash in new_refs:
                 streams.setdefault(_key(ref_hash), (ref_hash, []))[1].append(statement.span)
 
         stream_costs: list[StreamCost] = []
-        for key, (written, spans) in streams.items():
+        for written, spans in streams.values():
             entry, problem = self.lookup(written, spans[0], stack, "stream")
             if problem is not None:
                 (errors if problem.is_error else warnings).append(problem)
@@ -109,16 +97,11 @@ class Estimator:
             try:
                 report = self.entry_report(entry, stack)
             except CSDLError as exc:
-                errors.append(self._wrap(exc, written, entry.path, spans[0]))
+                errors.append(self._wrap(exc, written, entry, spans[0]))
                 continue
             stream_costs.append(StreamCost(written, spans, report.dpu, entry.path, report.complete))
             if not report.complete:
-                warnings.append(Diagnostic(
-                    INCOMPLETE_REFERENCE,
-                    f"the cost of stream {quote(written)} ({_short(entry.path)}) is incomplete: it refers to "
-                    "streams or tag imports that cannot be resolved",
-                    spans[0], severity=WARNING, name="incomplete-stream-cost",
-                ))
+                warnings.append(self.references.incomplete(written, entry, spans[0]))
         if errors:
             raise CSDLError(sorted(errors, key=Diagnostic.sort_key))
         return CostReport(items, tags, stream_costs, warnings)
@@ -133,51 +116,24 @@ class Estimator:
     # References ---------------------------------------------------------------------------------
 
     def lookup(self, written: str, span: ast.Span, stack: tuple[str, ...], keyword: str):
-        """(entry, None) when ``written`` resolves to a usable library file, else (None, diagnostic)."""
-        code, name = (UNRESOLVED_STREAM, "unresolved-stream") if keyword == "stream" else (UNRESOLVED_TAGS, "unresolved-tags")
-        if self.library is None:
-            return None, Diagnostic(
-                code, f"{keyword} {quote(written)} cannot be resolved without a stream library; its cost is unknown",
-                span, severity=WARNING, name=name, hint="give a stream library: a directory of .csdl files (`library=` in Python, `--library DIR` or `library =` in the configuration for the CLI)",
-            )
-        entry = self.library.resolve(written)
-        if entry is None:
-            return None, Diagnostic(
-                code, f"{keyword} {quote(written)} is not in the stream library {self.library.directory}; its cost is unknown",
-                span, severity=WARNING, name=name,
-                hint="add the filter to the library as <hash>.csdl",
-            )
-        if entry.errors:
-            first = entry.errors[0]
-            return None, Diagnostic(
-                INVALID_REFERENCE,
-                f"{keyword} {quote(written)} refers to {entry.path}, which is not valid CSDL "
-                f"({first.span.line}:{first.span.column}: {first.code} {first.message})",
-                span, name="invalid-reference",
-            )
-        if entry.path in stack:
-            chain = " → ".join(_short(p) for p in stack[stack.index(entry.path):] + (entry.path,))
-            return None, Diagnostic(
-                REFERENCE_CYCLE, f"{keyword} {quote(written)} makes a reference cycle: {chain}", span,
-                name="reference-cycle", hint="a stream cannot include itself, directly or through others",
-            )
-        return entry, None
+        """(entry, None) when ``written`` resolves to a usable library file, else (None, diagnostic):
+        the faults as ``csdl.library`` names them for every consumer."""
+        return self.references.lookup(written, span, stack, keyword)
 
     def closes_cycle(self, written: str, stack: tuple[str, ...]) -> bool:
         """Whether ``written`` resolves to a file being costed right now (a repeated import is
         skipped, unless it leads back to its own importer)."""
-        entry = self.library.resolve(written) if self.library is not None else None
-        return entry is not None and entry.path in stack
+        return self.references.closes_cycle(written, stack)
 
     def entry_report(self, entry, stack: tuple[str, ...]) -> CostReport:
         memo_key = (entry.path, id(self.prices))
-        cached = self.library.memo.get(memo_key)
+        cached = self.references.memo.get(memo_key)
         if cached is None:
             try:
                 cached = self.filter(entry.tree, stack + (entry.path,), entry.path)
             except CSDLError as exc:
                 cached = exc
-            self.library.memo[memo_key] = cached
+            self.references.memo[memo_key] = cached
         if isinstance(cached, CSDLError):
             raise cached
         return cached
@@ -199,13 +155,12 @@ class Estimator:
             imported.add(key)
             inner, problem = self.lookup(statement.hash, statement.hash_span, stack, "tags")
             if problem is not None:
-                errors.append(problem if problem.is_error else Diagnostic(
-                    INVALID_REFERENCE, problem.message, problem.span, name="invalid-reference"))
+                errors.append(problem if problem.is_error else self.references.as_invalid(problem))
                 continue
             try:
                 more_tags, more_refs = self.imported_tags(inner, stack + (inner.path,), origin, imported)
             except CSDLError as exc:
-                errors.append(self._wrap(exc, statement.hash, inner.path, statement.hash_span))
+                errors.append(self._wrap(exc, statement.hash, inner, statement.hash_span))
                 continue
             tags.extend(more_tags)
             refs.extend(more_refs)
@@ -213,16 +168,5 @@ class Estimator:
             raise CSDLError(errors)
         return tags, refs
 
-    @staticmethod
-    def _wrap(exc: CSDLError, written: str, path: str, span: ast.Span) -> Diagnostic:
-        first = exc.diagnostics[0]
-        if first.code == REFERENCE_CYCLE:  # the chain names every file: no need to nest messages
-            chain = first.message.partition("reference cycle: ")[2]
-            return Diagnostic(REFERENCE_CYCLE, f"{quote(written)} leads to a reference cycle: {chain}", span,
-                              name="reference-cycle", hint=first.hint)
-        return Diagnostic(
-            first.code if first.code in (REFERENCE_CYCLE, INVALID_REFERENCE) else INVALID_REFERENCE,
-            f"{quote(written)} ({_short(path)}) cannot be costed: {first.message}",
-            span,
-            name=first.name or "invalid-reference",
-        )
+    def _wrap(self, exc: CSDLError, written: str, entry, span: ast.Span) -> Diagnostic:
+        return self.references.nested(exc.diagnostics[0], written, entry, span)

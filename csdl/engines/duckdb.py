@@ -249,25 +249,13 @@ def _schema_from_relation(con, described) -> Type:
 
 def _targets(filter_ast, library) -> list[str]:
     """Every target the filter reads, through referenced streams and imported tags."""
-    from csdl.evaluate.matcher import _Compiler, _resolver
+    from csdl.library import resolve
 
-    lookup = _Compiler(_resolver(library), False)
-    out, seen = [], set()
-
-    def visit(tree, active):
-        for node in tree.walk():
-            kind = getattr(node, "kind", "")
-            if kind == "condition":
-                if node.target not in out:
-                    out.append(node.target)
-            elif kind in ("stream", "tags_import"):
-                key = node.hash.lower()
-                if key in active or key in seen:
-                    continue
-                seen.add(key)
-                visit(lookup.lookup(node.hash, node.span, getattr(node, "keyword", "tags")), active | {key})
-
-    visit(filter_ast, frozenset())
+    out: list[str] = []
+    for tree in resolve(filter_ast, library).require().trees():
+        for node in tree.conditions():
+            if node.kind == "condition" and node.target not in out:
+                out.append(node.target)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, BadPost, codec, describe_error
-from csdl.evaluate.runner import Result, Stats, _count_tags
+from csdl.evaluate.runner import Result, Stats, count_tags
 from csdl.evaluate.tags import TagPlan
 from csdl.evaluate.timestamps import to_epoch
 
@@ -187,7 +187,7 @@ class Collector:
 
     def _deliver(self, key, text: str, tags, tree) -> None:
         if tags or tree:
-            _count_tags(self.stats.tags, tags, tree)
+            count_tags(self.stats.tags, tags, tree)
         if text is None:  # the summary only: no post to write
             return
         if tags or tree:

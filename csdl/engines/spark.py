@@ -146,7 +146,7 @@ def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
         from csdl.language.parser import parse
 
         matcher = compile_matcher(parse(filter_text), library=library_dir)
-        main, rules = matcher._main, matcher._tags.rules
+        main, rules = matcher.main, matcher.tag_plan.rules
         loads = codec()[0]
         statuses, matched, created, sources, tags = [], [], [], [], []
         for number, line in enumerate(lines):

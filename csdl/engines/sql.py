@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.diagnostics import Diagnostic
 from csdl.evaluate import conditions as cond
 from csdl.evaluate import text as textops
-from csdl.evaluate.matcher import _Compiler, _resolver
 from csdl.evaluate.values import parse_number
 from csdl.language import ast
 from csdl.language.tokens import tokenize
@@ -194,10 +193,13 @@ class Compiler:
     def __init__(self, relation: Relation, *, library=None, lower_exceptions: str = ""):
         self.rel = relation
         self.dialect = relation.dialect
-        self.lookup = _Compiler(_resolver(library), False)
+        from csdl.library import ResolvedFilter
+
+        if library is not None and not isinstance(library, ResolvedFilter):
+            raise TypeError("Compiler takes the filter's csdl.library.ResolvedFilter (compile_query resolves it)")
+        self.resolved = library  # every hash resolved, no loop (None: the filter references nothing)
         self.udfs: list[Udf] = []
         self.decisions: list[Decision] = []
-        self.active: list[str] = []
         self.streams: dict[str, exp.Expression] = {}
         self.lambdas = _Lambdas()
         # Characters whose lower case differs between Python and the engine: a text holding
@@ -223,15 +225,10 @@ class Compiler:
 
     def stream(self, node: ast.StreamRef) -> exp.Expression:
         key = node.hash.lower()
-        if key in self.active:
-            chain = " -> ".join(self.active + [key])
-            raise CSDLError([Diagnostic("R006", f"stream references form a loop: {chain}", node.span, name="stream-loop")])
         if key in self.streams:
             return self.streams[key].copy()
-        referenced = self.lookup.lookup(node.hash, node.span, node.keyword)
-        self.active.append(key)
+        referenced = self.resolved.filter(node.hash)
         body = FALSE if referenced.main is None else self.expression(referenced.main, referenced.source, f"stream {node.hash[:8]}")
-        self.active.pop()
         self.streams[key] = body
         return body.copy()
 
@@ -239,13 +236,8 @@ class Compiler:
         rules = []
         for statement in filter_ast.statements:
             if isinstance(statement, ast.TagsImport):
-                key = statement.hash.lower()
-                if key in self.active:
-                    raise CSDLError([Diagnostic("R006", f'tags "{statement.hash}" imports itself', statement.span, name="stream-loop")])
-                imported = self.lookup.lookup(statement.hash, statement.span, "tags")
-                self.active.append(key)
+                imported = self.resolved.filter(statement.hash)
                 rules.extend(self.tag_rules(imported, f"tags {statement.hash[:8]}: "))
-                self.active.pop()
             elif isinstance(statement, ast.TagRule):
                 label = "tag" + "".join("." + n for n in statement.namespace)
                 label += f' "{statement.name}"' if statement.name is not None else f" {statement.score}"
@@ -678,7 +670,9 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
                   lower_exceptions: str = "", extra_columns=()) -> Plan:
     """The plan for ``filter_ast`` over ``relation``; ``source`` is what the FROM reads (a table
     name by default: ``posts``)."""
-    compiler = Compiler(relation, library=library, lower_exceptions=lower_exceptions)
+    from csdl.library import resolve
+
+    compiler = Compiler(relation, library=resolve(filter_ast, library).require(), lower_exceptions=lower_exceptions)
     rules = compiler.tag_rules(filter_ast)
     main = FALSE
     if filter_ast.main is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 
 from csdl.language import ast
-from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.diagnostics import CSDLError
 
 from csdl.evaluate import geomath, text
 from csdl.evaluate.urls import normalise_url
@@ -44,8 +44,14 @@ def _describe(value) -> str:
     return f"the number {value!r}"
 
 
+# What cannot run (csdl/data/run_cost_codes.toml gives each its name and severity).
+MALFORMED_ARGUMENT, REGEX_NOT_SUPPORTED, MALFORMED_GEO, OPERATOR_NOT_EVALUABLE = "R001", "R002", "R003", "R004"
+
+
 def _error(condition: ast.Condition, code: str, message: str) -> CSDLError:
-    return CSDLError([Diagnostic(code, message, condition.span, name="cannot-evaluate")])
+    from csdl.codes import diagnostic
+
+    return CSDLError([diagnostic(code, message, condition.span)])
 
 
 def case_sensitive(condition: ast.Condition) -> bool:
@@ -131,7 +137,7 @@ def _text_test(condition: ast.Condition, lower: bool):
         return text.wildcard(_items(arg), lower=lower)
     if op == "contains_near":
         if not isinstance(arg, ast.NearList) or arg.distance is None:
-            raise _error(condition, "R001", 'contains_near needs "word,word,...:N"')
+            raise _error(condition, MALFORMED_ARGUMENT, 'contains_near needs "word,word,...:N"')
         return text.contains_near(arg.words, arg.distance, lower=lower)
     raise AssertionError(op)
 
@@ -155,7 +161,7 @@ def _regex_test(condition: ast.Condition):
         pattern = compile_re2(condition.argument.value)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise _error(condition, "R002", f"RE2 cannot compile this regular expression: {detail}") from None
+        raise _error(condition, REGEX_NOT_SUPPORTED, f"RE2 cannot compile this regular expression: {detail}") from None
     return searcher(pattern, whole=condition.operator == "regex_exact")
 
 
@@ -349,7 +355,7 @@ def _geo_test(condition: ast.Condition, target: str):
                 raise GeoFormatError("geo_polygon needs at least 3 vertices")
             inside = lambda lat, lon: geomath.in_polygon(lat, lon, vertices)  # noqa: E731
     except GeoFormatError as exc:
-        raise _error(condition, "R003", f"{op}: {exc.message}") from None
+        raise _error(condition, MALFORMED_GEO, f"{op}: {exc.message}") from None
 
     def geo(value, memo):
         point = _point(value, memo, target)
@@ -411,8 +417,8 @@ def build(condition: ast.Condition, shared: bool = True):
         return _fused(get, _in_test(condition, target), fast)
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):
-            raise _error(condition, "R001", f"{op} needs a number")
+            raise _error(condition, MALFORMED_ARGUMENT, f"{op} needs a number")
         return _fused_number(get, _order_test(condition, target), _ORDER[op], condition.argument.value)
     if op in GEO_OPERATORS:
         return _scalar_condition(get, _geo_test(condition, target))
-    raise _error(condition, "R004", f"the operator {condition.spelling} cannot be evaluated")
+    raise _error(condition, OPERATOR_NOT_EVALUABLE, f"the operator {condition.spelling} cannot be evaluated")

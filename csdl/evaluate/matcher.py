@@ -3,15 +3,19 @@ so matching a post is a few function calls per condition, not a walk over the tr
 
 from __future__ import annotations
 
-import os
 import time
 
+from csdl.codes import diagnostic
 from csdl.language import ast
-from csdl.diagnostics import WARNING, CSDLError, Diagnostic
+from csdl.diagnostics import Diagnostic
 
 from csdl.evaluate import conditions
 from csdl.evaluate.conditions import ISSUES
 from csdl.evaluate.tags import TagPlan
+
+
+# Warnings of a compiled filter (csdl/data/run_cost_codes.toml gives each its name and severity).
+SWITCH_NOT_MODELLED, EMPTY_STREAM, TAG_TREE_CONFLICT = "R010", "R011", "R012"
 
 
 class ConditionInfo:
@@ -48,22 +52,6 @@ class Evaluation:
 
 def _never(post, memo):
     return False
-
-
-def _resolver(library):
-    if library is None:
-        return None
-    if isinstance(library, (str, os.PathLike)):
-        from csdl.library import Library
-
-        library = Library(os.fspath(library))
-    if callable(library):
-        return library
-    for name in ("resolve", "get"):
-        method = getattr(library, name, None)
-        if callable(method):
-            return method
-    raise TypeError("library must be a callable hash -> Filter, or have a resolve(hash) method")
 
 
 class Junction:
@@ -145,12 +133,11 @@ class Junction:
 
 
 class _Compiler:
-    def __init__(self, resolve, profile: bool):
-        self.resolve = resolve
+    def __init__(self, resolved, profile: bool):
+        self.resolved = resolved  # csdl.library.ResolvedFilter: every hash resolved, no loop
         self.profile = profile
         self.infos: list[ConditionInfo] = []
         self.streams: dict[str, object] = {}
-        self.active: list[str] = []
         self.warnings: list[Diagnostic] = []
         self.text_uses: dict[tuple[str, bool], int] = {}
         self.junctions: list[Junction] = []
@@ -159,7 +146,6 @@ class _Compiler:
         # closures instead of building (say) a 100,000-keyword index a second time.
         self.built: dict[int, object] = {}
         self.reuse: dict[int, object] = {}
-        self._built: dict[int, object] = {}
 
     def count_text_uses(self, filter_ast: ast.Filter) -> None:
         """How many text conditions read each (target, case mode): a text read by one only is
@@ -195,15 +181,11 @@ class _Compiler:
         self.targets.add(node.target)
         for switch in node.switches:
             if switch.name != "case":
-                self.warnings.append(
-                    Diagnostic(
-                        "R010",
-                        f"the [{switch.name}(...)] switch is not modelled: the condition uses the default tokenizer",
-                        switch.span,
-                        severity=WARNING,
-                        name="switch-ignored",
-                    )
-                )
+                self.warnings.append(diagnostic(
+                    SWITCH_NOT_MODELLED,
+                    f"the [{switch.name}(...)] switch is not modelled: the condition uses the default tokenizer",
+                    switch.span,
+                ))
         # The node is kept beside its closure so that its id cannot be reused by another node.
         kept = self.reuse.get(id(node))
         if kept is not None and kept[0] is node:
@@ -225,64 +207,28 @@ class _Compiler:
 
         return timed
 
-    def lookup(self, hash_: str, span: ast.Span, keyword: str) -> ast.Filter:
-        if self.resolve is None:
-            raise CSDLError(
-                [Diagnostic("R005", f'{keyword} "{hash_}": no stream library was given to resolve it', span, name="stream-cannot-run")]
-            )
-        found = self.resolve(hash_)
-        if isinstance(found, str):
-            from csdl.language.parser import parse
-
-            found = parse(found)
-        if found is not None and not isinstance(found, ast.Filter):
-            # A csdl.library.Entry: its tree, or None when the file has errors.
-            tree = getattr(found, "tree", None)
-            if tree is None and getattr(found, "errors", None):
-                where = getattr(found, "path", "the library")
-                raise CSDLError(
-                    [Diagnostic("R005", f'{keyword} "{hash_}": {where} has errors and cannot run', span, name="stream-cannot-run")]
-                )
-            found = tree
-        if not isinstance(found, ast.Filter):
-            raise CSDLError([Diagnostic("R005", f'{keyword} "{hash_}" is not in the stream library', span, name="stream-cannot-run")])
-        return found
-
     def stream(self, node: ast.StreamRef, scope: str):
         """A referenced stream's own return expression; its tags are ignored (spec §5.5)."""
         key = node.hash.lower()
-        if key in self.active:
-            chain = " -> ".join(self.active + [key])
-            raise CSDLError([Diagnostic("R006", f"stream references form a loop: {chain}", node.span, name="stream-loop")])
         if key in self.streams:
             compiled = self.streams[key]
             return lambda post, memo: compiled[0](post, memo)
-        referenced = self.lookup(node.hash, node.span, node.keyword)
-        self.active.append(key)
+        referenced = self.resolved.filter(node.hash)
         # A box filled after compiling lets a diamond (two references to one stream) share it.
         box = [_never]
         self.streams[key] = box
         if referenced.main is None:
-            self.warnings.append(
-                Diagnostic("R011", f'stream "{node.hash}" has no return block: it matches nothing', node.span, severity=WARNING, name="empty-stream")
-            )
+            self.warnings.append(diagnostic(EMPTY_STREAM, f'stream "{node.hash}" has no return block: it matches nothing', node.span))
         else:
             box[0] = self.expression(referenced.main, referenced.source, f"stream {node.hash[:8]}")
-        self.active.pop()
-        fn = box[0]
-        return fn
+        return box[0]
 
     def tag_rules(self, filter_ast: ast.Filter, scope_prefix: str = "") -> list:
         rules = []
         for statement in filter_ast.statements:
             if isinstance(statement, ast.TagsImport):
-                key = statement.hash.lower()
-                if key in self.active:
-                    raise CSDLError([Diagnostic("R006", f'tags "{statement.hash}" imports itself', statement.span, name="stream-loop")])
-                imported = self.lookup(statement.hash, statement.span, "tags")
-                self.active.append(key)
+                imported = self.resolved.filter(statement.hash)
                 rules.extend(self.tag_rules(imported, f"tags {statement.hash[:8]}: "))
-                self.active.pop()
             elif isinstance(statement, ast.TagRule):
                 label = "tag" + "".join("." + n for n in statement.namespace)
                 label += f' "{statement.name}"' if statement.name is not None else f" {statement.score}"
@@ -297,22 +243,24 @@ class Matcher:
 
     def __init__(self, filter_ast: ast.Filter, main, tags: TagPlan, infos, warnings, library, profiled: bool):
         self.filter = filter_ast
-        self._main = main if main is not None else _never
-        self._tags = tags
+        self.main = main if main is not None else _never
+        self.tag_plan = tags
         self.conditions: list[ConditionInfo] = infos
         self.warnings: list[Diagnostic] = warnings
         self.has_return = filter_ast.main is not None
         self.has_tags = bool(tags)
         self.profiled = profiled
-        self._library = library
+        self.resolved = library  # the csdl.library.ResolvedFilter it was compiled with
         self.junctions: list[Junction] = []
+        #: Condition closures by syntax node (id -> (node, closure)): the timed twin reuses them.
+        self.built: dict[int, object] = {}
         #: Every target path a condition of the filter (or of a stream or tags file it uses) reads.
         self.targets: frozenset[str] = frozenset()
 
     def match(self, post: dict) -> bool:
         if post.__class__ is not dict:
             raise TypeError(f"a post is a JSON object (dict), not {type(post).__name__}")
-        return self._main(post, {})
+        return self.main(post, {})
 
     def evaluate(self, post: dict) -> Evaluation:
         """The verdict and the tags. Tags are computed whether or not the post matches, so a
@@ -320,14 +268,14 @@ class Matcher:
         if post.__class__ is not dict:
             raise TypeError(f"a post is a JSON object (dict), not {type(post).__name__}")
         memo: dict = {}
-        matched = self._main(post, memo)
-        tags, tree = self._tags.apply(post, memo) if self._tags else ([], {})
+        matched = self.main(post, memo)
+        tags, tree = self.tag_plan.apply(post, memo) if self.tag_plan else ([], {})
         return Evaluation(matched, tags, tree, memo.get(ISSUES) or [])
 
     def with_profiling(self) -> "Matcher":
         """The same filter compiled with a timer around each condition (for the report's
         slowest conditions; the runner uses it on a sample of posts only)."""
-        return compile_matcher(self.filter, library=self._library, _profile=True, _reuse=self._built)
+        return compile_matcher(self.filter, library=self.resolved, _profile=True, _reuse=self.built)
 
     def adapt(self, timed: "Matcher") -> bool:
         """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
@@ -343,12 +291,16 @@ class Matcher:
 
 
 def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = False, _reuse=None) -> Matcher:
-    """Compile a parsed filter. ``library`` resolves ``stream``/``tags`` hashes: a callable
-    ``hash -> Filter | None`` or an object with ``resolve(hash)``. Raises ``CSDLError`` for
-    what cannot run (an unresolved hash, a regex RE2 rejects, a malformed geo argument)."""
+    """Compile a parsed filter. ``library`` resolves ``stream``/``tags`` hashes: a
+    ``csdl.library.ResolvedFilter`` of this filter, or anything ``csdl.library.resolve`` takes (a
+    directory, a ``Library``, a callable ``hash -> Filter | None``). Raises ``CSDLError`` for what
+    cannot run (an unresolved hash or a loop: C100-C104, a regex RE2 rejects, a malformed geo argument)."""
     if not isinstance(filter_ast, ast.Filter):
         raise TypeError("compile_matcher takes a parsed Filter (csdl.parse(text))")
-    compiler = _Compiler(_resolver(library), _profile)
+    from csdl.library import resolve
+
+    resolved = resolve(filter_ast, library).require()
+    compiler = _Compiler(resolved, _profile)
     compiler.reuse = _reuse or {}
     compiler.count_text_uses(filter_ast)
     tag_rules = compiler.tag_rules(filter_ast)
@@ -357,18 +309,14 @@ def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = Fa
         main = compiler.expression(filter_ast.main, filter_ast.source, "return" if filter_ast.returns is not None else "filter")
     plan = TagPlan(tag_rules)
     for path in plan.conflicts:
-        compiler.warnings.append(
-            Diagnostic(
-                "R012",
-                f"tag.{'.'.join(path)} is both a leaf and a namespace (or holds names and a score): "
-                f"its names go under {path[-1]}._tags and its score under {path[-1]}._score",
-                filter_ast.span,
-                severity=WARNING,
-                name="tag-tree-conflict",
-            )
-        )
-    matcher = Matcher(filter_ast, main, plan, compiler.infos, compiler.warnings, library, _profile)
+        compiler.warnings.append(diagnostic(
+            TAG_TREE_CONFLICT,
+            f"tag.{'.'.join(path)} is both a leaf and a namespace (or holds names and a score): "
+            f"its names go under {path[-1]}._tags and its score under {path[-1]}._score",
+            filter_ast.span,
+        ))
+    matcher = Matcher(filter_ast, main, plan, compiler.infos, compiler.warnings, resolved, _profile)
     matcher.junctions = compiler.junctions
     matcher.targets = frozenset(compiler.targets)
-    matcher._built = compiler.built
+    matcher.built = compiler.built
     return matcher

@@ -81,7 +81,8 @@ class Stats:
             self.cond_calls[i] += c
 
 
-def _count_tags(counter: Counter, tags, tree) -> None:
+def count_tags(counter: Counter, tags, tree) -> None:
+    """Count a delivered post's tags (by name) and tag-tree leaves (names and scores) in ``counter``."""
     if tags:
         for name in tags:
             counter[f'tag "{name}"'] += 1
@@ -118,9 +119,9 @@ class BatchRunner:
         """The matching posts (as lines to write; none unless ``keep``) and the counts of a batch."""
         started = time.perf_counter()
         # Everything the loop touches is a local: this loop is the floor under every filter.
-        main, plan = self.matcher._main, self.matcher._tags
-        timed_main = self.profiled._main if self.profiled is not None else None
-        timed_plan = self.profiled._tags if self.profiled is not None else None
+        main, plan = self.matcher.main, self.matcher.tag_plan
+        timed_main = self.profiled.main if self.profiled is not None else None
+        timed_plan = self.profiled.tag_plan if self.profiled is not None else None
         fast_loads, loads, dumps, partial = self.fast_loads, self.loads, self.dumps, self.partial
         stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
@@ -179,7 +180,7 @@ class BatchRunner:
                 matched_sources[source if source.__class__ is str else "unknown"] += 1
                 tags, tree = tagger.apply(post, memo) if tagger else (None, None)
                 if tags or tree:
-                    _count_tags(tag_counts, tags, tree)
+                    count_tags(tag_counts, tags, tree)
                 if append is None:  # nothing is written: the counts are all that is wanted
                     pass
                 elif tags or tree:

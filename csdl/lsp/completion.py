@@ -249,14 +249,14 @@ def _hashes(library, replace) -> list[lsp.CompletionItem]:
         return []
     import os
 
-    from csdl.library import _HEX_NAME
+    from csdl.library import HEX_NAME
 
     items = []
     seen = set()
     for entry in library.entries:
         names = []
         stem = os.path.splitext(os.path.basename(entry.path))[0]
-        if _HEX_NAME.fullmatch(stem):
+        if HEX_NAME.fullmatch(stem):
             names.append(stem.lower())
         if entry.hash:
             names.append(entry.hash)

@@ -42,7 +42,9 @@ def refuse_unknown_streams(text: str, report) -> None:
     """DataSift knows every hash; a stream we cannot resolve would not compile there either."""
     if report.complete:
         return
-    unknown = [w for w in report.warnings if w.code in _UNKNOWN_CODES]
+    from csdl.library import INCOMPLETE_CODES
+
+    unknown = [w for w in report.warnings if w.code in INCOMPLETE_CODES]
     if unknown:
         first = unknown[0]
         problem = Diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
