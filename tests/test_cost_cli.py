@@ -83,7 +83,7 @@ def test_cost_output_file(cli, filters, tmp_path):
 def test_cost_invalid_and_missing_files(cli, filters):
     (filters / "bad.csdl").write_text("twitter.text contains\n")
     code, out, err = cli("cost", str(filters), str(filters / "missing.csdl"), "--format", "json")
-    assert code == 1
+    assert code == 2  # reported with the others, and the invocation failed (issue 26)
     records = {r["path"].rsplit("/", 1)[-1]: r for r in json.loads(out)["files"]}
     assert records["bad.csdl"]["dpu"] is None and records["bad.csdl"]["errors"][0]["code"] == "E004"
     assert records["missing.csdl"]["errors"][0]["code"] == "E009"
@@ -219,7 +219,7 @@ def test_compile_invalid(cli, tmp_path):
     code, out, err = cli("compile", "f.csdl")
     assert code == 1 and out == "" and "E101" in err
     code, _, err = cli("compile", "missing.csdl")
-    assert code == 1 and "no such file" in err
+    assert code == 2 and "no such file" in err
 
 
 def test_bill_stream_from_a_filter(cli, tmp_path):

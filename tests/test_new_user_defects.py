@@ -75,13 +75,13 @@ def test_format_of_a_symlinked_private_filter_keeps_link_and_mode(tmp_path):
                                                                     "--start", "2024-03-01", "--end", "2024-03-31")])
 def test_single_file_commands_reject_a_directory(args):
     result = run(*args)
-    assert result.returncode == 1
+    assert result.returncode == 2  # an input that cannot be read: an error of the invocation (issue 26)
     assert "E009" in result.stdout + result.stderr and "is a directory" in result.stdout + result.stderr
 
 
 def test_compile_of_an_empty_directory_is_not_an_internal_error(tmp_path):
     result = run("compile", str(tmp_path))
-    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert result.returncode == 2 and "internal error" not in result.stderr
 
 
 # 3. geo_box out of range --------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_config_errors_read_the_same_in_every_command(tmp_path):
     outputs = [run(command, "f.csdl", cwd=tmp_path) for command in ("check", "cost", "compile")]
     for result in outputs:
         assert result.returncode == 2
-        assert result.stderr.startswith("csdl: error: ")
+        assert result.stderr.startswith("error: ")
         assert "drop the `[tool.csdl]` header" in result.stderr
 
 

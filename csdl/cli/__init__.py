@@ -84,27 +84,61 @@ def cli():
 
 
 def main(argv=None):
-    """Console entry point: Click's usage errors exit 2; unexpected errors exit 2 without a traceback."""
+    """Console entry point. Every failure is said one way, as ruff says it: ``error: …`` on stderr
+    and exit code 2 (usage errors, a missing extra, an input that cannot be read, a bug of ours,
+    without a traceback); 130 on Ctrl-C."""
+    from csdl.cli.output import unreadable_inputs
+
+    unreadable_inputs.clear()
+    code = invoke(argv)
+    if unreadable_inputs and code in (EXIT_CLEAN, EXIT_PROBLEMS):
+        code = EXIT_ERROR  # the commands report the file (E009 in check); the invocation still failed
+    sys.exit(code)
+
+
+def invoke(argv) -> int:
+    """Run the command line; the exit code."""
+    from csdl.cli.output import error
+    from csdl.extras import MissingExtra
+
     try:
         cli.main(args=argv, prog_name="csdl", standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or EXIT_CLEAN
+        error(str(exc.code))
+        return EXIT_ERROR
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+    except click.UsageError as exc:
+        show_usage_error(exc)
+        return EXIT_ERROR
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_ERROR)
-    except click.exceptions.Abort:  # Click's name for Ctrl-C: exit as a shell expects (128 + SIGINT)
-        click.echo("csdl: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        error(exc.format_message())
+        return EXIT_ERROR
+    except MissingExtra as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Click's name for Ctrl-C: exit as a shell expects
+        error("interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`csdl parse big.csdl | head`); that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_CLEAN)
-    except KeyboardInterrupt:
-        click.echo("csdl: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_CLEAN
     except Exception as exc:  # a bug of ours: say so plainly, traceback only on request
         if os.environ.get("CSDL_DEBUG"):
             raise
-        click.echo(f"csdl: internal error: {type(exc).__name__}: {exc} (set CSDL_DEBUG=1 for a traceback)", err=True)
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN)
+        error(f"internal error: {type(exc).__name__}: {exc} (set CSDL_DEBUG=1 for a traceback)")
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+def show_usage_error(exc: click.UsageError) -> None:
+    """``error: …``, then the command's usage line and where its help is (as ruff prints them)."""
+    from csdl.cli.output import error
+
+    error(exc.format_message())
+    if exc.ctx is not None:
+        click.echo(f"\n{exc.ctx.get_usage()}\n\nFor more information, try '{exc.ctx.command_path} --help'.",
+                   err=True)

@@ -6,7 +6,7 @@ import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.inputs import sources, with_progress
-from csdl.cli.output import use_color, write_output
+from csdl.cli.output import error, use_color, write_output
 from csdl.cli.reporters import MACHINE_FORMATS, REPORTERS, FileResult, count
 
 
@@ -126,10 +126,10 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                 continue
             results.append(FileResult(source.path, source.text, check_text(source.text, **options(settings, source))))
     except (ConfigError, SelectionError) as exc:
-        click.echo(f"csdl: error: {exc}", err=True)
+        error(str(exc))
         raise SystemExit(EXIT_ERROR) from None
     except OSError as exc:  # a fixed file could not be written back
-        click.echo(f"csdl: error: cannot write {exc.filename}: {exc.strerror or exc}", err=True)
+        error(f"cannot write {exc.filename}: {exc.strerror or exc}")
         raise SystemExit(EXIT_ERROR) from None
     if fixing:
         remaining = sum(len(r.diagnostics) for r in results)

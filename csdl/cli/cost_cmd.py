@@ -5,7 +5,7 @@ import click
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
 from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
 from csdl.cli.inputs import sources
-from csdl.cli.output import log, use_color, write_output
+from csdl.cli.output import log, use_color, warning, write_output
 
 _BUDGETS = [
     ("fail_above", "Exit 1 if any filter costs more than DPU."),
@@ -115,6 +115,6 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
         if breach.level == "error":
             log(f"csdl: budget exceeded: {breach.message}")
         else:
-            log(f"csdl: warning: budget: {breach.message}", quiet=quiet)
+            warning(f"budget: {breach.message}", quiet=quiet)
     failed = payload["summary"]["with_errors"] or any(b.level == "error" for b in breaches)
     raise SystemExit(EXIT_PROBLEMS if failed else EXIT_CLEAN)

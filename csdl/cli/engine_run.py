@@ -37,6 +37,9 @@ def run_on_engine(engine: str, *, sinks, tree, path: str, posts_path: str, outpu
     """Run and report, then exit. ``sinks``: (atomic file sink class, discarding sink class). Returns False (nothing done) when the Python engine must read
     this JSON Lines file instead (DuckDB's line reader would not number its lines as Python does)."""
     from csdl.engines import EngineError, inputs
+    from csdl.extras import require_extra
+
+    require_extra(engine, purpose=f"csdl run --engine {engine}")
 
     try:
         data = inputs.resolve(posts_path)

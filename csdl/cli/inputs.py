@@ -7,8 +7,18 @@ import os
 
 import click
 
-from csdl.sources import EXTENSION, STDIN, Source, decode, filter_files, read_path, read_stdin  # noqa: F401 - the CLI's names
+from csdl.cli.output import unreadable_inputs, warning
+from csdl.sources import read_path as read_source_path
+from csdl.sources import EXTENSION, STDIN, Source, decode, filter_files, read_stdin  # noqa: F401 - the CLI's names
 
+
+def read_path(path: str) -> Source:
+    """``csdl.sources.read_path``, noting a file that cannot be read (missing, a directory, no
+    permission) so that the command exits 2 after reporting it (``csdl.cli.main``)."""
+    source = read_source_path(path)
+    if source.error is not None and (not os.path.isfile(path) or not os.access(path, os.R_OK)):
+        unreadable_inputs.append(path)
+    return source
 
 
 def parsed(source: Source):
@@ -34,7 +44,7 @@ def expand(paths: tuple[str, ...], extensions: tuple[str, ...] = (EXTENSION,), e
         if path != STDIN and os.path.isdir(path):
             candidates = filter_files(path, extensions, exclude)
             if not candidates and warn:
-                click.echo(f"csdl: warning: no {' or '.join(extensions)} files under {path}", err=True)
+                warning(f"no {' or '.join(extensions)} files under {path}")
         else:
             candidates = [path]
         for candidate in candidates:

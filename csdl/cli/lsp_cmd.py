@@ -2,10 +2,6 @@ from __future__ import annotations
 
 import click
 
-from csdl.cli import EXIT_ERROR
-
-INSTALL_HINT = "pip install 'datasift-csdl[lsp]'"
-
 
 def _address(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
@@ -25,7 +21,8 @@ def lsp_command(tcp, verbose):
     Diagnostics as you type, hover with targets, operators and DPU cost, completion, quick fixes,
     formatting and document symbols — from the same checker, linter and cost model as `csdl check`
     and `csdl cost`. Settings come from the closest csdl.toml or pyproject.toml [tool.csdl] of each
-    file, as for `csdl check`. Needs the optional extra: pip install 'datasift-csdl[lsp]'.
+    file, as for `csdl check`. Needs the optional extra: pip install 'datasift-csdl[lsp]'
+    (from a checkout: pip install '.[lsp]').
 
     \b
     Examples:
@@ -33,14 +30,9 @@ def lsp_command(tcp, verbose):
       csdl lsp --tcp 127.0.0.1:2087 one client over TCP
     """
     address = _address(tcp) if tcp else None
-    try:
-        import lsprotocol  # noqa: F401
-        import pygls  # noqa: F401
-    except ImportError as exc:
-        missing = getattr(exc, "name", None) or "pygls"
-        click.echo(f"csdl lsp: the language server needs the optional extra ({missing} is not installed):\n"
-                   f"  {INSTALL_HINT}", err=True)
-        raise SystemExit(EXIT_ERROR) from None
+    from csdl.extras import require_extra
+
+    require_extra("lsp", purpose="csdl lsp")
     import logging
     import os
 

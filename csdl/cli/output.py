@@ -9,14 +9,38 @@ import sys
 import click
 
 
+def error(message: str) -> None:
+    """``error: message`` on stderr: the one voice of every failure (as ruff says it); the command
+    then exits 2."""
+    click.echo(f"error: {message}", err=True)
+
+
+def warning(message: str, *, quiet: bool = False) -> None:
+    """``warning: message`` on stderr (not with ``--quiet``)."""
+    if not quiet:
+        click.echo(f"warning: {message}", err=True)
+
+
+def note(message: str, *, quiet: bool = False) -> None:
+    """``note: message`` on stderr (not with ``--quiet``)."""
+    if not quiet:
+        click.echo(f"note: {message}", err=True)
+
+
+#: Inputs named on the command line that could not be read, in this invocation. The commands
+#: report each as they report any file (E009 in ``check``), and ``csdl.cli.main`` turns the exit
+#: code into 2: a missing input is an error of the invocation in every command, as in ``run``.
+unreadable_inputs: list[str] = []
+
+
 class UsageProblem(click.ClickException):
-    """A configuration, pricing or input problem: ``csdl: error: …`` on stderr, exit code 2 (the
+    """A configuration, pricing or input problem: ``error: …`` on stderr, exit code 2 (the
     same words every command uses)."""
 
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"csdl: error: {self.format_message()}", err=True)
+        error(self.format_message())
 
 
 class OutputError(click.ClickException):
@@ -87,12 +111,14 @@ def write_output(text: str, path: str | None) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def write_file(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8, line endings as given) to ``path`` without clobbering anything (see
-    ``AtomicWriter``). Raises ``OSError``; a directory is refused with ``IsADirectoryError``."""
+def write_file(path: str, text: str, *, bom: bool = False) -> None:
+    """Write ``text`` (UTF-8, line endings as given; after a byte-order mark when ``bom``, as the
+    file had one) to ``path`` without clobbering anything (see ``AtomicWriter``). Raises
+    ``OSError``; a directory is refused with ``IsADirectoryError``, a read-only file with
+    ``PermissionError``."""
     writer = AtomicWriter(path)
     try:
-        writer.write(text.encode("utf-8", "surrogateescape"))
+        writer.write((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogateescape"))
     except BaseException:
         writer.discard()
         raise
@@ -108,9 +134,14 @@ class AtomicWriter:
     * a regular file is replaced atomically: the bytes go to a temporary file beside the target,
       which takes the target's mode (and owner, where allowed) and is renamed over it by
       ``commit()``, so a failure (``discard()``) never leaves a half-written file; a new file gets
-      the default mode (``0666 & ~umask``).
+      the default mode (``0666 & ~umask``);
+    * a file with several hard links is rewritten in place by ``commit()`` (from the complete
+      temporary file), so that every name still shows the new bytes;
+    * a read-only file (no write permission bit, or none for us) is refused, as black and ruff do:
+      the rename would replace what its owner protected.
 
-    The constructor raises ``OSError`` (``IsADirectoryError`` for a directory)."""
+    The constructor raises ``OSError`` (``IsADirectoryError`` for a directory, ``PermissionError``
+    for a read-only file)."""
 
     def __init__(self, path: str):
         import stat
@@ -124,6 +155,9 @@ class AtomicWriter:
             self.info = None
         if self.info is not None and stat.S_ISDIR(self.info.st_mode):
             raise IsADirectoryError(21, "is a directory", path)
+        if self.info is not None and stat.S_ISREG(self.info.st_mode) and (
+                not self.info.st_mode & 0o222 or not os.access(self.target, os.W_OK)):
+            raise PermissionError(13, "the file is read-only (make it writable to let csdl rewrite it)", path)
         if self.info is not None and not stat.S_ISREG(self.info.st_mode):
             self.tmp = None
             self.file = open(self.target, "wb")  # noqa: SIM115 - closed by commit/discard
@@ -140,6 +174,9 @@ class AtomicWriter:
         if self.tmp is None:
             return
         try:
+            if self.info is not None and self.info.st_nlink > 1:
+                self._copy_in_place()
+                return
             if self.info is not None:
                 os.chmod(self.tmp, stat.S_IMODE(self.info.st_mode))
                 try:
@@ -154,6 +191,16 @@ class AtomicWriter:
         except BaseException:
             self.discard()
             raise
+
+    def _copy_in_place(self) -> None:
+        """The finished temporary file's bytes written over the target's own (its inode, links,
+        mode and owner stay); then the temporary file goes."""
+        import shutil
+
+        with open(self.tmp, "rb") as source, open(self.target, "r+b") as target:
+            shutil.copyfileobj(source, target)
+            target.truncate()
+        os.unlink(self.tmp)
 
     def discard(self) -> None:
         self.file.close()

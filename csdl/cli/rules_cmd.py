@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_ERROR
-from csdl.cli.output import use_color
+from csdl.cli.output import error, use_color
 
 
 @click.command()
@@ -26,7 +26,7 @@ def rules(output_format, prefix):
     infos = [i for i in registry().values() if not prefix or i.code.startswith(prefix.strip().upper())]
     if not infos:
         groups = sorted({i.code[0] for i in registry().values()})
-        click.echo(f"csdl: error: no code starts with `{prefix}`; codes start with {', '.join(groups)}", err=True)
+        error(f"no code starts with `{prefix}`; codes start with {', '.join(groups)}")
         raise SystemExit(EXIT_ERROR)
     if output_format == "json":
         import json
@@ -71,7 +71,7 @@ def rule(code):
         names = list(table) + [i.name for i in table.values()]
         guess = difflib.get_close_matches(code, names, n=1)
         hint = f"; did you mean `{guess[0]}`?" if guess else "; `csdl rules` lists them"
-        click.echo(f"csdl: error: unknown rule `{code}`{hint}", err=True)
+        error(f"unknown rule `{code}`{hint}")
         raise SystemExit(EXIT_ERROR)
     click.echo(f"{info.code} {info.name} ({info.severity}, {info.group})")
     click.echo("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_ERROR
+from csdl.cli.output import warning
 
 _DESCRIPTION = """Run a local, offline emulator of DataSift's REST API (filters, Historics,
 previews, Managed Sources) and of Datastreamer's Data365 task API, answered by csdl's own compiler,
@@ -86,13 +87,13 @@ def _live_options(command):
               help="How long a started Data365 task runs before it is complete.")
 @_live_options
 def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, allowed_hosts, task_delay, **live):
-    try:
-        from csdl.server.app import create_app
-        from csdl.server.run import is_loopback, serve
-        from csdl.server.settings import Settings, SettingsError
-        from csdl.server.store import StoreError
-    except ImportError as exc:
-        raise click.ClickException(f"csdl serve needs the [serve] extra: pip install 'csdl[serve]' ({exc})") from None
+    from csdl.extras import require_extra
+
+    require_extra("serve", purpose="csdl serve")
+    from csdl.server.app import create_app
+    from csdl.server.run import is_loopback, serve
+    from csdl.server.settings import Settings, SettingsError
+    from csdl.server.store import StoreError
 
     try:
         settings = Settings(store=store_path, library=library_dir, sample=sample_path, users_file=users_file,
@@ -103,8 +104,7 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
     except ValueError as exc:  # a library that cannot be read
         raise click.ClickException(str(exc)) from None
     if not is_loopback(host) and settings.users is None:
-        click.echo(f"csdl serve: warning: listening on {host} without --users: anyone who can reach it may use it",
-                   err=True)
+        warning(f"listening on {host} without --users: anyone who can reach it may use it")
 
     from csdl.server.security import startup_warnings
 

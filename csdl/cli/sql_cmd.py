@@ -7,7 +7,7 @@ import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR
 from csdl.cli.cost_settings import resolved, shared_options
-from csdl.cli.output import log
+from csdl.cli.output import error
 
 
 @click.command()
@@ -39,7 +39,9 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     """
     import json
 
-    from sqlglot import exp
+    from csdl.extras import require
+
+    exp = require("sqlglot", purpose="csdl sql").exp
 
     from csdl.cli.run_cmd import _fail_on_diagnostics, _read_filter
     from csdl.diagnostics import CSDLError
@@ -67,7 +69,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     except CSDLError as exc:
         _fail_on_diagnostics(path, text, exc.diagnostics)
     except EngineError as exc:
-        log(f"csdl: error: {exc}")
+        error(str(exc))
         raise SystemExit(EXIT_ERROR) from None
     query = plan.sql(dialect)
     if output_format == "json":

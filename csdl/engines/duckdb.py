@@ -15,8 +15,10 @@ import json
 import os
 import time
 
-import sqlglot
-from sqlglot import exp
+from csdl.extras import require
+
+sqlglot = require("sqlglot", extra="duckdb", purpose="the duckdb engine")
+exp = sqlglot.exp
 
 from . import EngineError
 from .inputs import JSONL, PARQUET, Data
@@ -30,11 +32,7 @@ MAX_LINE_BYTES = 256 << 20
 
 
 def _duckdb():
-    try:
-        import duckdb
-    except ImportError:
-        raise EngineError("the duckdb engine needs DuckDB: pip install 'csdl[duckdb]'") from None
-    return duckdb
+    return require("duckdb", purpose="the duckdb engine")
 
 
 def connect(*, memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None):
@@ -420,7 +418,7 @@ def register_udfs(con, plan, *, whole_line: bool) -> None:
 
 def _udf_function(test, loads):
     def run(texts):
-        import pyarrow as pa
+        pa = require("pyarrow", extra="duckdb", purpose="the duckdb engine")
 
         out = []
         for text in texts.to_pylist():
@@ -462,8 +460,8 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
 def _renumber(batch, collector) -> None:
     """The file of each row as an index into the file list, and for JSON Lines the line
     numbers, counted here: DuckDB returns the rows in input order (preserve_insertion_order)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    pa = require("pyarrow", extra="duckdb", purpose="the duckdb engine")
+    pc = require("pyarrow.compute", extra="duckdb", purpose="the duckdb engine")
 
     names = collector.__dict__.setdefault("_names", pa.array(collector.files, type=pa.string()))
     index = pc.index_in(batch.column("_file").cast(pa.string()), value_set=names)

@@ -44,8 +44,10 @@ class Collector:
     def add_batch(self, batch) -> None:
         """Counts and time span with Arrow compute; a Python loop only over the rows that need
         one: matching posts (delivered), bad or doubtful lines, timestamps SQL could not read."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        from csdl.extras import require
+
+        pa = require("pyarrow")
+        pc = require("pyarrow.compute")
 
         stats = self.stats
         n = batch.num_rows

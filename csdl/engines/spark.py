@@ -15,7 +15,9 @@ import os
 import shutil
 import time
 
-from sqlglot import exp
+from csdl.extras import require
+
+exp = require("sqlglot", extra="spark", purpose="the spark engine").exp
 
 from . import EngineError
 from .inputs import PARQUET, Data
@@ -27,12 +29,7 @@ _SESSIONS: dict = {}
 
 
 def _pyspark():
-    try:
-        import pyspark  # noqa: F401
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise EngineError("the spark engine needs PySpark: pip install 'csdl[spark]'") from None
-    return SparkSession
+    return require("pyspark.sql", purpose="the spark engine").SparkSession
 
 
 def java_problem() -> str | None:

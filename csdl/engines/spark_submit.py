@@ -5,7 +5,7 @@
 
 The driver reads the filter and writes the matching posts (JSON Lines) and the summary (the same
 one ``csdl run --format json`` prints) on the driver's machine; the executors need ``csdl``
-installed (``pip install 'csdl[spark]'``). Exit codes as ``csdl run``: 0 done, 2 a filter that
+installed (``pip install 'datasift-csdl[spark]'``, or ``pip install '.[spark]'`` from a checkout). Exit codes as ``csdl run``: 0 done, 2 a filter that
 cannot run or data that cannot be read.
 """
 
@@ -28,6 +28,13 @@ def main(argv=None) -> int:
         print(os.path.abspath(__file__))
         return 0
     args = parser.parse_args(argv)
+    from csdl.extras import MissingExtra, require_extra
+
+    try:
+        require_extra("spark", purpose="csdl.engines.spark_submit")
+    except MissingExtra as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     from csdl.compiler import compile as compile_filter
     from csdl.diagnostics import CSDLError
@@ -43,20 +50,20 @@ def main(argv=None) -> int:
         compiled = compile_filter(text, library=args.library)
         matcher = compile_matcher(compiled.tree, library=args.library)
     except OSError as exc:
-        print(f"csdl: error: {args.filter}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {args.filter}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except CSDLError as exc:
         for d in exc.diagnostics:
             print(f"{args.filter}:{d.span.line}:{d.span.column}: {d.code} {d.message}", file=sys.stderr)
         return 2
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # present: require_extra above
 
     session = SparkSession.builder.appName("csdl").config("spark.sql.caseSensitive", "true").getOrCreate()
     sink = open(args.output, "wb") if args.output else open(os.devnull, "wb")  # noqa: SIM115
     try:
         result, prepared = spark.run(compiled.tree, inputs.resolve(args.data), sink, library=args.library, spark=session)
     except EngineError as exc:
-        print(f"csdl: error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         sink.close()

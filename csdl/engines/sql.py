@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlglot
-from sqlglot import exp
+from csdl.extras import require
+
+sqlglot = require("sqlglot", purpose="csdl's SQL engines")
+exp = sqlglot.exp
 
 from csdl.diagnostics import Diagnostic
 from csdl.evaluate import conditions as cond
