@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from csdl.diagnostics import ERROR, WARNING
+from csdl.diagnostics import ERROR
 
 
 class RuleInfo:
@@ -39,7 +39,7 @@ def group_of(code: str) -> str:
 def _build() -> dict[str, RuleInfo]:
     from csdl.checking.error_codes import VALIDATION_CODES
     from csdl.checking.lint import rules
-    from csdl.checking.suppression import SUPPRESSION_CODES
+    from csdl.checking.suppression import SUPPRESSION_CODES, SUPPRESSION_SEVERITY
     from csdl.language.syntax_errors import SYNTAX_CODES
 
     table: dict[str, RuleInfo] = {}
@@ -52,7 +52,7 @@ def _build() -> dict[str, RuleInfo]:
         body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
         table[rule.code] = RuleInfo(rule.code, rule.name, rule.summary(), rule.severity, body, group_of(rule.code))
     for code, (name, summary, doc) in SUPPRESSION_CODES.items():
-        table[code] = RuleInfo(code, name, summary, WARNING, doc.strip(), group_of(code))
+        table[code] = RuleInfo(code, name, summary, SUPPRESSION_SEVERITY, doc.strip(), group_of(code))
     from csdl.payloads.rules import rules as payload_rules
 
     for code, info in payload_rules().items():

@@ -29,8 +29,17 @@ class Source:
         self.is_stdin = is_stdin
 
 
+#: The code of a file that cannot be read or decoded, and its name: the syntax family's table
+#: (``csdl.language.syntax_errors.SYNTAX_CODES``, which the registry reads) takes both from here.
+UNREADABLE, UNREADABLE_NAME = "E009", "unreadable-file"
+
+
+def _unreadable(message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(UNREADABLE, message, span, name=UNREADABLE_NAME, hint=hint)
+
+
 def _io_error(message: str) -> Diagnostic:
-    return Diagnostic("E009", message, Span(1, 1, 1, 1, 0, 0), name="unreadable-file")
+    return _unreadable(message, Span(1, 1, 1, 1, 0, 0))
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
@@ -39,12 +48,9 @@ def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8", "replace")
-        diag = Diagnostic(
-            "E009",
+        diag = _unreadable(
             f"{path} is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
-            span_at(good + "\ufffd", len(good), 1),
-            name="unreadable-file",
-            hint="save the filter as UTF-8",
+            span_at(good + "\ufffd", len(good), 1), hint="save the filter as UTF-8",
         )
         return None, diag
 

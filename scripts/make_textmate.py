@@ -1,5 +1,5 @@
 """Generate the VS Code TextMate grammar ``editors/vscode/syntaxes/csdl.tmLanguage.json`` from the
-keywords and operators of ``grammar/csdl.lark`` (read by ``csdl.lsp.vocabulary``).
+keywords and operators of ``grammar/csdl.lark`` (read by ``csdl.language.vocabulary``).
 
     python scripts/make_textmate.py           # rewrite it after editing the grammar
     python scripts/make_textmate.py --check   # exit 1 if it is out of date (tests/test_editors.py)
@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "editors", "vscode", "syntaxes", "csdl.tmLanguage.json")
 sys.path.insert(0, ROOT)
 
-from csdl.lsp import vocabulary  # noqa: E402
+from csdl.language import vocabulary  # noqa: E402
 
 END = r"(?![\w.])"
 

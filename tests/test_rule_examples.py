@@ -80,3 +80,34 @@ def test_payload_rule_good_example_is_clean(code):
     rule = PAYLOAD_RULES[code]
     options = {"today": TODAY, **rule.options}
     assert check_payload(rule.example("good"), rule.kind, **options) == []
+
+
+# --- every diagnostic carries the registry's name and severity --------------------------------
+
+def _identity_problems(diagnostics) -> list[str]:
+    table = registry()
+    return [f"{d.code}: {d.name!r}/{d.severity} but the registry says {table[d.code].name!r}/{table[d.code].severity}"
+            for d in diagnostics if (d.name, d.severity) != (table[d.code].name, table[d.code].severity)]
+
+
+def test_filter_diagnostics_carry_the_registry_name_and_severity():
+    from csdl.sources import decode
+
+    texts = [text for _, kind, text in FILTER_EXAMPLES if kind == "Bad:"]
+    texts += ["(" * 120 + "twitter.text exists" + ")" * 120,                     # E006
+              'twitter.text contains "a" // noqa',                        # W901, three ways
+              'twitter.text contains "a" // noqa: X999',
+              'twitter.text contains "a" // noqa:',
+              'twitter.text contains', '"unclosed', "/* open", "{", "", "twitter.text contains \"a\" @"]
+    found = [d for text in texts for d in check(text, select="ALL")]
+    found += check("a" * 1_100_000)                                        # E008
+    found.append(decode(b"twitter.text contains \"caf\xe9\"", "f.csdl")[1])  # E009
+    assert {"E006", "E008", "E009", "W901"} <= {d.code for d in found}
+    assert _identity_problems(found) == []
+
+
+def test_payload_diagnostics_carry_the_registry_name_and_severity():
+    found = []
+    for rule in PAYLOAD_RULES.values():
+        found += check_payload(rule.example("bad"), rule.kind, **{"today": TODAY, **rule.options})
+    assert _identity_problems(found) == []

@@ -16,6 +16,9 @@ from csdl.spans import Span
 from csdl.diagnostics import WARNING, Diagnostic, Fix
 from csdl.spans import span_at
 
+#: The severity of the suppression family's codes (the registry reads it from here).
+SUPPRESSION_SEVERITY = WARNING
+
 SUPPRESSION_CODES = {
     "W901": (
         "unused-noqa",
@@ -91,27 +94,28 @@ def apply(diagnostics: list[Diagnostic], comments, source: str, *, known: Callab
     return kept
 
 
+def _w901(message: str, directive: Directive, fix: Fix | None = None) -> Diagnostic:
+    name, _summary, _doc = SUPPRESSION_CODES["W901"]
+    return Diagnostic("W901", message, directive.span, severity=SUPPRESSION_SEVERITY, name=name, fix=fix)
+
+
 def _unused(found: list[Directive], known, enabled, source: str):
-    name = SUPPRESSION_CODES["W901"][0]
     for directive in found:
         if directive.codes is None:
             if not directive.used:
-                yield Diagnostic("W901", "unused `noqa` directive: nothing to suppress on this line", directive.span,
-                                 severity=WARNING, name=name, fix=_removal(directive, source))
+                yield _w901("unused `noqa` directive: nothing to suppress on this line", directive,
+                            _removal(directive, source))
             continue
         if not directive.codes:
-            yield Diagnostic("W901", "`noqa:` names no code; write `// noqa: W101` or a bare `// noqa`", directive.span,
-                             severity=WARNING, name=name)
+            yield _w901("`noqa:` names no code; write `// noqa: W101` or a bare `// noqa`", directive)
             continue
         unknown = [c for c in directive.codes if not known(c)]
         unused = [c for c in directive.codes if known(c) and c not in directive.used and enabled(c)]
         if unknown:
-            yield Diagnostic("W901", f"unknown code{'s' if len(unknown) > 1 else ''} in `noqa`: {', '.join(unknown)}",
-                             directive.span, severity=WARNING, name=name)
+            yield _w901(f"unknown code{'s' if len(unknown) > 1 else ''} in `noqa`: {', '.join(unknown)}", directive)
         if unused:
             fix = _removal(directive, source) if len(unused) == len(directive.codes) else None
-            yield Diagnostic("W901", f"unused `noqa` code{'s' if len(unused) > 1 else ''}: {', '.join(unused)}",
-                             directive.span, severity=WARNING, name=name, fix=fix)
+            yield _w901(f"unused `noqa` code{'s' if len(unused) > 1 else ''}: {', '.join(unused)}", directive, fix)
 
 
 def _removal(directive: Directive, source: str) -> Fix | None:

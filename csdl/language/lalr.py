@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NamedTuple
 
-from csdl.language import _lalr
+import csdl.language._lalr as generated
 from csdl.language._lalr import (  # noqa: F401 - re-exported
     GRAMMAR_SHA256,
     LarkError,
@@ -31,11 +32,11 @@ from csdl.language._lalr import (  # noqa: F401 - re-exported
 
 __all__ = [
     "GRAMMAR_SHA256", "LarkError", "Reduce", "Shift", "Token", "UnexpectedCharacters", "UnexpectedEOF",
-    "UnexpectedInput", "UnexpectedToken", "build_parser",
+    "UnexpectedInput", "UnexpectedToken", "build_parser", "Terminal", "terminals",
 ]
 
 
-class LineCounter(_lalr.LineCounter):
+class LineCounter(generated.LineCounter):
     """Lark's line counter, counting lines as the rest of csdl does (``csdl.spans.LINE_BREAK``):
     a line ends at ``\\r\\n``, ``\\r`` or ``\\n``. Lark counts ``\\n`` only, so a file saved with
     CR line ends was one long line to the parser and several lines to the editor."""
@@ -51,7 +52,31 @@ class LineCounter(_lalr.LineCounter):
         super().feed(token, test_newline)
 
 
-_lalr.LineCounter = LineCounter  # the lexer state makes its counter from the module's global name
+generated.LineCounter = LineCounter  # the lexer state makes its counter from the module's global name
+
+
+class Terminal(NamedTuple):
+    """One terminal of the grammar as the generated parser's lexer holds it."""
+
+    name: str
+    pattern: str  # a regular expression; for a literal terminal (``"{"``) the literal itself
+    is_literal: bool
+    flags: tuple[str, ...]  # regular-expression flags (``i``)
+    priority: int
+
+
+def terminals() -> tuple[Terminal, ...]:
+    """The grammar's terminals, in the lexer's order, read from the generated tables (no Lark
+    grammar compiler at run time): what the editors' vocabulary and highlighters are built from."""
+    from csdl.language._lalr import DATA, MEMO
+
+    found = []
+    for ref in DATA["parser"]["lexer_conf"]["terminals"]:
+        entry = MEMO[ref["@"]]
+        pattern = entry["pattern"]
+        found.append(Terminal(entry["name"], pattern["value"], pattern["__type__"] == "PatternStr",
+                              tuple(pattern["flags"]), entry["priority"]))
+    return tuple(found)
 
 
 def build_parser(transformer, lexer_callbacks: dict):

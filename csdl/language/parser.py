@@ -13,7 +13,7 @@ import threading
 
 from csdl.language import ast
 from csdl.spans import Span
-from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.diagnostics import CSDLError
 from csdl.language.strings import split_list, split_near, unescape
 
 #: DataSift's document size limit: 1 MB, read as 1,048,576 bytes of UTF-8 (spec §10).
@@ -245,30 +245,24 @@ def parse(text: str, *, max_bytes: int | None = MAX_BYTES) -> ast.Filter:
     if max_bytes is not None and len(text) > max_bytes // 4:
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > max_bytes:
-            raise CSDLError([
-                Diagnostic(
-                    "E008",
-                    f"the filter is {size:,} bytes; DataSift accepts at most {max_bytes:,} bytes (1 MB)",
-                    Span.at(text, 0, 0),
-                    name="filter-too-large",
-                    hint="split it into several streams and combine them with `stream \"<hash>\"`",
-                )
-            ])
+            from csdl.language.syntax_errors import diagnostic
+
+            raise CSDLError([diagnostic(
+                "E008", f"the filter is {size:,} bytes; DataSift accepts at most {max_bytes:,} bytes (1 MB)",
+                Span.at(text, 0, 0), hint="split it into several streams and combine them with `stream \"<hash>\"`",
+            )])
     parser = _parser()
     comments: list[ast.Comment] = []
     _local.comments = comments
     try:
         tree = parser.parse(text)
     except _TooDeep as exc:
-        raise CSDLError([
-            Diagnostic(
-                "E006",
-                f"the filter is nested too deeply (more than {MAX_DEPTH} levels of parentheses, AND/OR and NOT)",
-                exc.span,
-                name="nested-too-deeply",
-                hint="flatten the expression: `a AND (b AND c)` is the same as `a AND b AND c`",
-            )
-        ]) from None
+        from csdl.language.syntax_errors import diagnostic
+
+        raise CSDLError([diagnostic(
+            "E006", f"the filter is nested too deeply (more than {MAX_DEPTH} levels of parentheses, AND/OR and NOT)",
+            exc.span, hint="flatten the expression: `a AND (b AND c)` is the same as `a AND b AND c`",
+        )]) from None
     except Exception as exc:  # lark's errors become our diagnostics; nothing of lark escapes
         _local.comments = None
         raise _every_error(parser, text, exc) from None

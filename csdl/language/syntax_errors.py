@@ -7,8 +7,9 @@ listing terminal names, and an unclosed `{` or `(` can be traced to where it was
 
 from __future__ import annotations
 
-from csdl.spans import Span
 from csdl.diagnostics import Diagnostic
+from csdl.sources import UNREADABLE, UNREADABLE_NAME
+from csdl.spans import Span
 
 SYNTAX_CODES = {
     "E001": ("unexpected-character", "A character that cannot start any CSDL token."),
@@ -19,7 +20,7 @@ SYNTAX_CODES = {
     "E006": ("nested-too-deeply", "Parentheses, AND/OR and NOT nested beyond the cap."),
     "E007": ("empty-filter", "A filter with no condition at all."),
     "E008": ("filter-too-large", "A filter over DataSift's 1 MB size limit."),
-    "E009": ("unreadable-file", "A file that cannot be read or is not UTF-8 (reported by the CLI)."),
+    UNREADABLE: (UNREADABLE_NAME, "A file that cannot be read or is not UTF-8 (reported by the CLI)."),
 }
 
 _TERMINALS = {
@@ -55,7 +56,8 @@ _TERMINALS = {
 _LIST_OPERATORS = {"contains_any", "any", "contains_all", "all", "wildcard", "wild", "url_in"}
 
 
-def _diag(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+def diagnostic(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    """A syntax error: its name from ``SYNTAX_CODES`` (the registry's source), never written at the call."""
     return Diagnostic(code, message, span, name=SYNTAX_CODES[code][0], hint=hint)
 
 
@@ -86,14 +88,14 @@ def translate(exc: Exception, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedToken):
         return _bad_token(exc, text)
     # Anything else from Lark (or a bug in a callback) is still reported as data, at the start.
-    return _diag("E004", f"the filter could not be parsed ({type(exc).__name__}: {exc})", Span.at(text, 0, 0))
+    return diagnostic("E004", f"the filter could not be parsed ({type(exc).__name__}: {exc})", Span.at(text, 0, 0))
 
 
 def _bad_character(pos: int, text: str) -> Diagnostic:
     if text.startswith('"', pos):
         line_end = text.find("\n", pos)
         length = (line_end if line_end >= 0 else len(text)) - pos
-        return _diag(
+        return diagnostic(
             "E002",
             "unclosed string: this `\"` has no closing quote",
             Span.at(text, pos, max(1, length)),
@@ -106,11 +108,11 @@ def _bad_character(pos: int, text: str) -> Diagnostic:
     # The lexer's allowed set is per lexer state, wider than what the grammar allows here, so it is
     # not repeated: the character itself is the news.
     message = f"unexpected character {shown}"
-    return _diag("E001", message, Span.at(text, pos, 1))
+    return diagnostic("E001", message, Span.at(text, pos, 1))
 
 
 def _unclosed_comment(pos: int, text: str) -> Diagnostic:
-    return _diag("E003", "unclosed comment: this `/*` has no closing `*/`", Span.at(text, pos, 2), hint="end the comment with `*/`")
+    return diagnostic("E003", "unclosed comment: this `/*` has no closing `*/`", Span.at(text, pos, 2), hint="end the comment with `*/`")
 
 
 def _stack(exc) -> list:
@@ -162,7 +164,7 @@ def _bad_token(exc, text: str) -> Diagnostic:
     found = _found(token, text)
 
     if at_end and not stack:
-        return _diag("E007", "the filter is empty: it needs at least one condition", Span.at(text, 0, 0),
+        return diagnostic("E007", "the filter is empty: it needs at least one condition", Span.at(text, 0, 0),
                      hint='write a condition such as `interaction.content contains "coffee"`')
     if not at_end and str(token).startswith("/*") and "*/" not in text[token.start_pos:]:
         return _unclosed_comment(token.start_pos, text)
@@ -181,7 +183,7 @@ def _bad_token(exc, text: str) -> Diagnostic:
         opener = _opener(stack)
         if opener is not None:
             _token, what, closer = opener
-            return _diag("E005", f"missing `{closer}` to close {what}", span)
+            return diagnostic("E005", f"missing `{closer}` to close {what}", span)
 
     hint = None
     if prev_type in ("TEXT_OP", "STRING_OP") and "STRING" in expected:
@@ -252,4 +254,4 @@ def _bad_token(exc, text: str) -> Diagnostic:
     else:
         names = [_TERMINALS.get(t, f"`{t}`") for t in expected]
         message = f"expected {_join(names)}, found {found}" if names else f"unexpected {found}"
-    return _diag("E004", message, span, hint=hint)
+    return diagnostic("E004", message, span, hint=hint)

@@ -13,7 +13,8 @@ import re
 
 from lsprotocol import types as lsp
 
-from csdl.lsp import explain, vocabulary
+from csdl.language import vocabulary
+from csdl.lsp import explain
 
 _TOKEN = re.compile(
     r"""(?P<comment>//[^\r\n]*|/\*[\s\S]*?(?:\*/|\Z))

@@ -1,10 +1,11 @@
 """What the page's highlighter and completion need, read from the grammar and the catalogue.
 
 The grammar (``csdl.lark``) is the single source of truth for keywords and operators: the page
-gets each terminal's own regular expression, so a keyword added to the grammar is highlighted
-without touching the JavaScript. ``KIND`` only says how each terminal is drawn; a terminal it
-does not know fails loudly (and the tests, tests/test_workbench_api.py), so grammar and page cannot
-drift apart silently.
+gets each terminal's own regular expression from the generated parser's table (no Lark build at
+run time) and its words from ``csdl.language.vocabulary``, as the language server does, so a
+keyword added to the grammar is highlighted without touching the JavaScript. ``KIND`` only says
+how each terminal is drawn; a terminal it does not know fails loudly (and the tests,
+tests/test_workbench_api.py), so grammar and page cannot drift apart silently.
 """
 
 from __future__ import annotations
@@ -82,28 +83,24 @@ def _non_capturing(pattern: str) -> str:
     return "".join(out)
 
 
-def _grammar_terminals():
-    from lark import Lark
+def grammar_terminals():
+    """The grammar's terminals from the generated parser's table (``csdl.language.lalr``)."""
+    from csdl.language.lalr import terminals as table
 
-    from csdl.language.parser import grammar_path
-
-    with open(grammar_path(), encoding="utf-8") as f:
-        grammar = f.read()
-    return Lark(grammar, parser="lalr", lexer="contextual").terminals
+    return table()
 
 
 @functools.lru_cache(maxsize=1)
 def terminals() -> tuple[dict, ...]:
     """The highlighted terminals in scanning order: ``{"name", "pattern", "kind"}`` each."""
     found = []
-    for term in _grammar_terminals():
+    for term in grammar_terminals():
         if term.name not in KIND:
             raise UnknownTerminal(f"grammar terminal {term.name} has no highlighting kind in {__name__}.KIND")
         kind = KIND[term.name]
         if kind is None:
             continue
-        value = term.pattern.value
-        pattern = re.escape(value) if term.pattern.type == "str" else _non_capturing(value)
+        pattern = re.escape(term.pattern) if term.is_literal else _non_capturing(term.pattern)
         found.append({"name": term.name, "pattern": pattern, "kind": kind, "priority": term.priority})
     found.sort(key=lambda t: (t["name"] not in _FIRST, _FIRST.index(t["name"]) if t["name"] in _FIRST else 0,
                               -t["priority"]))
@@ -112,15 +109,11 @@ def terminals() -> tuple[dict, ...]:
 
 
 def words(kinds=("keyword", "logic", "operator")) -> list[str]:
-    """The literal words of the keyword and operator terminals (``contains_any``, ``rule`` …)."""
-    out = []
-    for term in _grammar_terminals():
-        if KIND.get(term.name) not in kinds:
-            continue
-        body = term.pattern.value.split("(?!")[0]
-        body = body.split("(?:")[0]  # `tag` of TAG_HEAD, without its namespace path
-        out.extend(w for w in body.strip("()").split("|") if w)
-    return sorted(set(out))
+    """The literal words of the keyword and operator terminals (``contains_any``, ``rule`` …):
+    the grammar vocabulary the language server completes from too."""
+    from csdl.language import vocabulary
+
+    return sorted(set(vocabulary.words(*(name for name, kind in KIND.items() if kind in kinds))))
 
 
 @functools.lru_cache(maxsize=1)
