@@ -75,6 +75,11 @@ def _live_options(command):
               help="SQLite file keeping compiled streams, Historics, previews, sources and tasks.")
 @click.option("--library", "library_dir", metavar="DIR",
               help="A directory of .csdl files that `stream \"<hash>\"` also resolves to.")
+@click.option("--pricing", "pricing_file", metavar="FILE",
+              help="A pricing TOML file over the packaged prices: the API's and the workbench's DPU and bills.")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Use this configuration file (default: the closest csdl.toml or pyproject.toml [tool.csdl]).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--sample", "sample_path", metavar="POSTS.jsonl",
               help="Posts (JSON Lines, optionally gzipped) that previews run the filter over.")
 @click.option("--users", "users_file", metavar="FILE",
@@ -86,7 +91,7 @@ def _live_options(command):
 @click.option("--task-delay", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="How long a started Data365 task runs before it is complete.")
 @_live_options
-def serve_command(host, port, store_path, library_dir, sample_path, users_file, cors_origin, allowed_hosts, task_delay, **live):
+def serve_command(host, port, store_path, library_dir, pricing_file, config_file, isolated, sample_path, users_file, cors_origin, allowed_hosts, task_delay, **live):
     from csdl.extras import require_extra
 
     require_extra("serve", purpose="csdl serve")
@@ -96,7 +101,8 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
     from csdl.server.store import StoreError
 
     try:
-        settings = Settings(store=store_path, library=library_dir, sample=sample_path, users_file=users_file,
+        settings = Settings(store=store_path, library=library_dir, pricing=pricing_file, config=config_file,
+                            isolated=isolated, sample=sample_path, users_file=users_file,
                             cors_origin=cors_origin, allowed_hosts=allowed_hosts, task_delay=task_delay, host=host, port=port, **live)
         app = create_app(settings)
     except (SettingsError, StoreError) as exc:
@@ -114,7 +120,10 @@ def serve_command(host, port, store_path, library_dir, sample_path, users_file, 
     def announce(bound):
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         click.echo(f"csdl serve: listening on http://{shown}:{bound[1]} (store {settings.store}"
-                   f"{', library ' + library_dir if library_dir else ''}); Ctrl-C stops", err=True)
+                   f"{', library ' + settings.library if settings.library else ''}"
+                   f"{', pricing ' + settings.options.pricing_path if settings.options.pricing_path else ''}"
+                   f"{', settings ' + settings.options.origin() if settings.options.config_path else ''}); Ctrl-C stops",
+                   err=True)
         stream = app.state.csdl.live.stream_address()
         if stream is not None:
             click.echo(f"csdl serve: stream host on http://{stream[0]}:{stream[1]}", err=True)

@@ -31,7 +31,8 @@ def cost_text(call, platform: str):
 
     text = incoming.text(call.params, "csdl", required=True)
     try:
-        report = csdl.cost(text, library=call.state.library, checks=api_checks(platform))
+        report = csdl.cost(text, library=call.state.library, pricing=call.state.settings.options.pricing,
+                           checks=api_checks(platform))
     except CSDLError as exc:
         raise ApiError(400, csdl_error_text(text, exc.diagnostics)) from None
     refuse_unknown_streams(text, report)
@@ -72,6 +73,7 @@ def compile_(call, platform: str = "stream"):
     text = incoming.text(call.params, "csdl", required=True)
     try:
         compiled = compile_and_store(call.state.store, call.state.library, text, platform=platform, owner=call.user,
+                                     pricing=call.state.settings.options.pricing,
                                      accept=lambda c: refuse_unknown_streams(text, c.report))
     except CSDLError as exc:
         raise ApiError(400, csdl_error_text(text, exc.diagnostics)) from None
@@ -94,7 +96,7 @@ def stream_report(state, hash: str):
     if entry is None or entry.tree is None:
         return None
     try:
-        return cost_tree(entry.tree, library=state.library)
+        return cost_tree(entry.tree, library=state.library, pricing=state.settings.options.pricing)
     except CSDLError:
         return None
 

@@ -76,7 +76,7 @@ def prepare(call):
     if report is None:
         raise ApiError(400, f"The stream {hash} cannot be costed")
     hours = Decimal(end - start) / Decimal(3600)
-    bill = historics_bill(report.dpu, hours, sample=sample)
+    bill = historics_bill(report.dpu, hours, sample=sample, pricing=call.state.settings.options.pricing)
     dpus = bill.data["dpu_usage"]
     record = {
         "id": secrets.token_hex(10), "definition_id": hash, "name": name, "start": start, "end": end,

@@ -22,6 +22,9 @@ class SettingsError(ValueError):
 class Settings:
     store: str = "csdl-serve.sqlite3"
     library: str | None = None
+    pricing: str | None = None  # a pricing file over the packaged table (--pricing)
+    config: str | None = None  # a configuration file (--config); its library and pricing apply
+    isolated: bool = True  # read no configuration file unless `config` names one (`csdl serve` discovers)
     sample: str | None = None
     users_file: str | None = None
     cors_origin: str | None = None
@@ -43,6 +46,7 @@ class Settings:
     push_dir: str | None = None  # where non-http push outputs are written
     tick_seconds: float = 30.0  # an idle streaming connection gets a tick this often
     stream_buffer: int = 10_000  # interactions one streaming connection may hold
+    options: object = field(default=None, init=False, repr=False)  # csdl.config.Settings, set on creation
 
     def __post_init__(self):
         if self.task_delay < 0:
@@ -59,6 +63,22 @@ class Settings:
             raise SettingsError(f"--sample {self.sample}: no such file")
         if self.users is None and self.users_file is not None:
             self.users = read_users(self.users_file)
+        self.options = resolved_options(self)
+
+
+def resolved_options(settings: Settings):
+    """The resolved settings (``csdl.config``) of the server: the stream library and the pricing
+    table every route prices with, the flags over the configuration. ``settings.library`` becomes
+    the library directory in use (the configuration's when no --library is given)."""
+    from csdl.config import ConfigError, resolve
+
+    try:
+        options = resolve(os.getcwd(), config_path=settings.config, isolated=settings.isolated and not settings.config,
+                          library=settings.library, pricing=settings.pricing)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+    settings.library = options.library_dir
+    return options
 
 
 def read_users(path: str) -> dict[str, str]:

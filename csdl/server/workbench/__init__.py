@@ -43,7 +43,6 @@ class Context:
     def __init__(self, settings, store):
         self.settings = settings
         self.store = store
-        self._pricing = None
         self._library = None
 
     def library(self):
@@ -52,21 +51,17 @@ class Context:
         if self._library is None:
             from csdl.server.streams import StreamLibrary
 
-            self._library = StreamLibrary(self.store, getattr(self.settings, "library", None))
+            self._library = StreamLibrary(self.store, self.settings.library)
         return self._library
 
     def pricing(self):
-        if self._pricing is None:
-            from csdl.billing.pricing import load_pricing
-
-            path = getattr(self.settings, "pricing", None) or getattr(self.settings, "pricing_file", None)
-            self._pricing = load_pricing(os.fspath(path) if path else None)
-        return self._pricing
+        """The server's pricing table (``csdl serve --pricing`` or the configuration's ``pricing``)."""
+        return self.settings.options.pricing
 
     def sample_path(self) -> str | None:
-        configured = getattr(self.settings, "sample", None) or getattr(self.settings, "sample_path", None)
-        if configured:
-            return os.fspath(configured)
+        """``--sample``, else the bundled sample posts."""
+        if self.settings.sample:
+            return os.fspath(self.settings.sample)
         return SAMPLE if os.path.isfile(SAMPLE) else None
 
     def upload_bytes(self) -> int:
