@@ -10,6 +10,24 @@ def _num(value) -> str:
     return "?" if value is None else f"{value}"
 
 
+#: What a diff shows for a file that is there but has errors (its DPU is unknown; totals count 0).
+NOT_COSTED = "not costed (errors)"
+#: What a diff shows for the side where a file is not there at all.
+ABSENT = "—"
+
+
+def _sides(entry: dict) -> tuple[str, str]:
+    """The before and after DPU of a diff entry as shown: a number, ``ABSENT`` on the side where
+    the file (or operator) does not exist, ``NOT_COSTED`` where it exists with errors."""
+    old = ABSENT if entry["status"] == "added" else NOT_COSTED if entry["old"] is None else f"{entry['old']}"
+    new = ABSENT if entry["status"] == "removed" else NOT_COSTED if entry["new"] is None else f"{entry['new']}"
+    return old, new
+
+
+def _costed(entry: dict) -> bool:
+    return NOT_COSTED not in _sides(entry)
+
+
 def _lines(spans: list[dict]) -> str:
     numbers = sorted({s["line"] for s in spans})
     if not numbers:
@@ -141,11 +159,15 @@ def _change(entry: dict) -> str:
 
 def _diff_line(entry: dict, name: str) -> str:
     symbol = SYMBOLS[entry["status"]]
+    old, new = _sides(entry)
+    if _costed(entry) and entry["status"] not in ("added", "removed"):
+        return f"{symbol} {name}  {old} → {new} DPU  {_change(entry)}"
+    old, new = (side if side == NOT_COSTED else f"{side} DPU" for side in (old, new))
     if entry["status"] == "added":
-        return f"{symbol} {name}  {entry['new']} DPU"
+        return f"{symbol} {name}  {new}"
     if entry["status"] == "removed":
-        return f"{symbol} {name}  {entry['old']} DPU"
-    return f"{symbol} {name}  {_num(entry['old'])} → {_num(entry['new'])} DPU  {_change(entry)}"
+        return f"{symbol} {name}  {old}"
+    return f"{symbol} {name}  {old} → {new}"
 
 
 def diff_lines(diff: dict) -> list[str]:
@@ -188,8 +210,14 @@ def render_diff_markdown(payload: dict, diff: dict, *, color: bool = False) -> s
     for entry in diff["files"]:
         if entry["status"] == UNCHANGED:
             continue
-        out.append(f"| `{_md_escape(entry['path'])}` | {_num(entry['old'])} | {_num(entry['new'])} | {_change(entry)} |")
+        old, new = _sides(entry)
+        change = _change(entry) if _costed(entry) else ABSENT
+        out.append(f"| `{_md_escape(entry['path'])}` | {old} | {new} | {change} |")
     out.append(f"| **Total** | **{t['old']}** | **{t['new']}** | **{_change(t)}** |")
+    broken = sum(1 for entry in diff["files"] if entry["status"] != "removed" and entry["new"] is None)
+    if broken:
+        out += ["", f"{broken:,} file{'s' if broken != 1 else ''} with errors {'are' if broken != 1 else 'is'} "
+                "not costed and count{} as 0 DPU in the total.".format("" if broken != 1 else "s")]
     lines = diff_lines(diff)
     if lines:
         out += ["", "<details><summary>Changes by operator</summary>", "", "```diff", *lines, "```", "", "</details>"]
