@@ -6,16 +6,12 @@ the same inputs. On top: the first N matching posts, with the words they matched
 
 from __future__ import annotations
 
-import gzip
 
 from csdl.evaluate.posts import PostsError
 
-# A gzip upload may not unpack to more than this many times its limit (a zip bomb stops here).
-GZIP_FACTOR = 20
-
 
 class PreviewTooLarge(ValueError):
-    pass
+    """Posts beyond a preview's bounds (``upload.BoundedLines``)."""
 
 
 class _FirstMatches:
@@ -35,27 +31,6 @@ class _FirstMatches:
             self.posts.append(line)
 
 
-class _Capped:
-    """Lines of ``raw``, stopping with ``PreviewTooLarge`` beyond ``limit`` bytes."""
-
-    def __init__(self, raw, limit: int, *, owns: bool = True):
-        self.raw = raw
-        self.limit = limit
-        self.owns = owns  # an upload is closed by the request that received it, not here
-        self.read = 0
-
-    def __iter__(self):
-        for line in self.raw:
-            self.read += len(line)
-            if self.read > self.limit:
-                raise PreviewTooLarge(f"the posts unpack to more than {self.limit:,} bytes")
-            yield line
-
-    def close(self) -> None:
-        if self.owns:
-            self.raw.close()
-
-
 class FirstLines:
     """The first ``count`` lines of ``raw``: a preview of a large ``--sample`` stays bounded."""
 
@@ -70,17 +45,6 @@ class FirstLines:
 
     def close(self) -> None:
         self.raw.close()
-
-
-def open_upload(fileobj, limit: int):
-    """Binary lines of an uploaded file object (plain or gzip, recognised by its magic bytes)."""
-    fileobj.seek(0)
-    head = fileobj.read(2)
-    fileobj.seek(0)
-    if head == b"\x1f\x8b":
-        # (closing a GzipFile leaves the file object it reads from open)
-        return _Capped(gzip.GzipFile(fileobj=fileobj, mode="rb"), limit * GZIP_FACTOR)
-    return _Capped(fileobj, limit, owns=False)
 
 
 def _matched_lines(matcher, lines, wanted: int) -> list[int]:
@@ -107,28 +71,23 @@ def run_preview(text: str, *, lines_factory, posts_name: str, library=None, pric
     line numbers of the shown posts). Raises ``csdl.CSDLError`` for a filter that cannot run,
     ``PostsError`` for posts that cannot be read, ``PreviewTooLarge``."""
     import csdl
-    from csdl.evaluate import compile_matcher
-    from csdl.evaluate import report as reporting
-    from csdl.evaluate.forecast import forecast as make_forecast
+    from csdl.engines.running import RunError
     from csdl.evaluate.posts import codec
-    from csdl.evaluate.runner import run as run_posts
 
     from csdl.server.workbench import highlight
 
     compiled = csdl.compile(text, library=library, pricing=pricing, checks=checks)
-    matcher = compile_matcher(compiled.tree, library=library)
     sink = _FirstMatches(limit)
     posts = lines_factory()
     try:
-        result = run_posts(matcher, posts, sink, jobs=1, filter_text=text)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise PostsError(f"{posts_name}: cannot read: {exc}") from None
+        run = csdl.run(compiled, posts, engine="python", output=sink, library=library, pricing=pricing,
+                       source_rate=source_rate, filter_name="(workbench)", posts_name=posts_name)
+    except RunError as exc:
+        raise PostsError(str(exc)) from None
     finally:
         posts.close()
-    fc = make_forecast(result.stats, source_rate=source_rate, dpu=compiled.dpu, dpu_complete=compiled.complete,
-                       pricing=pricing)
-    summary = reporting.summary(filter_path="(workbench)", posts_path=posts_name, matcher=matcher, result=result,
-                                forecast=fc, warnings=matcher.warnings)
+    matcher = run.matcher
+    summary = run.to_dict()
     numbers: list[int] = []
     if sink.posts:
         again = lines_factory()
