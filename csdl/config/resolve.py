@@ -93,11 +93,8 @@ class Settings:
     def checks(self, path: str | None = None) -> dict:
         """Keyword arguments of ``csdl.check`` for the file at ``path``: the selection, the
         per-file ignores matching it, ``noqa`` and the pricing the cost rules quote."""
-        out = {"platform": self.platform, "ignore": self.ignore + self.ignores_for(path), "noqa": self.noqa}
-        if self.select is not None:
-            out["select"] = self.select
-        if self.extend_select:
-            out["extend_select"] = self.extend_select
+        out = {"platform": self.platform, "select": self.select, "extend_select": self.extend_select,
+               "ignore": self.ignore + self.ignores_for(path), "noqa": self.noqa}
         if self._pricing is not None:
             out["pricing"] = self._pricing
         return out
