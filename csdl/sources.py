@@ -7,6 +7,7 @@ library and the servers all read through here.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from csdl.diagnostics import Diagnostic
@@ -20,13 +21,15 @@ class Source:
     """One filter to work on: its display ``path``, its ``text`` (None if unreadable) and, when it
     could not be read, the diagnostic that says why."""
 
-    __slots__ = ("path", "text", "error", "is_stdin")
+    __slots__ = ("path", "text", "error", "is_stdin", "bom")
 
-    def __init__(self, path: str, text: str | None, error: Diagnostic | None = None, is_stdin: bool = False):
+    def __init__(self, path: str, text: str | None, error: Diagnostic | None = None, is_stdin: bool = False,
+                 bom: bool = False):
         self.path = path
         self.text = text
         self.error = error
         self.is_stdin = is_stdin
+        self.bom = bom  # the bytes began with a UTF-8 byte-order mark (not in ``text``; kept when rewritten)
 
 
 #: The code of a file that cannot be read or decoded, and its name: the syntax family's table
@@ -55,10 +58,40 @@ def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
         return None, diag
 
 
-def read_path(path: str) -> Source:
+#: A file is read up to this many bytes, and refused when longer (``/dev/zero`` would never end):
+#: far beyond DataSift's 1 MB filter limit (which the parser reports with the size, E008) and a
+#: payload bundle of many filters.
+MAX_READ_BYTES = 16 * 1024 * 1024
+
+BOM = b"\xef\xbb\xbf"
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+class NotRegularFile(OSError):
+    """A path that names a pipe, device or socket: reading it may never end."""
+
+
+def read_bytes(path: str, limit: int = MAX_READ_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes of the regular file ``path`` (more than ``limit`` means too long).
+    Raises ``OSError``: ``IsADirectoryError``, ``NotRegularFile`` (never blocking on a FIFO)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory", path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+            raise NotRegularFile(0, f"is not a regular file ({kind})", path)
+        return f.read(limit + 1)
+
+
+def read_path(path: str, limit: int = MAX_READ_BYTES) -> Source:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_bytes(path, limit)
+    except NotRegularFile as exc:
+        return Source(path, None, _io_error(f"{path} {exc.strerror}: read a stream from standard input with `-`"))
     except IsADirectoryError:
         return Source(path, None, _io_error(f"{path} is a directory"))
     except FileNotFoundError:
@@ -67,15 +100,21 @@ def read_path(path: str) -> Source:
         return Source(path, None, _io_error(f"{path}: permission denied"))
     except OSError as exc:
         return Source(path, None, _io_error(f"{path}: {exc.strerror or exc}"))
+    if len(data) > limit:
+        return Source(path, None, _io_error(f"{path} is larger than {limit:,} bytes: not read (DataSift accepts "
+                                            f"filters up to 1 MB)"))
     text, error = decode(data, path)
-    return Source(path, text, error)
+    return Source(path, text, error, bom=data.startswith(BOM))
 
 
-def read_stdin(display_name: str | None) -> Source:
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+def read_stdin(display_name: str | None, limit: int = MAX_READ_BYTES) -> Source:
+    data = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(limit + 1).encode()
     name = display_name or "<stdin>"
+    if len(data) > limit:
+        return Source(name, None, _io_error(f"{name} is larger than {limit:,} bytes: not read (DataSift accepts "
+                                            f"filters up to 1 MB)"), is_stdin=True)
     text, error = decode(data, name)
-    return Source(name, text, error, is_stdin=True)
+    return Source(name, text, error, is_stdin=True, bom=data.startswith(BOM))
 
 
 #: Folders never walked into (as ruff's default `exclude`): tools' and packages' trees, not filters.
@@ -95,12 +134,21 @@ def filter_files(directory: str, extensions: tuple[str, ...] = (EXTENSION,), exc
                          and not _excluded(os.path.join(root, d), exclude))
         gitignores = gitignores or ".gitignore" in files
         found.extend(path for path in (os.path.join(root, f) for f in files if f.endswith(extensions))
-                     if not _excluded(path, exclude))
+                     if not _excluded(path, exclude) and not _special(path))
     if found:
         ignored = _git_ignored(directory, found, gitignores)
         if ignored:
             found = [path for path in found if path not in ignored]
     return sorted(found)
+
+
+def _special(path: str) -> bool:
+    """A pipe, device or socket met in a walk: skipped (reading a FIFO waits for a writer). A path
+    that cannot be looked at (a dangling link) is kept, for the reader to report."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:

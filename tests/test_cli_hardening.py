@@ -77,3 +77,78 @@ def test_output_file_is_written_whole(tmp_path):
 def test_output_to_an_unwritable_place_is_a_clean_error(tmp_path):
     result = invoke(["check", "examples/broken.csdl", "-o", str(tmp_path / "no" / "such" / "dir" / "r.txt")])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+# Writing back and reading what is not a file (issue 25 item 11); the real CLI in a subprocess,
+# bounded by a timeout (a FIFO used to hang it).
+
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+UNFORMATTED = 'twitter.text   contains  "a"  AND twitter.lang == "en"\n'
+UNFIXED = 'twitter.text contains "a" OR twitter.text contains "b" AND twitter.lang == "en"\n'  # W302: safe fix
+
+
+def csdl_run(*args, cwd, timeout=60):
+    return subprocess.run([sys.executable, "-m", "csdl", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, NO_COLOR="1"))
+
+
+@pytest.mark.parametrize("command", [["format"], ["check", "--isolated", "--fix"]])
+def test_a_read_only_file_is_refused_not_rewritten(tmp_path, command):
+    path = tmp_path / "locked.csdl"
+    text = UNFORMATTED if command == ["format"] else UNFIXED
+    path.write_text(text)
+    path.chmod(0o444)
+    inode = path.stat().st_ino
+    result = csdl_run(*command, "locked.csdl", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "locked.csdl" in result.stderr and "read-only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_text() == text and path.stat().st_ino == inode
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert sorted(os.listdir(tmp_path)) == ["locked.csdl"]  # no temporary file left
+
+
+@pytest.mark.parametrize("command", [["format"], ["check", "--isolated", "--fix"]])
+def test_rewriting_keeps_hard_links_and_the_byte_order_mark(tmp_path, command):
+    path = tmp_path / "f.csdl"
+    text = UNFORMATTED if command == ["format"] else UNFIXED
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    os.link(path, tmp_path / "other-name.csdl")
+    inode = path.stat().st_ino
+    result = csdl_run(*command, "f.csdl", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    import csdl
+
+    expected = csdl.format(text) if command == ["format"] else csdl.fix(text)
+    assert expected != text
+    data = path.read_bytes()
+    assert data == b"\xef\xbb\xbf" + expected.encode()  # rewritten, the mark kept
+    assert path.stat().st_ino == inode and path.stat().st_nlink == 2
+    assert (tmp_path / "other-name.csdl").read_bytes() == data  # the other name sees the new text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_fifo_in_a_directory_is_skipped_and_a_named_one_refused(tmp_path):
+    (tmp_path / "a.csdl").write_text('twitter.text contains "a"\n')
+    os.mkfifo(tmp_path / "pipe.csdl")
+    for command in (["check", "--isolated", "."], ["format", "--check", "."]):
+        result = csdl_run(*command, cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+        assert "pipe.csdl" not in result.stdout + result.stderr
+    result = csdl_run("check", "--isolated", "pipe.csdl", cwd=tmp_path)
+    assert result.returncode == 2 and "pipe.csdl is not a regular file (a named pipe)" in result.stdout + result.stderr
+
+
+def test_a_device_is_refused_and_a_huge_file_is_not_read_whole(tmp_path):
+    result = csdl_run("check", "--isolated", "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 2 and "/dev/zero is not a regular file (a character device)" in result.stdout
+    big = tmp_path / "big.csdl"
+    with open(big, "wb") as f:
+        f.truncate(40 * 1024 * 1024)  # sparse: 40 MB of NUL bytes that take no disk
+    result = csdl_run("check", "--isolated", "big.csdl", cwd=tmp_path)
+    assert result.returncode == 1 and "big.csdl is larger than 16,777,216 bytes: not read" in result.stdout

@@ -53,7 +53,7 @@ def fix_source(source, options: dict, *, unsafe: bool, diff: bool, tally: FixTal
         if diff:
             tally.diffs.append(unified_diff(source.path, result.original, result.text))
         elif not source.is_stdin:
-            write_file(source.path, result.text)
+            write_file(source.path, result.text, bom=source.bom)
     return result
 
 

@@ -27,7 +27,7 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
       csdl format --diff filter.csdl
       cat filter.csdl | csdl format -
     """
-    from csdl.cli.output import write_output
+    from csdl.cli.output import OutputError, write_file
     from csdl.language.printer import print_filter
 
     changed = failed = total = files = 0
@@ -58,7 +58,10 @@ def format_command(paths, check_only, show_diff, stdin_filename, quiet):
         elif check_only:
             click.echo(f"Would reformat: {source.path}")
         else:
-            write_output(formatted, source.path)
+            try:  # the file's byte-order mark stays, as black keeps it
+                write_file(source.path, formatted, bom=source.bom)
+            except OSError as exc:
+                raise OutputError(f"cannot write {source.path}: {exc.strerror or exc}") from None
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
     unchanged = total - changed - failed
     parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}", f"{unchanged} left unchanged"]
