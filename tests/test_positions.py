@@ -84,3 +84,15 @@ def test_a_cr_only_file_has_the_same_positions_in_the_terminal_and_in_the_editor
     diagnostics = asyncio.run(editor())
     # LSP positions are 0-based; this file is ASCII, so characters are code points
     assert sorted((d.code, d.range.start.line + 1, d.range.start.character + 1) for d in diagnostics) == sorted(terminal)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_the_editor_puts_a_noqa_comment_at_the_end_of_the_diagnostics_line(newline):
+    from csdl.language.parser import parse
+    from csdl.lsp.fixes import noqa_edit
+
+    text = newline.join(LINES)
+    tree = parse(text)
+    first = next(d for d in check(text) if d.code == "E101")
+    edit = noqa_edit(text, tree, first)
+    assert edit.apply(text).split(newline) == [LINES[0], LINES[1] + " // noqa: E101", LINES[2]]

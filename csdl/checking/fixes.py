@@ -1,4 +1,5 @@
-"""Applying the fixes the checker computes: ``csdl check --fix`` and ``csdl.fix``.
+"""Applying the fixes the checker computes: ``csdl check --fix`` and ``csdl.fix``, for filters and
+(through the same loop, ``fix_until_stable``) for payloads.
 
 Each pass checks the text, applies every applicable fix that does not overlap another, and checks
 again, until nothing changes (at most ``MAX_PASSES`` passes). A pass whose result would not parse
@@ -51,19 +52,42 @@ def applicability(diagnostic: Diagnostic, text: str, comments=()) -> str:
     return SAFE
 
 
-def _diagnose(text: str, options: dict):
-    from csdl.checking.checker import check_tree
-    from csdl.language.parser import parse
+class FilterFixes:
+    """What the fixing loop needs to know about filters: their diagnostics (none when the text
+    does not parse: a filter with a syntax error is not touched), whether a text parses, and
+    whether a fix is safe (its own rating, and no comment deleted)."""
 
-    try:
-        tree = parse(text)
-    except CSDLError as exc:
-        return None, exc.diagnostics
-    return tree, check_tree(tree, **options)
+    def __init__(self, options: dict):
+        self.options = options
+        self.comments = ()
+
+    def diagnose(self, text: str) -> tuple[bool, list[Diagnostic]]:
+        from csdl.checking.checker import check_tree
+        from csdl.language.parser import parse
+
+        try:
+            tree = parse(text)
+        except CSDLError as exc:
+            return False, exc.diagnostics
+        self.comments = tree.comments
+        return True, check_tree(tree, **self.options)
+
+    def parses(self, text: str) -> bool:
+        from csdl.language.parser import parse
+
+        try:
+            parse(text)
+        except CSDLError:
+            return False
+        return True
+
+    def safe(self, diagnostic: Diagnostic, text: str) -> bool:
+        return applicability(diagnostic, text, self.comments) == SAFE
 
 
-def _apply(text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
-    """``text`` with the fixes of ``diagnostics`` that do not overlap an earlier one applied."""
+def apply_fixes(text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+    """``text`` with the fixes of ``diagnostics`` that do not overlap an earlier one applied (two
+    insertions at one place count as overlapping: the second waits for the next pass)."""
     chosen: list[Diagnostic] = []
     last_end = -1
     for d in sorted(diagnostics, key=lambda d: (d.fix.span.start, d.fix.span.end)):
@@ -78,14 +102,46 @@ def _apply(text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Diagnost
     return out, chosen
 
 
-def _parses(text: str) -> bool:
-    from csdl.language.parser import parse
+def fix_until_stable(text: str, subject, *, unsafe: bool = False) -> FixResult:
+    """The one fixing loop, for filters (``FilterFixes``) and payloads (``csdl.payloads.fixes``).
 
-    try:
-        parse(text)
-    except CSDLError:
-        return False
-    return True
+    ``subject`` has ``diagnose(text) -> (fixable, diagnostics)``, ``parses(text) -> bool`` and
+    ``safe(diagnostic, text) -> bool``. Each pass applies every usable fix that does not overlap
+    another; a pass whose result would not parse is retried one fix at a time, and a fix that
+    breaks the text is never tried again."""
+    original = text
+    fixable, diagnostics = subject.diagnose(text)
+    if not fixable:
+        return FixResult(original, text, [], diagnostics, 0)
+    fixed: list[Diagnostic] = []
+    refused: set[tuple] = set()
+    for _ in range(MAX_PASSES):
+        candidates = [d for d in diagnostics if d.fix is not None and _key(d) not in refused
+                      and (unsafe or subject.safe(d, text))]
+        if not candidates:
+            break
+        new, used = apply_fixes(text, candidates)
+        if not subject.parses(new):
+            new, used = text, []
+            for d in sorted(candidates, key=Diagnostic.sort_key):
+                attempt, one = apply_fixes(text, [d])
+                if subject.parses(attempt):
+                    new, used = attempt, one
+                    break
+                refused.add(_key(d))
+        if not used or new == text:
+            break
+        fixed.extend(used)
+        text = new
+        fixable, diagnostics = subject.diagnose(text)
+        if not fixable:  # cannot happen: every kept pass parses
+            break
+    hidden = 0 if unsafe else sum(1 for d in diagnostics if d.fix is not None and not subject.safe(d, text))
+    return FixResult(original, text, fixed, diagnostics, hidden)
+
+
+def _key(d: Diagnostic) -> tuple:
+    return (d.code, d.fix.span, d.fix.replacement)
 
 
 def fix_text(text: str, *, unsafe: bool = False, **options) -> FixResult:
@@ -95,41 +151,7 @@ def fix_text(text: str, *, unsafe: bool = False, **options) -> FixResult:
     ``select``, ``ignore``, ``extend_select``, ``noqa``); only selected diagnostics are fixed."""
     if not isinstance(text, str):
         raise TypeError(f"fix() takes a str, not {type(text).__name__}")
-    original = text
-    tree, diagnostics = _diagnose(text, options)
-    if tree is None:
-        return FixResult(original, text, [], diagnostics, 0)
-    fixed: list[Diagnostic] = []
-    refused: set[tuple] = set()  # fixes that broke the filter: never tried again
-
-    def usable(found, comments):
-        return [d for d in found if d.fix is not None and (d.code, d.fix.span, d.fix.replacement) not in refused
-                and (unsafe or applicability(d, text, comments) == SAFE)]
-
-    for _ in range(MAX_PASSES):
-        candidates = usable(diagnostics, tree.comments)
-        if not candidates:
-            break
-        new, used = _apply(text, candidates)
-        if not _parses(new):
-            new, used = text, []
-            for d in sorted(candidates, key=Diagnostic.sort_key):
-                attempt, one = _apply(text, [d])
-                if _parses(attempt):
-                    new, used = attempt, one
-                    break
-                refused.add((d.code, d.fix.span, d.fix.replacement))
-        if not used or new == text:
-            break
-        fixed.extend(used)
-        text = new
-        tree, diagnostics = _diagnose(text, options)
-        if tree is None:  # cannot happen: every kept pass parses
-            break
-    hidden = 0
-    if not unsafe and tree is not None:
-        hidden = sum(1 for d in diagnostics if d.fix is not None and applicability(d, text, tree.comments) == UNSAFE)
-    return FixResult(original, text, fixed, diagnostics, hidden)
+    return fix_until_stable(text, FilterFixes(options), unsafe=unsafe)
 
 
 def fix(text: str, *, unsafe: bool = False, **options) -> str:

@@ -45,7 +45,12 @@ def fix_source(source, options: dict, *, unsafe: bool, diff: bool, tally: FixTal
     standard input, whose fixed text the caller prints)."""
     from csdl.checking.fixes import fix_text
 
-    result = fix_text(source.text, unsafe=unsafe, **options)
+    return record(source, fix_text(source.text, unsafe=unsafe, **options), diff=diff, tally=tally)
+
+
+def record(source, result, *, diff: bool, tally: FixTally):
+    """Count ``result`` (a filter's or a payload's ``FixResult``) and write the fixed text back to
+    ``source``, or keep its diff when ``diff``; standard input is left to the caller."""
     tally.fixed += len(result.fixed)
     tally.hidden += result.hidden
     if result.changed:
@@ -53,7 +58,7 @@ def fix_source(source, options: dict, *, unsafe: bool, diff: bool, tally: FixTal
         if diff:
             tally.diffs.append(unified_diff(source.path, result.original, result.text))
         elif not source.is_stdin:
-            write_file(source.path, result.text, bom=source.bom)
+            write_file(source.path, result.text)
     return result
 
 

@@ -60,23 +60,13 @@ class PayloadInputs:
     def fix(self, source: Source, config, selection: dict, *, unsafe: bool, diff: bool, tally):
         """``--fix``/``--diff`` for a payload: the ``FixResult``, the file written back unless
         ``diff`` or standard input (as for filters); None for a discovered non-payload."""
-        from csdl.cli.fixing import unified_diff
-        from csdl.cli.output import write_file
+        from csdl.cli.fixing import record
         from csdl.payloads.fixes import fix_payload
 
         if self.check(source, config, selection) is None:
             return None
         kind, options = self._options(source, config, selection)
-        result = fix_payload(source.text, kind, unsafe=unsafe, **options)
-        tally.fixed += len(result.fixed)
-        tally.hidden += result.hidden
-        if result.changed:
-            tally.files_changed += 1
-            if diff:
-                tally.diffs.append(unified_diff(source.path, result.original, result.text))
-            elif not source.is_stdin:
-                write_file(source.path, result.text)
-        return result
+        return record(source, fix_payload(source.text, kind, unsafe=unsafe, **options), diff=diff, tally=tally)
 
     def _options(self, source: Source, config, selection: dict) -> tuple[str | None, dict]:
         settings = self._settings(config)

@@ -9,6 +9,7 @@ stable; unsafe ones only when asked.
 from __future__ import annotations
 
 from csdl.diagnostics import CSDLError
+from csdl.spans import LINE_BREAK
 
 
 class Edit:
@@ -100,12 +101,9 @@ def noqa_edit(text: str, tree, diagnostic) -> Edit | None:
 
 
 def _line_end(text: str, offset: int) -> int:
-    end = text.find("\n", offset)
-    if end < 0:
-        end = len(text)
-    if end > 0 and text[end - 1] == "\r":
-        end -= 1
-    return end
+    """Where the line holding ``offset`` ends, before its line break (``\\r\\n``, ``\\r`` or ``\\n``)."""
+    match = LINE_BREAK.search(text, offset)
+    return match.start() if match else len(text)
 
 
 def _literal_spans(tree):
