@@ -17,6 +17,7 @@ import re
 from starlette.convertors import Convertor, register_url_convertor
 
 from csdl.server.bus import Bus
+from csdl.server.push import PushRegistry
 from csdl.server.usage import Usage
 
 
@@ -44,7 +45,7 @@ class Live:
         self.usage = Usage()
         self.buffer = settings.stream_buffer
         self.tick_seconds = settings.tick_seconds
-        self.push = None  # the push subscriptions (csdl.server.push), set by start()
+        self.push = PushRegistry(self.bus, settings)
         self.firehose = None
         if settings.firehose:
             from csdl.server.firehose import Firehose
@@ -70,6 +71,8 @@ class Live:
         routes += [
             WebSocketRoute("/multi", WebSocketStream(self)),
             WebSocketRoute("/{hash:hex32}", WebSocketStream(self)),
+            Route("/pull", self.pull_endpoint, methods=["GET", "POST"]),
+            Route("/v{version}/pull", self.pull_endpoint, methods=["GET", "POST"]),
             Route("/multi", HttpStream(self, body_messages=True), methods=["GET"]),
             Route("/{hash:hex32}", ByMethod(HttpStream(self, body_messages=False), self.ingest_endpoint),
                   methods=["GET", "POST"]),
@@ -115,11 +118,30 @@ class Live:
             return answer(exc.status, exc.body, exc.headers)
         return answer(200, result)
 
+    async def pull_endpoint(self, request):
+        from starlette.responses import Response
+
+        from csdl.server import incoming, push_api
+        from csdl.server.errors import ApiError
+
+        version = request.path_params.get("version") or "1.6"
+        headers = {"X-Api-Version": version}
+        try:
+            body = await incoming.read_body(request, self.settings.max_body)
+            params = incoming.parse_params(request, body)
+            user = incoming.datasift_user(request, params, self.settings.users)
+            headers.update(self.state.limits.charge(user, 5))
+            status, content, extra = push_api.pull(_Call(params, user, self.state))
+        except ApiError as exc:
+            return answer(exc.status, exc.body, {**headers, **exc.headers})
+        headers.update(extra)
+        return Response(content if status != 204 else None, status_code=status, headers=headers,
+                        media_type="application/json")
+
     # -- life cycle -------------------------------------------------------------------------
     async def start(self) -> None:
         self.stopping = asyncio.Event()
-        if self.push is not None:
-            self.push.start(asyncio.get_running_loop())
+        self.push.start(asyncio.get_running_loop())
         if self.firehose is not None:
             self.firehose.start()
         if self.settings.stream_port is not None:
@@ -138,8 +160,7 @@ class Live:
             self._stream_server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._stream_task, 15)
-        if self.push is not None:
-            await asyncio.to_thread(self.push.stop)
+        await asyncio.to_thread(self.push.stop)
 
     async def _start_stream_server(self) -> None:
         import uvicorn
@@ -164,6 +185,15 @@ class Live:
             for sock in server.sockets:
                 return sock.getsockname()[:2]
         return None
+
+
+class _Call:
+    """The part of a REST call push_api.pull reads."""
+
+    def __init__(self, params, user, state):
+        self.params = params
+        self.user = user
+        self.state = state
 
 
 def answer(status: int, body, headers: dict | None = None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from csdl.server import account, filters, historics, sources
+from csdl.server import account, filters, historics, push_api, sources
 
 READ = frozenset({"GET", "POST"})
 WRITE = frozenset({"POST", "PUT"})
@@ -52,6 +52,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "source/auth/remove": Endpoint(sources.auth_remove, WRITE, 25),
     "source/resource/add": Endpoint(sources.resource_add, WRITE, 25),
     "source/resource/remove": Endpoint(sources.resource_remove, WRITE, 25),
+    # push (pull itself is a route of csdl.server.delivery: its answer is not JSON)
+    "push/validate": Endpoint(push_api.validate, READ, 5),
+    "push/create": Endpoint(push_api.create, WRITE, 25),
+    "push/get": Endpoint(push_api.get, READ, 5),
+    "push/update": Endpoint(push_api.update, WRITE, 25),
+    "push/pause": Endpoint(push_api.pause, WRITE, 25),
+    "push/resume": Endpoint(push_api.resume, WRITE, 25),
+    "push/stop": Endpoint(push_api.stop, WRITE, 25),
+    "push/delete": Endpoint(push_api.delete, DELETE | {"PUT"}, 25),
+    "push/log": Endpoint(push_api.log, READ, 5),
 }
 
 # `pylon/<service>/validate` (the Node client's v1.5 routes): the service does not change the answer.

@@ -1,0 +1,295 @@
+"""Push and pull over real HTTP: ``csdl serve`` delivers what its bus matches to a loopback
+receiver (each format, each interaction exactly once), retries a receiver that fails and logs it,
+queues pull subscriptions with cursors, honours pause/resume/stop, writes file outputs into
+``--push-dir``, and answers every push call in the shape DataSift's API recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_server_streaming import MUSIC, Server, make_posts, words, write_firehose  # noqa: E402
+
+
+class Receiver:
+    """A loopback HTTP endpoint that records each POST; the first ``fail`` answers are 500."""
+
+    def __init__(self, fail: int = 0):
+        self.lock = threading.Lock()
+        self.accepted: list[tuple[dict, bytes]] = []
+        self.refused = 0
+        self.fail = fail
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with owner.lock:
+                    failing = owner.refused < owner.fail
+                    if failing:
+                        owner.refused += 1
+                    else:
+                        owner.accepted.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(500 if failing else 200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"success": false}' if failing else b'{"success": true}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/receive"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def interactions(self, fmt: str) -> list[dict]:
+        with self.lock:
+            bodies = [body for _, body in self.accepted]
+        out = []
+        for body in bodies:
+            if fmt == "json_meta":
+                out += json.loads(body)["interactions"]
+            elif fmt == "json_array":
+                out += json.loads(body)
+            else:
+                out += [json.loads(line) for line in body.splitlines() if line.strip()]
+        return out
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_for(condition, limit: float = 30, what: str = "condition"):
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def music_ids(posts):
+    return [p["interaction"]["id"] for p in posts if "music" in words(p)]
+
+
+def ids(interactions):
+    return [i["interaction"]["id"] for i in interactions if not i.get("deleted")]
+
+
+def create_http(server, hash, url, fmt, **extra):
+    reply = server.client.post("/v1.6/push/create", json_body={
+        "hash": hash, "name": f"to {fmt}", "output_type": "http",
+        "output_params": {"url": url, "format": fmt, "delivery_frequency": 0, "max_size": 2048, **extra}})
+    assert reply.status == 200, reply
+    return reply.json()
+
+
+@pytest.mark.parametrize("fmt", ["json_meta", "json_array", "json_new_line"])
+def test_http_push_delivers_each_match_exactly_once(tmp_path, fmt):
+    posts = make_posts(150)
+    receiver = Receiver()
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts))
+    try:
+        music = server.compile(MUSIC)
+        subscription = create_http(server, music, receiver.url, fmt)
+        wait_for(lambda: any(i.get("deleted") for i in receiver.interactions(fmt)), what="the delete notification")
+        got = server.client.get("/v1.6/push/get", query={"id": subscription["id"]}).json()
+    finally:
+        server.stop()
+        receiver.close()
+    assert ids(receiver.interactions(fmt)) == music_ids(posts)
+    assert len(receiver.accepted) > 1  # max_size split the deliveries into batches
+    headers, body = receiver.accepted[0]
+    assert headers["x-datasift-id"] == subscription["id"] and headers["x-datasift-hash"] == music
+    if fmt == "json_meta":
+        meta = json.loads(body)
+        assert meta["hash"] == music and meta["hash_type"] == "stream" and meta["count"] == len(meta["interactions"])
+    assert got["interaction_count"] == len(music_ids(posts)) + 1 and got["status"] == "active"
+
+
+def test_failing_receiver_is_retried_and_the_log_shows_it(tmp_path):
+    posts = make_posts(40)
+    receiver = Receiver(fail=2)
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts))
+    try:
+        music = server.compile(MUSIC)
+        subscription = create_http(server, music, receiver.url, "json_array", max_size=10 * 1024 * 1024,
+                                   auth={"type": "basic", "username": "u", "password": "p"})
+        wait_for(lambda: any(i.get("deleted") for i in receiver.interactions("json_array")), what="delivery")
+        log = server.client.get("/v1.6/push/log", query={"id": subscription["id"]}).json()
+    finally:
+        server.stop()
+        receiver.close()
+    assert receiver.refused == 2
+    assert ids(receiver.interactions("json_array")) == music_ids(posts)
+    assert receiver.accepted[0][0]["authorization"] == "Basic dTpw"
+    messages = [(e["success"], e["message"]) for e in reversed(log["log_entries"])]
+    assert [m for m in messages if not m[0]][:2] == [(False, "The endpoint answered HTTP 500 Internal Server Error")] * 2
+    assert (True, "Successfully delivered after delivery failure(s)") in messages
+    assert log["success"] is True and log["count"] == len(log["log_entries"])
+
+
+def test_pull_with_cursors_returns_each_interaction_once(tmp_path):
+    posts = make_posts(100)
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts))
+    try:
+        music = server.compile(MUSIC)
+        created = server.client.post("/v1.6/push/create", form={"hash": music, "name": "p", "output_type": "pull"})
+        assert created.status == 200, created
+        ident = created.json()["id"]
+        wait_for(lambda: server.live.firehose.done.is_set(), what="the firehose")
+        got, first_batch, first_cursor, cursor = [], None, None, None
+        for _ in range(200):
+            reply = server.client.get("/v1.6/pull", query={"id": ident, "size": 300, **({"cursor": cursor} if cursor else {})})
+            assert reply.headers["x-datasift-format"] == "json_new_line"
+            if reply.status == 204:
+                break
+            batch = [json.loads(line) for line in reply.body.split(b"\n")]
+            if first_batch is None:
+                first_batch, first_cursor = batch, reply.headers["x-datasift-cursor-current"]
+            got += batch
+            cursor = reply.headers["x-datasift-cursor-next"]
+        again = server.client.get("/v1.6/pull", query={"id": ident, "size": 300, "cursor": first_cursor})
+        bad = server.client.get("/v1.6/pull", query={"id": ident, "cursor": "f" * 32})
+    finally:
+        server.stop()
+    assert ids(got) == music_ids(posts) and got[-1]["deleted"] is True
+    assert [json.loads(line) for line in again.body.split(b"\n")] == first_batch  # a cursor re-reads
+    assert bad.status == 400 and "cursor" in bad.json()["error"]
+
+
+def test_pause_resume_and_stop(tmp_path):
+    receiver = Receiver()
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        source = server.client.post("/v1.6/source/create", json_body={
+            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
+            "auth": [{"parameters": {"value": "t"}}]}).json()["id"]
+
+        def ingest(*texts):
+            body = "\n".join(json.dumps({"interaction": {"id": t, "content": f"{t} music"}}) for t in texts).encode()
+            assert server.client.post(f"/{source}", body=body).status == 200
+
+        def state(ident):
+            return server.client.get("/v1.6/push/get", query={"id": ident}).json()
+
+        ident = create_http(server, music, receiver.url, "json_array")["id"]
+        paused = server.client.request("PUT", "/v1.6/push/pause", json_body={"id": ident}).json()
+        assert paused["status"] == "paused"
+        ingest("a", "b")
+        assert state(ident)["remaining_bytes"] == 2 and receiver.interactions("json_array") == []
+        assert server.client.request("PUT", "/v1.6/push/resume", json_body={"id": ident}).json()["status"] == "active"
+        wait_for(lambda: len(receiver.interactions("json_array")) == 2, what="delivery after resume")
+        server.client.request("PUT", "/v1.6/push/pause", json_body={"id": ident})
+        ingest("c", "d", "e")
+        stopped = server.client.request("PUT", "/v1.6/push/stop", json_body={"id": ident}).json()
+        assert stopped["status"] == "finishing" and isinstance(stopped["end"], int)
+        ingest("f")  # after stop: not taken
+        wait_for(lambda: state(ident)["status"] == "finished", what="finished")
+        again = server.client.request("PUT", "/v1.6/push/resume", json_body={"id": ident})
+        delete = server.client.request("DELETE", f"/v1.6/push/delete?id={ident}")
+        gone = server.client.get("/v1.6/push/get", query={"id": ident})
+    finally:
+        server.stop()
+        receiver.close()
+    assert ids(receiver.interactions("json_array")) == ["a", "b", "c", "d", "e"]
+    assert again.status == 400 and delete.status == 204 and gone.status == 404
+
+
+# DataSift's recorded answers (API v1.6, the official Ruby client's cassettes), as facts: keys and types.
+CREATED = {"id": str, "output_type": str, "name": str, "created_at": int, "user_id": int, "hash": str,
+           "hash_type": str, "output_params": dict, "status": str, "last_request": type(None),
+           "last_success": type(None), "remaining_bytes": type(None), "lost_data": bool, "start": int, "end": int}
+GOT = {**CREATED, "interaction_count": int, "remaining_bytes": int, "end": type(None)}
+
+
+def shape(value: dict) -> dict:
+    return {k: type(v) for k, v in value.items()}
+
+
+def test_push_answers_have_the_recorded_shapes(tmp_path):
+    server = Server(tmp_path, push_dir=str(tmp_path))
+    try:
+        music = server.compile(MUSIC)
+        params = {"bucket": "b", "directory": "ruby", "acl": "private", "delivery_frequency": 0,
+                  "max_size": 104857600, "file_prefix": "DataSift", "auth": {"access_key": "A", "secret_key": "S"}}
+        valid = server.client.post("/v1.6/push/validate", json_body={"output_type": "s3", "output_params": params})
+        created = server.client.post("/v1.6/push/create", json_body={
+            "hash": music, "name": "Ruby Push Example", "output_type": "s3", "output_params": params})
+        ident = created.json()["id"]
+        got = server.client.get("/v1.6/push/get", query={"id": ident})
+        listing = server.client.get("/v1.6/push/get", query={"page": 1, "per_page": 20, "order_by": "created_at",
+                                                             "order_dir": "desc", "include_finished": 0})
+        by_hash = server.client.get("/v1.6/push/get", query={"hash": music})
+        paused = server.client.request("PUT", "/v1.6/push/pause", form={"id": ident})
+        log = server.client.get("/v1.6/push/log", query={"id": ident})
+        pull = server.client.post("/v1.6/push/create", form={"hash": music, "name": "p", "output_type": "pull"})
+        empty = server.client.get("/v1.6/pull", query={"id": pull.json()["id"], "cursor": "", "size": 52428800})
+        flat = server.client.post("/v1.6/push/validate", form={
+            "output_type": "http", "output_params.url": "http://127.0.0.1:9/x", "output_params.auth.type": "none"})
+        refused = [server.client.post("/v1.6/push/validate", json_body=body) for body in (
+            {"output_type": "http", "output_params": {}},
+            {"output_type": "telex", "output_params": {"url": "x"}},
+            {"output_type": "http", "output_params": {"url": "http://x", "colour": "red"}})]
+        unknown = server.client.post("/v1.6/push/create", json_body={
+            "hash": "c" * 32, "name": "x", "output_type": "pull", "output_params": {}})
+        deleted = server.client.request("DELETE", f"/v1.6/push/delete?id={ident}")
+    finally:
+        server.stop()
+    assert valid.status == 200 and valid.json() == {"success": True, "message": "Validated successfully"}
+    assert created.status == 200 and shape(created.json()) == CREATED and created.json()["status"] == "active"
+    assert created.json()["output_params"]["bucket"] == "b" and created.json()["hash_type"] == "stream"
+    assert got.status == 200 and shape(got.json()) == GOT
+    assert listing.status == 200 and set(listing.json()) == {"subscriptions", "count"}
+    assert by_hash.json()["count"] == 1 and by_hash.json()["subscriptions"][0]["id"] == ident
+    assert paused.status == 200 and paused.json()["status"] == "paused"
+    assert log.status == 200 and log.json() == {"success": True, "count": 0, "log_entries": []}
+    assert empty.status == 204 and empty.headers["x-datasift-format"] == "json_new_line"
+    assert len(empty.headers["x-datasift-cursor-current"]) == 32
+    assert flat.status == 200
+    assert [r.status for r in refused] == [400, 400, 400] and "url" in refused[0].json()["error"]
+    assert "colour" in refused[2].json()["error"]
+    assert unknown.status == 400 and "not found" in unknown.json()["error"]
+    assert deleted.status == 204
+
+
+def test_file_outputs_are_written_into_push_dir(tmp_path):
+    posts = make_posts(60)
+    out = tmp_path / "out"
+    out.mkdir()
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts), push_dir=str(out))
+    try:
+        music = server.compile(MUSIC)
+        ident = server.client.post("/v1.6/push/create", json_body={
+            "hash": music, "name": "files", "output_type": "ftp", "output_params": {
+                "host": "ftp.example", "directory": "/in", "format": "json_new_line", "delivery_frequency": 0,
+                "auth": {"username": "u", "password": "p"}}}).json()["id"]
+
+        def delivered():
+            files = sorted((out / ident).glob("DataSift*.json")) if (out / ident).exists() else []
+            return [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+
+        wait_for(lambda: any(i.get("deleted") for i in delivered()), what="the files")
+        no_dir = Server(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path)
+        try:
+            refused = no_dir.client.post("/v1.6/push/create", json_body={
+                "hash": no_dir.compile(MUSIC), "name": "x", "output_type": "ftp", "output_params": {
+                    "host": "h", "directory": "/", "auth": {"username": "u", "password": "p"}}})
+        finally:
+            no_dir.stop()
+    finally:
+        server.stop()
+    assert sorted(ids(delivered()), key=lambda i: int(i[1:])) == music_ids(posts)
+    assert refused.status == 400 and "--push-dir" in refused.json()["error"]
