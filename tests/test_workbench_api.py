@@ -93,12 +93,12 @@ def test_an_unknown_grammar_terminal_fails_loudly(monkeypatch):
     from csdl.server.workbench import language
 
     language.terminals.cache_clear()
-    real = language._grammar_terminals
+    real = language.grammar_terminals
 
     class Fake:
         name = "NEW_KEYWORD"
 
-    monkeypatch.setattr(language, "_grammar_terminals", lambda: list(real()) + [Fake()])
+    monkeypatch.setattr(language, "grammar_terminals", lambda: list(real()) + [Fake()])
     with pytest.raises(language.UnknownTerminal, match="NEW_KEYWORD"):
         language.terminals()
     language.terminals.cache_clear()

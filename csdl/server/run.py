@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 
+from csdl.server.connections import head_deadline_protocol
 from csdl.server.settings import Settings
 
 
@@ -56,6 +57,9 @@ def make_server(app, settings: Settings, *, announce=None) -> _Server:
         timeout_graceful_shutdown=10, server_header=False, date_header=True,
         # A bound on the open connections: beyond it uvicorn answers 503 instead of queueing work.
         limit_concurrency=1000, timeout_keep_alive=5,
+        # A connection must send a whole request head within settings.header_timeout seconds of opening
+        # (and of each answer), or it is closed: silent sockets cannot exhaust the slots above.
+        http=head_deadline_protocol(settings.header_timeout),
     )
     return _Server(config, announce)
 

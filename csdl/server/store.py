@@ -82,8 +82,6 @@ CREATE TABLE IF NOT EXISTS stream_owners (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (owner, hash)
 );
-CREATE INDEX IF NOT EXISTS stream_owners_by_time ON stream_owners (owner, created_at);
-CREATE INDEX IF NOT EXISTS streams_by_time ON streams (created_at);
 CREATE TABLE IF NOT EXISTS stream_facts (hash TEXT PRIMARY KEY, facts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stream_refs (hash TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (hash, ref));
 CREATE INDEX IF NOT EXISTS stream_refs_by_ref ON stream_refs (ref);
@@ -240,19 +238,19 @@ class Store:
         return [dict(r) for r in rows]
 
     def stream_page(self, *, owner: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
-        """A page of stored streams, newest first, with their listed facts (None when not known
+        """A page of stored streams, the last stored first, with their listed facts (None when not known
         yet), and their total count; with ``owner``, only the streams that owner compiled."""
         db = self.read()
         if owner is None:
             count = db.execute("SELECT COUNT(*) FROM streams").fetchone()[0]
             rows = db.execute("SELECT s.hash, s.csdl, s.platform, s.created_at, f.facts FROM streams s "
                               "LEFT JOIN stream_facts f ON f.hash = s.hash "
-                              "ORDER BY s.created_at DESC, s.hash DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+                              "ORDER BY s.rowid DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
         else:
             count = db.execute("SELECT COUNT(*) FROM stream_owners WHERE owner = ?", (owner,)).fetchone()[0]
             rows = db.execute("SELECT s.hash, s.csdl, s.platform, o.created_at, f.facts FROM stream_owners o "
                               "JOIN streams s ON s.hash = o.hash LEFT JOIN stream_facts f ON f.hash = o.hash "
-                              "WHERE o.owner = ? ORDER BY o.created_at DESC, o.hash DESC LIMIT ? OFFSET ?",
+                              "WHERE o.owner = ? ORDER BY o.rowid DESC LIMIT ? OFFSET ?",
                               (owner, limit, offset)).fetchall()
         return [{**dict(r), "facts": _loads_or_none(r["facts"])} for r in rows], count
 

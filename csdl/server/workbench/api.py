@@ -21,6 +21,7 @@ HASH = re.compile(r"[0-9a-fA-F]{32}")
 MAX_JSON_BYTES = 4 * 1024 * 1024
 DEFAULT_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_SHOWN = 500
+MAX_PREVIEWS = 4  # at once; more are refused with 503 (each holds an upload and a thread)
 API_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
@@ -100,6 +101,7 @@ class Handlers:
 
     def __init__(self, context):
         self.context = context
+        self.previews = 0  # previews running now
 
     async def run(self, request: Request, work):
         import sqlite3
@@ -268,70 +270,83 @@ class Handlers:
     # --- preview -----------------------------------------------------------------------------------
 
     async def preview(self, request: Request):
-        async def work():
-            from csdl.evaluate.posts import PostsError, open_posts
+        # Each preview holds an upload and a worker thread: a bounded number run at once.
+        if self.previews >= MAX_PREVIEWS:
+            busy = refuse(BadRequest(f"{MAX_PREVIEWS} previews are running: try again in a moment", 503))
+            busy.headers["Retry-After"] = "1"
+            return busy
+        self.previews += 1  # (the event loop's thread only: no lock needed)
+        try:
+            return await self.run(request, lambda: self._preview(request))
+        finally:
+            self.previews -= 1
 
-            from csdl.server.workbench.preview import FirstLines, PreviewTooLarge, open_upload, run_preview
+    async def _preview(self, request: Request):
+        from csdl.server.workbench.preview import PreviewTooLarge, run_preview
 
-            limit_bytes = self.context.upload_bytes()
-            content_type = request.headers.get("content-type", "")
-            upload = None
-            if content_type.startswith("multipart/form-data"):
-                declared = request.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > limit_bytes + MAX_JSON_BYTES:
-                    raise BadRequest(f"the upload is over the {limit_bytes:,}-byte limit", 413)
+        data, upload = await self._preview_input(request)
+        try:
+            text = text_field(data)
+            shown = int_field(data, "limit", 20, maximum=MAX_SHOWN)
+            source_rate = number_field(data, "source_rate", None)
+            checks = checks_of(data)
+            name, lines = await self._posts(upload)
+
+            def go():
+                from csdl.evaluate.posts import PostsError
+
                 try:
-                    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_JSON_BYTES)
-                except Exception as exc:  # noqa: BLE001 - Starlette's parser errors: a bad form
-                    raise BadRequest(f"the form cannot be read: {exc}") from None
-                data = {k: v for k, v in form.items() if isinstance(v, str)}
-                upload = form.get("file")
-                if isinstance(upload, str) or (upload is not None and not getattr(upload, "filename", None)):
-                    upload = None
-            else:
-                data = await json_body(request)
-            try:
-                text = text_field(data)
-                shown = int_field(data, "limit", 20, maximum=MAX_SHOWN)
-                source_rate = number_field(data, "source_rate", None)
-                checks = checks_of(data)
-                if upload is not None:
-                    size = upload.size if upload.size is not None else len(await upload.read())
-                    if size > limit_bytes:
-                        raise BadRequest(f"{upload.filename}: {size:,} bytes, over the {limit_bytes:,}-byte limit", 413)
-                    name = os.path.basename(upload.filename) or "upload.jsonl"
+                    return run_preview(text, lines_factory=lines, posts_name=name, library=self.context.library(),
+                                       pricing=self.context.pricing(), limit=shown, source_rate=source_rate,
+                                       checks=checks)
+                except CSDLError as exc:
+                    raise invalid(exc) from None
+                except PreviewTooLarge as exc:
+                    raise BadRequest(f"{name}: {exc}", 413) from None
+                except PostsError as exc:
+                    raise BadRequest(str(exc), 422) from None
 
-                    def lines():
-                        return open_upload(upload.file, limit_bytes)
-                else:
-                    sample = self.context.sample_path()
-                    if not sample:
-                        raise BadRequest("this server has no sample posts: upload a JSON Lines file", 404)
-                    name = os.path.basename(sample)
+            return reply(await run_in_threadpool(go))
+        finally:
+            if upload is not None:
+                await upload.close()  # the upload is never kept
 
-                    most = int(getattr(self.context.settings, "max_sample_posts", 0) or 100_000)
+    async def _preview_input(self, request: Request):
+        """The preview's fields and its uploaded file (None: the sample), from a form or JSON."""
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return await json_body(request), None
+        limit_bytes = self.context.upload_bytes()
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit_bytes + MAX_JSON_BYTES:
+            raise BadRequest(f"the upload is over the {limit_bytes:,}-byte limit", 413)
+        try:
+            form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_JSON_BYTES)
+        except Exception as exc:  # noqa: BLE001 - Starlette's parser errors: a bad form
+            raise BadRequest(f"the form cannot be read: {exc}") from None
+        data = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("file")
+        if isinstance(upload, str) or (upload is not None and not getattr(upload, "filename", None)):
+            upload = None
+        return data, upload
 
-                    def lines():
-                        return FirstLines(open_posts(sample), most)
+    async def _posts(self, upload):
+        """The posts' name and a function opening their lines: the upload's (bounded), or the sample's."""
+        from csdl.evaluate.posts import open_posts
 
-                def go():
-                    try:
-                        return run_preview(text, lines_factory=lines, posts_name=name, library=self.context.library(),
-                                           pricing=self.context.pricing(), limit=shown, source_rate=source_rate,
-                                           checks=checks)
-                    except CSDLError as exc:
-                        raise invalid(exc) from None
-                    except PreviewTooLarge as exc:
-                        raise BadRequest(f"{name}: {exc}", 413) from None
-                    except PostsError as exc:
-                        raise BadRequest(str(exc), 422) from None
+        from csdl.server.workbench.preview import FirstLines
+        from csdl.server.workbench.upload import open_upload
 
-                return reply(await run_in_threadpool(go))
-            finally:
-                if upload is not None:
-                    await upload.close()  # the upload is never kept
-
-        return await self.run(request, work)
+        if upload is not None:
+            limit_bytes = self.context.upload_bytes()
+            size = upload.size if upload.size is not None else len(await upload.read())
+            if size > limit_bytes:
+                raise BadRequest(f"{upload.filename}: {size:,} bytes, over the {limit_bytes:,}-byte limit", 413)
+            return os.path.basename(upload.filename) or "upload.jsonl", lambda: open_upload(upload.file, limit_bytes)
+        sample = self.context.sample_path()
+        if not sample:
+            raise BadRequest("this server has no sample posts: upload a JSON Lines file", 404)
+        most = int(getattr(self.context.settings, "max_sample_posts", 0) or 100_000)
+        return os.path.basename(sample), lambda: FirstLines(open_posts(sample), most)
 
     # --- compile and streams --------------------------------------------------------------------
 

@@ -10,12 +10,8 @@ import gzip
 
 from csdl.evaluate.posts import PostsError
 
-# A gzip upload may not unpack to more than this many times its limit (a zip bomb stops here).
-GZIP_FACTOR = 20
-
-
 class PreviewTooLarge(ValueError):
-    pass
+    """Posts beyond a preview's bounds (``upload.BoundedLines``)."""
 
 
 class _FirstMatches:
@@ -35,27 +31,6 @@ class _FirstMatches:
             self.posts.append(line)
 
 
-class _Capped:
-    """Lines of ``raw``, stopping with ``PreviewTooLarge`` beyond ``limit`` bytes."""
-
-    def __init__(self, raw, limit: int, *, owns: bool = True):
-        self.raw = raw
-        self.limit = limit
-        self.owns = owns  # an upload is closed by the request that received it, not here
-        self.read = 0
-
-    def __iter__(self):
-        for line in self.raw:
-            self.read += len(line)
-            if self.read > self.limit:
-                raise PreviewTooLarge(f"the posts unpack to more than {self.limit:,} bytes")
-            yield line
-
-    def close(self) -> None:
-        if self.owns:
-            self.raw.close()
-
-
 class FirstLines:
     """The first ``count`` lines of ``raw``: a preview of a large ``--sample`` stays bounded."""
 
@@ -70,17 +45,6 @@ class FirstLines:
 
     def close(self) -> None:
         self.raw.close()
-
-
-def open_upload(fileobj, limit: int):
-    """Binary lines of an uploaded file object (plain or gzip, recognised by its magic bytes)."""
-    fileobj.seek(0)
-    head = fileobj.read(2)
-    fileobj.seek(0)
-    if head == b"\x1f\x8b":
-        # (closing a GzipFile leaves the file object it reads from open)
-        return _Capped(gzip.GzipFile(fileobj=fileobj, mode="rb"), limit * GZIP_FACTOR)
-    return _Capped(fileobj, limit, owns=False)
 
 
 def _matched_lines(matcher, lines, wanted: int) -> list[int]:
