@@ -58,7 +58,7 @@ def record(source, result, *, diff: bool, tally: FixTally):
         if diff:
             tally.diffs.append(unified_diff(source.path, result.original, result.text))
         elif not source.is_stdin:
-            write_file(source.path, result.text)
+            write_file(source.path, result.text, bom=source.bom)
     return result
 
 
