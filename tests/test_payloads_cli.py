@@ -124,10 +124,11 @@ def test_today_makes_runs_reproducible(tmp_path):
     assert bad.exit_code == 2 and "--today" in bad.output
 
 
-def test_stdin_needs_a_kind_or_a_json_name():
+def test_stdin_json_is_a_payload_with_or_without_a_kind():
     body = open(os.path.join(SEEDS, "001-tasks.json")).read()
-    as_filter = invoke("check", "-", input=body)
-    assert "E0" in as_filter.output  # read as a CSDL filter: a syntax error
+    detected = invoke("check", "-", "--format", "concise", input=body)
+    assert "E0" not in detected.output  # JSON (it starts with `{`), never read as a CSDL filter (issue 26)
+    assert "<stdin>:7:32: P307" in detected.output
     as_payload = invoke("check", "-", "--kind", "data365-tasks", "--data365-source", "twitter_keywords",
                         "--format", "concise", input=body)
     assert "<stdin>:7:32: P307" in as_payload.output

@@ -2,7 +2,8 @@
 options, then the configuration's globs, then the body's shape), and their diagnostics.
 
 A ``.json`` file named on the command line, matched by a ``[tool.csdl.payloads]`` glob, or read
-from standard input with ``--kind`` (or a ``--stdin-filename`` ending in ``.json``) is a payload. A
+from standard input with ``--kind``, a ``--stdin-filename`` ending in ``.json`` or a body that
+starts with ``{`` or ``[`` is a payload. A
 ``.json`` file met while walking a directory whose keys fit no payload kind (a ``package.json``)
 is skipped with a note instead of failing the run.
 """
@@ -13,10 +14,16 @@ import os
 
 import click
 
+from csdl.cli.output import note
 from csdl.cli.reporters import FileResult
 from csdl.sources import STDIN, Source
 
 PAYLOAD_EXTENSION = ".json"
+
+
+def looks_like_json(text: str | None) -> bool:
+    """Standard input that starts with ``{`` or ``[`` is JSON: no CSDL filter can start so."""
+    return (text or "").lstrip().startswith(("{", "["))
 
 
 class PayloadInputs:
@@ -40,7 +47,8 @@ class PayloadInputs:
 
     def is_payload(self, source: Source, config) -> bool:
         if source.is_stdin:
-            return self.kind is not None or (self.stdin_filename or "").lower().endswith(PAYLOAD_EXTENSION)
+            return (self.kind is not None or (self.stdin_filename or "").lower().endswith(PAYLOAD_EXTENSION)
+                    or looks_like_json(source.text))
         if source.path.lower().endswith(PAYLOAD_EXTENSION):
             return True
         return config.payload is not None and config.payload.kind_for(source.path)[0] is not None
@@ -89,8 +97,8 @@ class PayloadInputs:
     def note_skipped(self) -> None:
         if self.skipped:
             shown = ", ".join(self.skipped[:3]) + (f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else "")
-            click.echo(f"csdl: note: skipped {len(self.skipped)} .json file(s) that are not payloads: {shown} "
-                       "(declare a kind with --kind or [tool.csdl.payloads] to check them)", err=True)
+            note(f"skipped {len(self.skipped)} .json file(s) that are not payloads: {shown} "
+                 "(declare a kind with --kind or [tool.csdl.payloads] to check them)")
 
 
 def _read_previous(path: str):

@@ -67,6 +67,10 @@ def code_frame(text: str, d: Diagnostic, color: bool = False, context: int = 1, 
     ``lines`` (``source_lines(text)``) lets a caller with many diagnostics split the text once."""
     if lines is None:
         lines = source_lines(text)
+    if d.span.line == len(lines) + 1:
+        # the end of a text that ends with a newline: that empty last line is where the caret
+        # goes, on the line the message names (not under the line before it)
+        lines = [*lines, ""]
     first = max(1, min(d.span.line, len(lines)))
     start, stop = max(1, first - context), min(len(lines), first + context)
     width = len(str(stop))
