@@ -35,8 +35,8 @@ Examples (any username:key works unless --users is given):
   curl -s -H 'Authorization: me:key' -d id=SOURCE_ID http://127.0.0.1:8080/v1.6/source/start
 \b
   # Datastreamer Data365 tasks
-  curl -s -X PUT -H 'apikey: KEY' -d '{"token": "T"}' http://127.0.0.1:8080/api/data-sources/data365
-  curl -s -H 'apikey: KEY' -d @tasks.json http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag
+  curl -s -X PUT -H 'apikey: KEY' -H 'Content-Type: application/json' -d '{"token": "T"}' http://127.0.0.1:8080/api/data-sources/data365
+  curl -s -H 'apikey: KEY' -H 'Content-Type: application/json' -d @tasks.json http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag
   curl -s -X PUT -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/start-all
   curl -s -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/TASK_ID
 

@@ -16,18 +16,11 @@ from datetime import datetime, timezone
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from csdl.payloads.data365 import SEARCH_PREFIX, SOURCES, TASK_KEYS
 from csdl.server import incoming
 from csdl.server.errors import ApiError
 
-SOURCES = (
-    "facebook_hashtag", "facebook_keywords_latest", "facebook_keywords_top", "facebook_profile",
-    "instagram_hashtag", "instagram_location", "instagram_profile", "linkedin_company", "linkedin_keywords",
-    "linkedin_member", "tiktok_hashtag", "tiktok_keywords", "tiktok_music", "tiktok_profile", "twitter_keywords",
-    "twitter_profile",
-)
 PROVIDER = "data365"
-_TASK_FIELDS = ("value", "from_date", "to_date", "update_interval", "auto_update_expires_at", "auto_update_expire_at",
-                "parameters")
 
 
 def _iso(seconds: float | None) -> str | None:
@@ -38,9 +31,9 @@ def _iso(seconds: float | None) -> str | None:
 
 def task_view(row: dict) -> dict:
     out = {"id": row["id"], "source": row["source"]}
-    out.update({k: row["body"][k] for k in _TASK_FIELDS if k in row["body"]})
+    out.update({k: row["body"][k] for k in TASK_KEYS if k in row["body"]})
     out.update(status=row["status"], created_at=_iso(row["created_at"]), started_at=_iso(row["started_at"]),
-               finished_at=_iso(row["finished_at"]), search_source=f"data365_{row['source']}")
+               finished_at=_iso(row["finished_at"]), search_source=SEARCH_PREFIX + row["source"])
     return out
 
 
@@ -81,7 +74,7 @@ class _Handlers:
     def providers(self, owner):
         registered = self.state.store.get_token(owner, PROVIDER) is not None
         return 200, {"provider": PROVIDER, "token_registered": registered,
-                     "sources": [{"name": s, "search_source": f"data365_{s}"} for s in SOURCES]}
+                     "sources": [{"name": s, "search_source": SEARCH_PREFIX + s} for s in SOURCES]}
 
     def create(self, owner, source, body):
         from csdl.payloads import check_payload, refusal
@@ -98,7 +91,7 @@ class _Handlers:
             status, error = refused
             raise ApiError(status, body=error)
         data = incoming.json_object(body)
-        tasks = [(uuid.uuid4().hex, {k: t[k] for k in _TASK_FIELDS if k in t}) for t in data["tasks"]]
+        tasks = [(uuid.uuid4().hex, {k: t[k] for k in TASK_KEYS if k in t}) for t in data["tasks"]]
         self.state.store.add_tasks(owner, source, tasks)
         rows = self._tasks(owner, source)
         created = {task_id for task_id, _ in tasks}

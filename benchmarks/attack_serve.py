@@ -1,0 +1,177 @@
+"""Attacks on a real `csdl serve` that a web page or a local process could make, each of which must
+be refused, and the server's peak memory while they run. Bounded (about 30 s); rerun it with
+
+    python -m benchmarks.attack_serve [--json]
+
+It starts `csdl serve --port 0` on a temporary store, then tries: DNS rebinding (a foreign Host),
+cross-site writes (a foreign Origin, a text/plain body, an <img>-style GET delete), a gzip bomb in
+the workbench's preview upload (one 256 MB line in ~256 KB), poisoned records (a lone surrogate,
+an integer beyond 64 bits, a time of 1e20) and 1,010 silent sockets. Exit status 0 when every
+attack was refused and the server kept answering, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zlib
+
+MB = 1024 * 1024
+
+
+class Server:
+    """`csdl serve` as a child process on a free port."""
+
+    def __init__(self, store: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "csdl", "serve", "--port", "0", "--store", store],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in self.process.stderr:
+            m = re.search(r"listening on http://([^:]+):(\d+)", line)
+            if m:
+                self.host, self.port = m.group(1), int(m.group(2))
+                threading.Thread(target=self.process.stderr.read, daemon=True).start()  # keep the pipe drained
+                return
+        raise SystemExit("csdl serve did not start")
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers={"Authorization": "me:secret", **(headers or {})})
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def peak_memory(self) -> int:
+        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+
+
+def gzip_bomb(line_mb: int = 256) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = io.BytesIO()
+    chunk = b"a" * MB
+    for _ in range(line_mb):
+        out.write(compressor.compress(chunk))
+    out.write(compressor.flush())
+    return out.getvalue()
+
+
+def multipart(content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csdl"\r\n\r\ninteraction.content exists\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="bomb.jsonl.gz"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+SOURCE = {"source_type": "instagram", "name": "IG", "parameters": {"comments": False},
+          "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
+          "auth": [{"parameters": {"value": "token-0"}}]}
+JSON = {"Content-Type": "application/json"}
+EVIL = {"Origin": "http://evil.example"}
+
+
+def attacks(server: Server) -> list[tuple[str, object, tuple]]:
+    """(name, request, statuses that mean refused)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    bomb, kind = multipart(gzip_bomb())
+    status, answer = server.request("POST", "/v1/compile", b"csdl=interaction.content+exists", form)
+    stream = json.loads(answer)["hash"].encode()
+    return [
+        ("rebinding: GET /api/streams with Host evil.example", ("GET", "/api/streams", None, {"Host": "evil.example"}),
+         (403,)),
+        ("rebinding: GET /v1/source/get with Host evil.example",
+         ("GET", "/v1/source/get", None, {"Host": f"evil.example:{server.port}"}), (403,)),
+        ("cross-site: text/plain POST /api/compile", ("POST", "/api/compile", b'{"csdl": "a.b exists"}',
+                                                      {**EVIL, "Content-Type": "text/plain"}), (403,)),
+        ("cross-site: form POST /v1/source/create", ("POST", "/v1/source/create",
+                                                     b"username=me&api_key=k&source_type=instagram&name=x",
+                                                     {**EVIL, **form}), (403,)),
+        ("cross-site: <img> GET /v1/source/delete", ("GET", "/v1/source/delete?id=" + "0" * 32, None,
+                                                     {"Sec-Fetch-Site": "cross-site"}), (403,)),
+        ("no Origin: text/plain POST /api/compile", ("POST", "/api/compile", b'{"csdl": "a.b exists"}',
+                                                     {"Content-Type": "text/plain"}), (415,)),
+        ("gzip bomb: one 256 MB line in the preview upload", ("POST", "/api/preview", bomb, {"Content-Type": kind}),
+         (413,)),
+        ("poison: source name with a lone surrogate", ("POST", "/v1/source/create",
+                                                       json.dumps({**SOURCE, "name": "x\ud800"}).encode(), JSON), (400,)),
+        ("poison: source parameter 2^64", ("POST", "/v1/source/create",
+                                           json.dumps({**SOURCE, "parameters": {"n": 2**64}}).encode(), JSON), (400,)),
+        ("poison: Historics end 1e20", ("POST", "/v1/historics/prepare",
+                                        b"hash=" + stream + b"&start=1&end=100000000000000000000&name=q&sources=twitter",
+                                        form), (400,)),
+        ("poison: JSON nested 1,000 deep", ("POST", "/api/check", b'{"csdl": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+                                            JSON), (400,)),
+    ]
+
+
+def idle_sockets(server: Server, count: int = 1010, seconds: float = 30) -> tuple[bool, float]:
+    """Open ``count`` silent sockets, then time how long until a request is answered (bounded)."""
+    sockets = [socket.create_connection((server.host, server.port), timeout=10) for _ in range(count)]
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < seconds:
+            try:
+                if server.request("GET", "/v1/usage")[0] == 200:
+                    return True, time.monotonic() - start
+            except OSError:
+                pass
+            time.sleep(0.2)
+        return False, time.monotonic() - start
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def main(argv: list[str]) -> int:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(os.path.join(tmp, "store.sqlite3"))
+        try:
+            start_memory = server.peak_memory()
+            for name, (method, path, body, headers), refused in attacks(server):
+                status, answer = server.request(method, path, body, headers)
+                is_json = answer[:1] == b"{"
+                results.append({"attack": name, "status": status, "refused": status in refused and is_json})
+            ok, waited = idle_sockets(server)
+            results.append({"attack": "1,010 silent sockets, then a request", "status": 200 if ok else 503,
+                            "refused": ok, "note": f"answered after {waited:.1f} s"})
+            listing = server.request("GET", "/v1/source/get")[0]
+            results.append({"attack": "listings still answer after the poison", "status": listing,
+                            "refused": listing == 200})
+            peak = server.peak_memory()
+        finally:
+            server.stop()
+    summary = {"results": results, "peak_memory_mb": round(peak / MB, 1),
+               "memory_at_start_mb": round(start_memory / MB, 1), "all_refused": all(r["refused"] for r in results)}
+    if "--json" in argv:
+        print(json.dumps(summary, indent=2))
+    else:
+        for r in results:
+            print(f"{'refused' if r['refused'] else 'NOT REFUSED':<12} {r['status']:>4}  {r['attack']}"
+                  f"{'  (' + r['note'] + ')' if r.get('note') else ''}")
+        print(f"server peak memory: {summary['peak_memory_mb']} MB (at start {summary['memory_at_start_mb']} MB)")
+    return 0 if summary["all_refused"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
