@@ -96,3 +96,23 @@ def test_the_editor_puts_a_noqa_comment_at_the_end_of_the_diagnostics_line(newli
     first = next(d for d in check(text) if d.code == "E101")
     edit = noqa_edit(text, tree, first)
     assert edit.apply(text).split(newline) == [LINES[0], LINES[1] + " // noqa: E101", LINES[2]]
+
+
+def test_the_editors_cost_hints_end_each_line_of_a_cr_only_file():
+    pytest.importorskip("pytest_lsp")
+    from lsprotocol import types as lsp
+
+    from lsp_client import TIMEOUT, open_doc, published, rng, session
+
+    uri = "untitled:cr.csdl"
+    lines = ['twitter.text contains "a"', "AND twitter.text exists"]
+
+    async def hints():
+        async with session() as client:
+            open_doc(client, uri, "\r".join(lines))
+            await published(client, uri, 1)
+            return await asyncio.wait_for(client.text_document_inlay_hint_async(lsp.InlayHintParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri), range=rng(0, 0, 3, 0))), TIMEOUT)
+
+    found = sorted((h.position.line, h.position.character) for h in asyncio.run(hints()))
+    assert found == [(0, len(lines[0])), (1, len(lines[1]))]  # one hint at the end of each line

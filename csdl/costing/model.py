@@ -67,11 +67,24 @@ class Prices:
             power = (Decimal(n) / self.scale_base) ** self.scale_exponent
             return fixed(min(banded, power))
 
+    def contains_group(self, conditions: int) -> Decimal:
+        """A group of ``contains`` conditions on one target: ``step`` per started group (§3)."""
+        return self.step * (conditions // self.contains_conditions + 1)
+
+    def contains_phrase(self, words: int) -> Decimal:
+        """What a ``contains`` phrase of ``words`` words adds to its group: ``step`` per full
+        ``contains_words`` words."""
+        return self.step * (words // self.contains_words)
+
+    def tag_is_charged(self, full: Decimal) -> bool:
+        """Whether a tag body of ``full`` DPU is charged at all (at least the threshold)."""
+        return full >= self.tag_threshold
+
     def tag_charge(self, full: Decimal) -> Decimal:
         """10 % of the body's normal cost when that is at least 1 DPU, otherwise nothing. Each tag or
         scoring statement is priced on its own body [decision: tag-scope]; PYLON's recorded 0.4 for a
         tagged filter (tags charged in full) is not followed [decision: pylon-tags-not-modelled]."""
-        return fixed(self.tag_fraction * full) if full >= self.tag_threshold else Decimal(0)
+        return fixed(self.tag_fraction * full) if self.tag_is_charged(full) else Decimal(0)
 
 
 class Item:
@@ -128,8 +141,7 @@ def price_scope(conditions: list[ast.Condition], prices: Prices) -> list[Item]:
     for group in groups.values():
         words = group.detail["phrase_words"]
         m = len(words)
-        group.dpu = fixed(prices.step * (m // prices.contains_conditions + 1)
-                          + total(prices.step * (w // prices.contains_words) for w in words))
+        group.dpu = fixed(prices.contains_group(m) + total(prices.contains_phrase(w) for w in words))
         group.detail = {"conditions": m, "phrase_words": words}
     return items
 

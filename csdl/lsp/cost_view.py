@@ -6,6 +6,7 @@ end of each line whose conditions cost something. All figures come from the cost
 from __future__ import annotations
 
 from csdl.lsp import explain
+from csdl.spans import LINE_BREAK
 from csdl.units import dpu_text, total
 
 COMMAND = "csdl.showCost"
@@ -56,19 +57,22 @@ def line_costs(analysis) -> list[tuple[int, str]]:
             span = stream.spans[0]
             by_line.setdefault(span.line, []).append((span.start, stream, False))
     out = []
-    for line, entries_on_line in sorted(by_line.items()):
-        start = entries_on_line[0][0]
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if end > 0 and text[end - 1] == "\r":
-            end -= 1
-        dpu = total(e.dpu for _, e, _ in entries_on_line)
-        notes = []
-        grouped = [e for _, e, _ in entries_on_line if getattr(e, "conditions", None) and len(e.conditions) > 1]
-        if grouped:
-            notes.append(f"{sum(len(e.conditions) for e in grouped)} `contains` priced together")
-        if any(in_tag for _, _, in_tag in entries_on_line):
-            notes.append("in a tag body: full price")
-        suffix = f" ({'; '.join(notes)})" if notes else ""
-        out.append((end, f"{dpu_text(dpu)} DPU{suffix}"))
+    for _line, entries_on_line in sorted(by_line.items()):
+        line_break = LINE_BREAK.search(text, entries_on_line[0][0])
+        end = line_break.start() if line_break else len(text)
+        out.append((end, _line_label(entries_on_line)))
     return out
+
+
+def _line_label(entries) -> str:
+    """``0.1 DPU`` for the filter's own conditions; ``body 0.1 DPU`` for a tag body's, in the words
+    of the tag's lens ("0 DPU charged (body 0.1 DPU)"): what a tag is charged is decided for its
+    whole body, so a line of it shows its share of the body, never a price of its own."""
+    labels = []
+    for in_tag in (False, True):
+        mine = [e for _, e, tagged in entries if tagged is in_tag]
+        if mine:
+            labels.append(f"{'body ' if in_tag else ''}{dpu_text(total(e.dpu for e in mine))} DPU")
+    grouped = [e for _, e, _ in entries if getattr(e, "conditions", None) and len(e.conditions) > 1]
+    suffix = f" ({sum(len(e.conditions) for e in grouped)} `contains` priced together)" if grouped else ""
+    return " · ".join(labels) + suffix

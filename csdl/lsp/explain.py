@@ -1,6 +1,7 @@
-"""Words for numbers the cost model computed: why a breakdown entry costs what it does, how an
-operator is priced, what a tag charges. Every figure comes from the ``Item``'s own detail and the
-pricing table in use (``csdl.costing``); nothing is priced here.
+"""Words for numbers the cost model computed: how an operator is priced (the editor's operator
+table, ``data/hover.toml``, with the pricing table's numbers) and a month's price. Why an entry or
+a tag costs what it does is the cost model's own text (``csdl.costing.explain``); nothing is
+priced or re-derived here.
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ def prices(pricing):
     from csdl.costing.estimate import prices_for
 
     return prices_for(pricing)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def operator_price(operator: str, pricing) -> str:
@@ -66,62 +63,17 @@ def _default_growth():
 
 
 def item(entry, pricing) -> str:
-    """Why one breakdown entry costs what it does, e.g. ``0.2 DPU: 1 `contains` on twitter.text
-    (0.1 per started group of 4), + 0.1 for 8 words in the phrase (0.1 per 8 words)``."""
-    p = prices(pricing)
-    op, detail, dpu = entry.operator, entry.detail, dpu_text(entry.dpu)
-    step = dpu_text(p.step)
-    if op == "contains":
-        m = detail.get("conditions", len(entry.conditions))
-        words = detail.get("phrase_words", [])
-        base = p.step * (m // p.contains_conditions + 1)
-        parts = [f"{_plural(m, '`contains` condition')} on `{entry.target}` priced together: "
-                 f"{dpu_text(base)} ({step} per started group of {p.contains_conditions})"]
-        long = [w for w in words if w >= p.contains_words]
-        for w in long:
-            parts.append(f"+ {dpu_text(p.step * (w // p.contains_words))} for a phrase of {w} words "
-                         f"({step} per {p.contains_words} words)")
-        if not long and words:
-            longest = max(words)
-            parts.append(f"phrase{'s' if len(words) > 1 else ''} of at most {longest} word{'s' if longest != 1 else ''} "
-                         f"add nothing (under {p.contains_words})")
-        return f"{dpu} DPU: " + ", ".join(parts)
-    if op in p.fixed:
-        return f"{dpu} DPU: the fixed price of `{op}`"
-    if op in ("regex_partial", "regex_exact"):
-        chars = detail.get("characters", 0)
-        return (f"{dpu} DPU: {_plural(chars, 'character')} / {dpu_text(p.regex_chars)} "
-                f"(at least {dpu_text(p.regex_minimum)})")
-    if op == "geo_polygon":
-        vertices = detail.get("vertices", 0)
-        return (f"{dpu} DPU: {_plural(vertices, 'vertex').replace('vertexs', 'vertices')} / "
-                f"{dpu_text(p.polygon_vertices)} (at least {dpu_text(p.polygon_minimum)})")
-    if op in ("in", "url_in"):
-        n = detail.get("items", 0)
-        return f"{dpu} DPU: {_plural(n, 'item')} on the sliding scale ({_scale(p)})"
-    if "weight" in detail:
-        items, tokens, weight = detail.get("items", 0), detail.get("tokens", 0), detail["weight"]
-        return (f"{dpu} DPU: {_plural(items, 'item')}, {_plural(tokens, 'token')}, weight {weight} "
-                f"(an item of several tokens weighs one more) on the sliding scale ({_scale(p)})")
-    return f"{dpu} DPU"
+    """Why one breakdown entry costs what it does: the cost model's own explanation."""
+    from csdl.costing.explain import explain_item
 
-
-def _scale(p) -> str:
-    exponent = f"{float(p.scale_exponent):.3f}"
-    return f"{dpu_text(p.step)} per {p.scale_items} started, at most (n / {dpu_text(p.scale_base)}) ^ {exponent}"
+    return explain_item(entry, prices(pricing))
 
 
 def tag(tag_cost, pricing) -> str:
-    """A tag or scoring rule's full and charged cost, and the rule that links them."""
-    p = prices(pricing)
-    full, charged = tag_cost.full, tag_cost.charged
-    fraction = f"{(p.tag_fraction * 100).normalize():f} %"
-    threshold = dpu_text(p.tag_threshold)
-    if charged > 0:
-        why = f"{fraction} of the body's {dpu_text(full)} DPU, because that is at least {threshold} DPU"
-    else:
-        why = f"free: the body's {dpu_text(full)} DPU is under {threshold} DPU (above it, {fraction} is charged)"
-    return f"{dpu_text(charged)} DPU charged — {why}"
+    """A tag or scoring rule's full and charged cost, and the rule that links them (the cost model's words)."""
+    from csdl.costing.explain import explain_tag
+
+    return explain_tag(tag_cost.full, tag_cost.charged, prices(pricing))
 
 
 def money(report_dpu: Decimal, pricing) -> str:
