@@ -105,6 +105,12 @@ class _Registry(Mapping):
 _registry = _Registry()
 
 
+def not_from_check() -> frozenset[str]:
+    """The codes ``csdl check`` never reports: those of ``csdl run`` (R…) and of the cost report
+    (C…)."""
+    return frozenset(_run_cost_codes())
+
+
 def registry() -> Mapping[str, RuleInfo]:
     """Every code, sorted (a mapping built when first read)."""
     return _registry

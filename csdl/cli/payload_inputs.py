@@ -14,7 +14,7 @@ import os
 
 import click
 
-from csdl.cli.output import note
+from csdl.cli.output import note, warning
 from csdl.cli.reporters import FileResult
 from csdl.sources import STDIN, Source
 
@@ -124,3 +124,19 @@ def check_selectors(select, extend_select, ignore) -> None:
     from csdl.codes import registry
 
     Selection(list(select) or None, list(ignore), list(extend_select)).check_known(registry())
+    warn_unreported(list(select) + list(extend_select))
+
+
+def warn_unreported(selectors: list[str]) -> None:
+    """A warning for each selector whose every code ``csdl check`` never reports (``--select C``:
+    the reference codes of ``csdl cost`` and ``csdl run``): accepted, it could never report."""
+    from csdl.checking.selection import parse_selectors
+    from csdl.codes import not_from_check, registry
+
+    never = not_from_check()
+    for selector in parse_selectors(selectors) or []:
+        matched = [code for code in registry() if code.startswith(selector)]
+        if matched and all(code in never for code in matched):
+            shown = ", ".join(matched[:3]) + (", …" if len(matched) > 3 else "")
+            warning(f"`{selector}` selects only codes that `csdl check` never reports ({shown}: "
+                    "`csdl cost` and `csdl run` report them)")

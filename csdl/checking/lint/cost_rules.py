@@ -105,6 +105,13 @@ class ContainsToContainsAny(Rule):
                             first, last = node.operands[0].span, node.operands[-1].span
                             start = outer_extent(ctx.source, first.start, first.end, ctx.tree.comments)[0]
                             end = outer_extent(ctx.source, last.start, last.end, ctx.tree.comments)[1]
+                            # and so are the group's: one condition needs none, and `csdl format`
+                            # would drop them (the fixed text is canonical where the fix touched
+                            # it), unless a comment inside them would go with them
+                            wide = outer_extent(ctx.source, start, end, ctx.tree.comments)
+                            if not any(wide[0] <= c.span.start < start or end <= c.span.start < wide[1]
+                                       for c in ctx.tree.comments):
+                                start, end = wide
                             fix = Fix(span_at(ctx.source, start, end - start), replacement,
                                       f"Replace with `{target} {cs_text}contains_any \"…\"`")
                     span = group[0].span.cover(group[-1].span)
