@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
@@ -65,23 +63,11 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       csdl check filter.csdl --diff --unsafe-fixes
     """
     from csdl.checking.checker import check as check_text
-    from csdl.config import ConfigError, resolve
+    from csdl.config import ConfigError, PerFolder
     from csdl.checking.selection import SelectionError
 
-    resolved: dict[str, object] = {}
-
-    def settings_for(path: str | None):
-        """The settings of the closest configuration to ``path``, the flags over them."""
-        directory = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
-        key = "" if (config_path or isolated) else directory
-        if key not in resolved:
-            resolved[key] = resolve(directory, config_path=config_path, isolated=isolated, platform=platform,
-                                    select=select, extend_select=extend_select, ignore=ignore, noqa=not ignore_noqa)
-        return resolved[key]
-
-    def options(settings, source) -> dict:
-        return settings.checks(None if source.is_stdin else source.path)  # per-file-ignores included
-
+    per_folder = PerFolder(config_path=config_path, isolated=isolated, platform=platform, select=select,
+                           extend_select=extend_select, ignore=ignore, noqa=not ignore_noqa)
     fixing = fix or show_diff or fix_only
     stdin_fixed = False
     if fixing:
@@ -101,11 +87,12 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
             if source.error is not None:
                 results.append(FileResult(source.path, source.text, [source.error]))
                 continue
-            settings = settings_for(None if source.is_stdin else source.path)
-            config = settings.config
+            path = None if source.is_stdin else source.path
+            settings = per_folder.for_path(path)
+            config, checks = settings.config, settings.checks(path)  # the per-file ignores included
             if payload_inputs.is_payload(source, config):
                 if fixing:
-                    fixed = payload_inputs.fix(source, config, options(settings, source), unsafe=unsafe_fixes,
+                    fixed = payload_inputs.fix(source, config, checks, unsafe=unsafe_fixes,
                                                diff=show_diff, tally=tally)
                     if fixed is not None:
                         if source.is_stdin and not show_diff:
@@ -113,18 +100,18 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
                             stdin_fixed = True
                         results.append(FileResult(source.path, fixed.text, fixed.remaining))
                     continue
-                result = payload_inputs.check(source, config, options(settings, source))
+                result = payload_inputs.check(source, config, checks)
                 if result is not None:
                     results.append(result)
                 continue
             if fixing:
-                fixed = fix_source(source, options(settings, source), unsafe=unsafe_fixes, diff=show_diff, tally=tally)
+                fixed = fix_source(source, checks, unsafe=unsafe_fixes, diff=show_diff, tally=tally)
                 if source.is_stdin and not show_diff:
                     click.echo(fixed.text, nl=False)  # as ruff: the fixed filter on stdout, the report on stderr
                     stdin_fixed = True
                 results.append(FileResult(source.path, fixed.text, fixed.remaining))
                 continue
-            results.append(FileResult(source.path, source.text, check_text(source.text, **options(settings, source))))
+            results.append(FileResult(source.path, source.text, check_text(source.text, **checks)))
     except (ConfigError, SelectionError) as exc:
         error(str(exc))
         raise SystemExit(EXIT_ERROR) from None

@@ -10,7 +10,7 @@ run uses. Every face wires it: the commands, the language server, ``csdl serve``
 from __future__ import annotations
 
 from csdl.config.files import CONFIG_FILES, Config, ConfigError, find_config_file, load_config, read_config
-from csdl.config.resolve import Settings, resolve
+from csdl.config.resolve import PerFolder, Settings, resolve
 
-__all__ = ["CONFIG_FILES", "Config", "ConfigError", "Settings", "find_config_file", "load_config", "read_config",
-           "resolve"]
+__all__ = ["CONFIG_FILES", "Config", "ConfigError", "PerFolder", "Settings", "find_config_file", "load_config",
+           "read_config", "resolve"]

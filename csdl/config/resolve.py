@@ -143,6 +143,23 @@ def resolve(start_dir: str | None = None, *, config_path: str | None = None, iso
     return settings
 
 
+class PerFolder:
+    """``resolve`` once per folder, for a command over many files (the closest configuration may
+    differ from folder to folder; with ``config_path`` or ``isolated`` there is one for all)."""
+
+    def __init__(self, **options):
+        self.options = options
+        self._resolved: dict[str, Settings] = {}
+
+    def for_path(self, path: str | None) -> Settings:
+        """The settings of the file at ``path`` (None: standard input, the current directory's)."""
+        directory = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+        key = "" if (self.options.get("config_path") or self.options.get("isolated")) else directory
+        if key not in self._resolved:
+            self._resolved[key] = resolve(directory, **self.options)
+        return self._resolved[key]
+
+
 def selection(config: Config, select, extend_select, ignore) -> tuple[list[str] | None, list[str], list[str]]:
     """(select, extend_select, ignore) with the flags over the file: a flag ``select`` starts the
     selection afresh, so the configured ``ignore`` and ``extend-select`` no longer apply."""
