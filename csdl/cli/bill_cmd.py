@@ -5,7 +5,7 @@ import sys
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
+from csdl.cli.common_options import DECIMAL, resolved, shared_options
 from csdl.cli.inputs import single_source, sources
 from csdl.cli.output import log, use_color, write_output
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_PROBLEMS
-from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
+from csdl.cli.common_options import DECIMAL, resolved, shared_options
 from csdl.cli.inputs import sources
 from csdl.cli.output import log, use_color, warning, write_output
 

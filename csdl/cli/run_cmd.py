@@ -9,7 +9,7 @@ import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.bill_cmd import _rates
-from csdl.cli.cost_settings import DECIMAL, resolved, shared_options
+from csdl.cli.common_options import DECIMAL, resolved, shared_options
 from csdl.cli.output import log, use_color
 
 

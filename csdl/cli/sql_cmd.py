@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR
-from csdl.cli.cost_settings import resolved, shared_options
+from csdl.cli.common_options import resolved, shared_options
 from csdl.cli.output import error
 
 

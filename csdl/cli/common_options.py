@@ -1,6 +1,7 @@
-"""Options shared by ``csdl cost``, ``compile``, ``bill``, ``run`` and ``sql``: the stream library,
-the pricing file, the configuration and budgets as flags, handed to the one settings resolver
-(``csdl.config.resolve``) by ``resolved``."""
+"""Options shared by the commands that cost or run a filter (``csdl cost``, ``compile``, ``bill``,
+``run`` and ``sql``): ``--library``, ``--pricing``, ``--config`` and ``--isolated``, handed to the one
+settings resolver (``csdl.config.resolve``) by ``resolved``, and the exact decimal type of their
+budgets and amounts."""
 
 from __future__ import annotations
 
