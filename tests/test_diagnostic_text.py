@@ -42,3 +42,12 @@ def test_the_json_span_keys_are_the_span_dictionary():
     out = _e101().to_dict()
     assert out["span"] == {"line": 2, "column": 5, "end_line": 2, "end_column": 16, "start": 30, "end": 41}
     assert {k: out[k] for k in ("line", "column", "end_line", "end_column")} == _e101().span.to_dict(offsets=False)
+
+
+def test_a_tag_rule_has_one_label_for_the_cost_report_and_the_editor():
+    import csdl
+
+    text = 'tag.sales "say \\"hi\\"" { twitter.text exists } tag.sales.score 20 { twitter.text exists }'
+    rules = parse(text).tag_rules
+    assert [r.label for r in rules] == ['tag.sales "say \\"hi\\""', "tag.sales.score 20"]
+    assert [t.label for t in csdl.cost(text).tags] == [r.label for r in rules]

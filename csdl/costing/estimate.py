@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from csdl.language import ast
 from csdl.diagnostics import CSDLError, Diagnostic
-from csdl.language.strings import quote
 from csdl.units import total
 from csdl.costing.model import Prices, price_scope, scope_conditions
 from csdl.costing.report import CostReport, StreamCost, TagCost
@@ -29,11 +28,6 @@ def prices_for(pricing) -> Prices:
     if cached is None or cached[0] is not pricing:
         cached = _prices_cache[id(pricing)] = (pricing, Prices(pricing))
     return cached[1]
-
-
-def tag_label(rule: ast.TagRule) -> str:
-    head = ".".join(("tag",) + tuple(rule.namespace))
-    return f"{head} {quote(rule.name) if rule.name is not None else rule.score}"
 
 
 def _key(hash: str) -> str:
@@ -111,7 +105,7 @@ class Estimator:
         items = price_scope(conditions, self.prices)
         full = total(i.dpu for i in items)
         kind = "score" if rule.score is not None else "tag"
-        return TagCost(tag_label(rule), kind, rule.span, full, self.prices.tag_charge(full), items, origin, file), refs
+        return TagCost(rule.label, kind, rule.span, full, self.prices.tag_charge(full), items, origin, file), refs
 
     # References ---------------------------------------------------------------------------------
 

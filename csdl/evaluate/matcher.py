@@ -230,9 +230,7 @@ class _Compiler:
                 imported = self.resolved.filter(statement.hash)
                 rules.extend(self.tag_rules(imported, f"tags {statement.hash[:8]}: "))
             elif isinstance(statement, ast.TagRule):
-                label = "tag" + "".join("." + n for n in statement.namespace)
-                label += f' "{statement.name}"' if statement.name is not None else f" {statement.score}"
-                fn = self.expression(statement.body, filter_ast.source, scope_prefix + label)
+                fn = self.expression(statement.body, filter_ast.source, scope_prefix + statement.label)
                 rules.append((statement.namespace, statement.name, statement.score, fn))
         return rules
 

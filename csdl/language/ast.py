@@ -340,6 +340,19 @@ class TagRule(Node):
         self.head_span = head_span  # `tag.ns.sub`
         self.label_span = label_span  # the name string or the score number
 
+    @property
+    def head(self) -> str:
+        """``tag`` with the namespace path, as the rule starts: ``tag.sales.lead``."""
+        return ".".join(("tag", *self.namespace))
+
+    @property
+    def label(self) -> str:
+        """The rule's one-line label, ``tag.ns "name"`` or ``tag.ns 20``: the cost report, the
+        editor's hover and the run profile all name a rule this way."""
+        from csdl.language.strings import quote
+
+        return f"{self.head} {quote(self.name) if self.name is not None else self.score}"
+
     def children(self) -> tuple[Node, ...]:
         return (self.body,)
 

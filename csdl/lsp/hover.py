@@ -153,9 +153,7 @@ def _condition_cost(cond: ast.Condition, rule, analysis) -> str:
 
 def _tag(rule: ast.TagRule, analysis) -> str:
     report, reason = analysis.cost()
-    from csdl.costing.estimate import tag_label
-
-    label = tag_label(rule)
+    label = rule.label
     kind = "Scoring rule" if rule.is_score else "Tag"
     if report is None:
         return f"**{kind} `{label}`**\n\nCost: {reason}"
