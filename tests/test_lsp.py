@@ -305,7 +305,7 @@ async def test_document_symbols_cost_lenses_and_inlay_hints():
             text_document=lsp.TextDocumentIdentifier(uri=URI), range=rng(0, 0, 8, 0))))
         by_line = {h.position.line: h.label for h in hints}
         assert by_line[4] == "0.1 DPU" and by_line[5] == "0.1 DPU"
-        assert by_line[0] == "0.1 DPU (in a tag body: full price)"
+        assert by_line[0] == "body 0.1 DPU"  # the lens's words: "(body 0.1 DPU)"
         assert hints[0].position.character == len('tag.sales "lead" { twitter.text contains "x" }')
 
 

@@ -57,6 +57,34 @@ def _pylon_use(note: str) -> frozenset | None:
     return frozenset(w.strip() for w in words if w.strip())
 
 
+#: What each word of ``pylon use:`` lets a PYLON user do with the target.
+_PYLON_USES = {"interaction": "interaction filters", "analysis": "analysis", "query": "query filters"}
+#: Words of a note's clause that record where the catalogue row came from (for its maintainers), not
+#: how to use the target: such clauses are left out of what a user is shown.
+_EVIDENCE = ("jcsdl", "vim", "subl", "seed", "examples.md", "inferred", "assumed", "by analogy", "docs",
+             "catalogue", "nuvi", "preset", "kept as")
+
+
+def readable_note(note: str) -> list[str]:
+    """A target's catalogue note as sentences for its user: ``pylon use: interaction+query`` reads
+    "PYLON: interaction filters and query filters.", ``last seen in jcsdl 2013-12`` reads "Last
+    offered by DataSift's query builder (JCSDL) in 2013-12."; ``retired source`` is left to the
+    caller (a warning of its own) and so are the clauses that record the row's evidence."""
+    out = []
+    for clause in (part.strip() for part in note.split(";")):
+        if not clause or clause in ("note", "retired source"):
+            continue
+        if clause.startswith("pylon use:"):
+            uses = [_PYLON_USES.get(w.strip(), w.strip()) for w in clause[len("pylon use:"):].split("+") if w.strip()]
+            shown = ", ".join(uses[:-1]) + " and " + uses[-1] if len(uses) > 1 else "".join(uses)
+            out.append(f"PYLON: {shown}.")
+        elif clause.startswith("last seen in jcsdl "):
+            out.append(f"Last offered by DataSift's query builder (JCSDL) in {clause.rsplit(' ', 1)[1]}.")
+        elif not any(word in clause.lower() for word in _EVIDENCE):
+            out.append(clause[0].upper() + clause[1:] + ("" if clause.endswith(".") else "."))
+    return out
+
+
 # The rows are read once, on the first lookup, as text; a row becomes a ``Target`` when it is first
 # looked up. A small check looks up a handful of the ~850 targets, and building them all was most of
 # its validation time.

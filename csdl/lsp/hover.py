@@ -77,7 +77,7 @@ def _answer(analysis, offset: int, what: str, node, rule):
 
 
 def _target(cond: ast.Condition, analysis) -> str:
-    from csdl.checking.catalogue import lookup, suggest
+    from csdl.checking.catalogue import lookup, readable_note, suggest
 
     target = lookup(cond.target)
     if target is None:
@@ -91,11 +91,9 @@ def _target(cond: ast.Condition, analysis) -> str:
     lines.append("Operators: " + ", ".join(f"`{op}`" for op in ordered_operators(target.operators)))
     lines.append("`cs` (case sensitive): " + ("allowed" if target.cs else "not available"))
     lines.append("Platforms: " + table["platforms"].get(target.platform, target.platform))
-    note = target.note
-    if note.startswith("retired source"):
-        lines.append(f"⚠ **Retired source** — {note}")
-    elif note:
-        lines.append(f"Note: {note}")
+    if target.note.startswith("retired source"):
+        lines.append("⚠ **Retired source**: DataSift no longer offers it.")
+    lines.extend(readable_note(target.note))  # the catalogue's note in sentences, not its raw flags
     return "\n\n".join(lines)
 
 

@@ -469,12 +469,10 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
     if want_fix_all and fixable:
         result = fixes.fix_all(analysis.text, analysis.checks)
         edit = fixes.minimal_edit(analysis.text, result.text)
-        kinds = [FIX_ALL_KIND] + ([lsp.CodeActionKind.QuickFix] if want_quickfix and here else [])
-        if edit is not None:
-            for kind in kinds:
-                actions.append(lsp.CodeAction(title=f"Fix all: {len(result.fixed)} safe csdl fix"
-                                                    f"{'es' if len(result.fixed) != 1 else ''} (csdl check --fix)",
-                                              kind=kind, edit=ls.edit_for(document, [edit])))
+        if edit is not None:  # once, as source.fixAll.csdl (not again as a quick fix: menus showed it twice)
+            actions.append(lsp.CodeAction(title=f"Fix all: {len(result.fixed)} safe csdl fix"
+                                                f"{'es' if len(result.fixed) != 1 else ''} (csdl check --fix)",
+                                          kind=FIX_ALL_KIND, edit=ls.edit_for(document, [edit])))
         if result.hidden and want_quickfix:
             unsafe = fixes.fix_all(analysis.text, analysis.checks, unsafe=True)
             edit = fixes.minimal_edit(analysis.text, unsafe.text)
