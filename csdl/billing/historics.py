@@ -54,98 +54,115 @@ def historics(dpu, hours, *, sample=100, objects=0, source="twitter", rates=None
     the bill says what the query draws from it and what is left (usage beyond it is excess, at the
     on-demand DPU-hour price)."""
     pricing = pricing_or_default(pricing)
-    dpu = amount(dpu, "DPU")
-    hours = amount(hours, "the duration")
-    objects = amount(objects, "objects")
-    allowance = amount(allowance, "the allowance") if allowance is not None else None
-    try:
-        percent = int(str(sample).strip().rstrip("%"))
-    except ValueError:
-        raise BillingError(f"the sample is a percentage, not {sample!r}") from None
-    factor = pricing.sample_factor(percent)
-    if factor is None:
-        known = ", ".join(f"{k} %" for k in pricing.table("historics")["sample_factors"])
-        raise BillingError(f"no Historics sample factor for a {sample} % sample (known: {known})")
-    done = _progress(progress, stopped_at, start, end)
-    rate = known_rate(pricing, source, rates, objects)
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        combined, billed = billed_dpu([dpu], pricing)
-        # a stopped query pays for the share of its time range it covered [decision: stopped-query-share]
-        charged_hours = hours if done is None else hours * done
-        usage = billed * charged_hours * factor
-        price = pricing.get("on_demand", "dpu_hour_price")
-        usage_cost = usage * price
-        licence = objects * rate if rate is not None else Decimal(0)
-        total = usage_cost + licence
-        speedup = pricing.get("historics", "speedup")
-        run_hours = charged_hours / speedup
-        if allowance is not None:
-            drawn = min(usage, allowance)
-            left = allowance - drawn
-            beyond = usage - drawn
-            beyond_cost = beyond * price
-    lines = []
-    if start is not None and end is not None:
-        lines += [("Start", start.isoformat()), ("End (exclusive)", end.isoformat())]
-    lines += [
-        ("Filter DPU", dpu_text(combined)),
-        ("Billed DPU (1 DPU/hour minimum)", dpu_text(billed)),
-        ("Duration", f"{hours_text(hours)} hours"),
-    ]
-    if done is not None:
-        where = f" at {stopped_at.isoformat()}" if stopped_at is not None else ""
-        lines.append((f"Stopped{where}: {_percent_text(done)} % done", f"{hours_text(charged_hours)} hours charged"))
-    lines += [
-        ("Sample", f"{percent} % (DPU factor {factor.normalize()})"),
-        ("DPU usage", dpu_text(usage)),
-        (f"DPU usage at {dollars(price)}/DPU", f"${money_text(usage_cost)}"),
-        (f"Licence: {count_text(objects)} {source} objects at {rate_text(rate)}", f"${money_text(licence)}"),
-        ("Total", f"${money_text(total)}"),
-    ]
-    if allowance is not None:
-        lines += [
-            ("Monthly DPU allowance before the query", dpu_text(allowance)),
-            ("Drawn from the allowance", dpu_text(drawn)),
-            ("Allowance left", dpu_text(left)),
-        ]
-        if beyond:
-            lines.append((f"Beyond the allowance: {dpu_text(beyond)} DPU at {dollars(price)}", f"${money_text(beyond_cost)}"))
-    lines.append((f"Run time (about {hours_text(speedup)}× faster than live)", f"{hours_text(run_hours)} hours"))
-    data = {
-        "dpu": dpu_json(combined),
-        "billed_dpu": dpu_json(billed),
-        "start": start.isoformat() if start else None,
-        "end": end.isoformat() if end else None,
-        "hours": hours_json(hours),
-        "stopped": None if done is None else {
-            "progress": float(_percent_text(done)), "at": stopped_at.isoformat() if stopped_at else None,
-            "hours_charged": hours_json(charged_hours),
-        },
-        "sample": percent,
-        "sample_factor": str(factor.normalize()),
-        "dpu_usage": dpu_json(usage),
-        "dpu_usage_cost": money(usage_cost),
-        "objects": count_json(objects),
-        "source": source,
-        "licence_rate": rate_json(rate),
-        "licence": money(licence),
-        "licence_exact": format(licence.normalize(), "f"),
-        "total": money(total),
-        "allowance": None if allowance is None else {
-            "before": dpu_json(allowance), "drawn": dpu_json(drawn), "left": dpu_json(left),
-            "beyond": dpu_json(beyond), "beyond_cost": money(beyond_cost),
-        },
-        "run_time_hours": hours_json(run_hours),
-        "currency": pricing.get("currency"),
-    }
-    # [decision: historics-dollars]: priced at the on-demand DPU-hour rate where dollars are wanted
+    f = _figures(pricing, amount(dpu, "DPU"), amount(hours, "the duration"), sample,
+                 amount(objects, "objects"), source, rates, _progress(progress, stopped_at, start, end),
+                 amount(allowance, "the allowance") if allowance is not None else None)
+    f.start, f.end, f.stopped_at = start, end, stopped_at
     notes = ["Historics DPU are deducted from a subscription's monthly allowance; the dollar figure "
-             "prices them at the on-demand DPU-hour rate (our decision)"]
-    if done is not None:
+             "prices them at the on-demand DPU-hour rate (our decision)"]  # [decision: historics-dollars]
+    if f.done is not None:
         notes.append("a stopped query is charged for the part of its time range it covered, and licence fees for "
                      "the objects it retrieved until the stop")
-    return Bill("historics", lines, data, notes)
+    return Bill("historics", _lines(f), _data(f, pricing), notes)
+
+
+class _Figures:
+    """The query's figures, computed once; the text lines and the JSON render them."""
+
+
+def _figures(pricing, dpu: Decimal, hours: Decimal, sample, objects: Decimal, source: str, rates, done,
+             allowance) -> _Figures:
+    f = _Figures()
+    f.hours, f.objects, f.source, f.done, f.allowance = hours, objects, source, done, allowance
+    try:
+        f.percent = int(str(sample).strip().rstrip("%"))
+    except ValueError:
+        raise BillingError(f"the sample is a percentage, not {sample!r}") from None
+    f.factor = pricing.sample_factor(f.percent)
+    if f.factor is None:
+        known = ", ".join(f"{k} %" for k in pricing.table("historics")["sample_factors"])
+        raise BillingError(f"no Historics sample factor for a {sample} % sample (known: {known})")
+    f.rate = known_rate(pricing, source, rates, objects)
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        f.combined, f.billed = billed_dpu([dpu], pricing)
+        # a stopped query pays for the share of its time range it covered [decision: stopped-query-share]
+        f.charged_hours = hours if done is None else hours * done
+        f.usage = f.billed * f.charged_hours * f.factor
+        f.price = pricing.get("on_demand", "dpu_hour_price")
+        f.usage_cost = f.usage * f.price
+        f.licence = objects * f.rate if f.rate is not None else Decimal(0)
+        f.total = f.usage_cost + f.licence
+        f.speedup = pricing.get("historics", "speedup")
+        f.run_hours = f.charged_hours / f.speedup
+        if allowance is not None:
+            f.drawn = min(f.usage, allowance)
+            f.left = allowance - f.drawn
+            f.beyond = f.usage - f.drawn
+            f.beyond_cost = f.beyond * f.price
+    return f
+
+
+def _lines(f: _Figures) -> list[tuple[str, str]]:
+    lines = []
+    if f.start is not None and f.end is not None:
+        lines += [("Start", f.start.isoformat()), ("End (exclusive)", f.end.isoformat())]
+    lines += [
+        ("Filter DPU", dpu_text(f.combined)),
+        ("Billed DPU (1 DPU/hour minimum)", dpu_text(f.billed)),
+        ("Duration", f"{hours_text(f.hours)} hours"),
+    ]
+    if f.done is not None:
+        where = f" at {f.stopped_at.isoformat()}" if f.stopped_at is not None else ""
+        lines.append((f"Stopped{where}: {_percent_text(f.done)} % done", f"{hours_text(f.charged_hours)} hours charged"))
+    lines += [
+        ("Sample", f"{f.percent} % (DPU factor {f.factor.normalize()})"),
+        ("DPU usage", dpu_text(f.usage)),
+        (f"DPU usage at {dollars(f.price)}/DPU", f"${money_text(f.usage_cost)}"),
+        (f"Licence: {count_text(f.objects)} {f.source} objects at {rate_text(f.rate)}", f"${money_text(f.licence)}"),
+        ("Total", f"${money_text(f.total)}"),
+    ]
+    if f.allowance is not None:
+        lines += [
+            ("Monthly DPU allowance before the query", dpu_text(f.allowance)),
+            ("Drawn from the allowance", dpu_text(f.drawn)),
+            ("Allowance left", dpu_text(f.left)),
+        ]
+        if f.beyond:
+            lines.append((f"Beyond the allowance: {dpu_text(f.beyond)} DPU at {dollars(f.price)}",
+                          f"${money_text(f.beyond_cost)}"))
+    lines.append((f"Run time (about {hours_text(f.speedup)}× faster than live)", f"{hours_text(f.run_hours)} hours"))
+    return lines
+
+
+def _data(f: _Figures, pricing) -> dict:
+    return {
+        "dpu": dpu_json(f.combined),
+        "billed_dpu": dpu_json(f.billed),
+        "start": f.start.isoformat() if f.start else None,
+        "end": f.end.isoformat() if f.end else None,
+        "hours": hours_json(f.hours),
+        "stopped": None if f.done is None else {
+            "progress": float(_percent_text(f.done)), "at": f.stopped_at.isoformat() if f.stopped_at else None,
+            "hours_charged": hours_json(f.charged_hours),
+        },
+        "sample": f.percent,
+        "sample_factor": str(f.factor.normalize()),
+        "dpu_usage": dpu_json(f.usage),
+        "dpu_usage_cost": money(f.usage_cost),
+        "objects": count_json(f.objects),
+        "source": f.source,
+        "licence_rate": rate_json(f.rate),
+        "licence": money(f.licence),
+        "licence_exact": format(f.licence.normalize(), "f"),
+        "total": money(f.total),
+        "allowance": None if f.allowance is None else {
+            "before": dpu_json(f.allowance), "drawn": dpu_json(f.drawn), "left": dpu_json(f.left),
+            "beyond": dpu_json(f.beyond), "beyond_cost": money(f.beyond_cost),
+        },
+        "run_time_hours": hours_json(f.run_hours),
+        "currency": pricing.get("currency"),
+    }
 
 
 def _percent_text(fraction: Decimal) -> str:
