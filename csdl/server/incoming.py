@@ -213,6 +213,22 @@ def _split_credential(header: str) -> tuple[str, str]:
     return user.strip(), key.strip()
 
 
+def basic_user(header: str | None, users: dict) -> str | None:
+    """The ``--users`` user whose HTTP Basic ``user:key`` this is (the workbench: the browser asks
+    once and then sends it), or None."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    expected = users.get(user.strip()) if sep else None
+    if expected is None or not hmac.compare_digest(expected.encode(), key.strip().encode()):
+        return None
+    return user.strip()
+
+
 def apikey_owner(request, users: dict | None) -> str:
     """The owner of a Datastreamer call, from its ``apikey`` header (401 without one; with
     ``--users`` the key must be one of the listed API keys)."""

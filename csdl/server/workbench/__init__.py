@@ -87,26 +87,9 @@ def _with_headers(app, headers: dict):
     return wrapped
 
 
-def basic_user(header: str | None, users: dict) -> str | None:
-    """The ``--users`` user whose HTTP Basic ``user:key`` this is (the browser asks once and then
-    sends it), or None."""
-    import base64
-    import hmac
-
-    scheme, _, value = (header or "").strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, sep, key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    expected = users.get(user.strip()) if sep else None
-    if expected is None or not hmac.compare_digest(expected.encode(), key.strip().encode()):
-        return None
-    return user.strip()
-
-
 def _allowed(header: str | None, users: dict) -> bool:
+    from csdl.server.incoming import basic_user
+
     return basic_user(header, users) is not None
 
 

@@ -122,7 +122,7 @@ class Handlers:
 
     def owner(self, request: Request) -> str | None:
         """The ``--users`` user of the request (None without ``--users``: everything is shared)."""
-        from csdl.server.workbench import basic_user
+        from csdl.server.incoming import basic_user
 
         users = getattr(self.context.settings, "users", None)
         return basic_user(request.headers.get("authorization"), users) if users else None
