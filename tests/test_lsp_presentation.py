@@ -80,3 +80,42 @@ async def test_a_tag_bodys_inlay_hint_says_what_its_lens_says():
         by_line = {h.position.line: h.label for h in hints}
         assert by_line[0] == "body 0.1 DPU" and f"({by_line[0]})" in tag_lens  # one wording, one figure
         assert by_line[1] == "0.1 DPU"
+
+
+def _neovim_07_snippet() -> str:
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "editors.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```lua\n(.*?)```", text, re.S)
+    found = [b for b in blocks if "vim.lsp.start_client" in b]
+    assert len(found) == 1, "docs/editors.md has one Neovim snippet with vim.lsp.start_client"
+    return found[0]
+
+
+PROBE = """
+local ok = vim.wait(30000, function() return #vim.diagnostic.get(0) > 0 end, 50)
+local out = {}
+for _, d in ipairs(vim.diagnostic.get(0)) do table.insert(out, tostring(d.code)) end
+vim.fn.writefile(ok and out or { "none" }, "result.txt")
+vim.cmd("qa!")
+"""
+
+
+async def test_the_documented_neovim_0_7_snippet_starts_the_server(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    snippet = _neovim_07_snippet()  # the docs hold it even where no Neovim is installed
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        pytest.skip("no nvim (Debian 12: apt install neovim, 0.7.2)")
+    (tmp_path / "init.lua").write_text(snippet, encoding="utf-8")
+    (tmp_path / "probe.lua").write_text(PROBE, encoding="utf-8")
+    (tmp_path / "bad.csdl").write_text("twitter.txt exists\n", encoding="utf-8")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    subprocess.run([nvim, "--headless", "-u", "init.lua", "bad.csdl", "-c", "luafile probe.lua"], cwd=tmp_path,
+                   env=env, timeout=90, capture_output=True, check=False)
+    assert (tmp_path / "result.txt").read_text().split() == ["E101"]
