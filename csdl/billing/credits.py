@@ -5,6 +5,7 @@ licence fees run the balance down continuously, and the streams stop when it rea
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal, localcontext
+from types import SimpleNamespace
 
 from csdl.billing.bill import (
     Bill, BillingError, amount, billed_dpu, count_json, count_text, credit_price_note, dollars, dpu_list,
@@ -56,28 +57,11 @@ def credit_balance(dpus, *, balance=0, buy=0, objects_per_hour=0, hours=None, lo
             shortfall = max(Decimal(0), need - start) * credit_price
             top_up = (shortfall / increment).to_integral_value(rounding=ROUND_CEILING) * increment
 
-    lines = [
-        ("Combined DPU", dpu_text(combined)),
-        ("Billed DPU per hour", dpu_text(billed)),
-        ("Credit balance", _credits_text(balance)),
-    ]
-    if buy:
-        lines.append((f"Bought now ({count_text(buy / increment)} × {dollars(increment)})", _credits_text(bought)))
-    lines += [
-        ("Credits to run on", _credits_text(start)),
-        (f"Credits per hour: processing ({dpu_text(billed)} DPU)", _credits_text(dpu_credits)),
-        (f"Credits per hour: licence ({count_text(objects_per_hour)} {source} objects at {rate_text(rate)})",
-         _credits_text(licence_credits)),
-        ("Credits per hour", _credits_text(per_hour)),
-    ]
-    if low is not None:
-        lines.append((f"Balance falls to {_credits_text(low)} credits", when_text(low_at, never="never")))
-    lines.append(("Balance reaches zero: streams stop", when_text(empty_at, never="never")))
-    if wanted is not None:
-        lines += [
-            (f"Credits needed for {hours_text(wanted)} hours", _credits_text(need)),
-            (f"To buy (in {dollars(increment)} increments)", f"${money_text(top_up)}"),
-        ]
+    f = SimpleNamespace(combined=combined, billed=billed, balance=balance, buy=buy, increment=increment, bought=bought,
+                        start=start, dpu_credits=dpu_credits, objects_per_hour=objects_per_hour, source=source,
+                        rate=rate, licence_credits=licence_credits, per_hour=per_hour, low=low, low_at=low_at,
+                        empty_at=empty_at, wanted=wanted, need=need, top_up=top_up)
+    lines = _credit_lines(f)
     notes = []
     if combined < billed:
         notes.append(f"{dpu_text(combined)} DPU is below the minimum charge: billed as {dpu_text(billed)} DPU per hour")
@@ -105,6 +89,32 @@ def credit_balance(dpus, *, balance=0, buy=0, objects_per_hour=0, hours=None, lo
         "currency": pricing.get("currency"),
     }
     return Bill("credits", lines, data, notes)
+
+
+def _credit_lines(f: SimpleNamespace) -> list[tuple[str, str]]:
+    lines = [
+        ("Combined DPU", dpu_text(f.combined)),
+        ("Billed DPU per hour", dpu_text(f.billed)),
+        ("Credit balance", _credits_text(f.balance)),
+    ]
+    if f.buy:
+        lines.append((f"Bought now ({count_text(f.buy / f.increment)} × {dollars(f.increment)})", _credits_text(f.bought)))
+    lines += [
+        ("Credits to run on", _credits_text(f.start)),
+        (f"Credits per hour: processing ({dpu_text(f.billed)} DPU)", _credits_text(f.dpu_credits)),
+        (f"Credits per hour: licence ({count_text(f.objects_per_hour)} {f.source} objects at {rate_text(f.rate)})",
+         _credits_text(f.licence_credits)),
+        ("Credits per hour", _credits_text(f.per_hour)),
+    ]
+    if f.low is not None:
+        lines.append((f"Balance falls to {_credits_text(f.low)} credits", when_text(f.low_at, never="never")))
+    lines.append(("Balance reaches zero: streams stop", when_text(f.empty_at, never="never")))
+    if f.wanted is not None:
+        lines += [
+            (f"Credits needed for {hours_text(f.wanted)} hours", _credits_text(f.need)),
+            (f"To buy (in {dollars(f.increment)} increments)", f"${money_text(f.top_up)}"),
+        ]
+    return lines
 
 
 def _exact(value: Decimal) -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from types import SimpleNamespace
 
 from csdl.billing.bill import (
     Bill, BillingError, amount, billed_dpu, count_json, count_text, credits_label, dollars, hours_json, hours_text,
@@ -66,13 +67,10 @@ def historics(dpu, hours, *, sample=100, objects=0, source="twitter", rates=None
     return Bill("historics", _lines(f), _data(f, pricing), notes)
 
 
-class _Figures:
-    """The query's figures, computed once; the text lines and the JSON render them."""
-
-
 def _figures(pricing, dpu: Decimal, hours: Decimal, sample, objects: Decimal, source: str, rates, done,
-             allowance) -> _Figures:
-    f = _Figures()
+             allowance) -> SimpleNamespace:
+    """The query's figures, computed once; the text lines and the JSON render them."""
+    f = SimpleNamespace()
     f.hours, f.objects, f.source, f.done, f.allowance = hours, objects, source, done, allowance
     try:
         f.percent = int(str(sample).strip().rstrip("%"))
@@ -103,7 +101,7 @@ def _figures(pricing, dpu: Decimal, hours: Decimal, sample, objects: Decimal, so
     return f
 
 
-def _lines(f: _Figures) -> list[tuple[str, str]]:
+def _lines(f: SimpleNamespace) -> list[tuple[str, str]]:
     lines = []
     if f.start is not None and f.end is not None:
         lines += [("Start", f.start.isoformat()), ("End (exclusive)", f.end.isoformat())]
@@ -135,7 +133,7 @@ def _lines(f: _Figures) -> list[tuple[str, str]]:
     return lines
 
 
-def _data(f: _Figures, pricing) -> dict:
+def _data(f: SimpleNamespace, pricing) -> dict:
     return {
         "dpu": dpu_json(f.combined),
         "billed_dpu": dpu_json(f.billed),
