@@ -13,6 +13,14 @@ import json
 BOM = b"\xef\xbb\xbf"
 
 
+def strip_bom(line: bytes) -> bytes:
+    """``line`` without a leading UTF-8 byte-order mark. Editors write one at the start of a file,
+    and files joined with ``cat`` carry one at the start of each part, so every engine reads a
+    marked line as the post it holds and writes it out unmarked (the standard library's decoder
+    skipped it anyway; the copy written out kept it)."""
+    return line[3:] if line.startswith(BOM) else line
+
+
 class PostsError(Exception):
     """The posts file itself cannot be read (missing, unreadable, a broken gzip stream)."""
 

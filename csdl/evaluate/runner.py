@@ -15,7 +15,7 @@ from collections import Counter
 
 from csdl.evaluate.conditions import ISSUES
 from csdl.evaluate.projection import RUNNER_PATHS, is_utf8, unchecked_decoder_for
-from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder
+from csdl.evaluate.posts import INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error, fast_decoder, strip_bom
 from csdl.evaluate.timestamps import to_epoch
 
 BATCH_LINES = 2000
@@ -196,9 +196,9 @@ class BatchRunner:
                             interaction["tag_tree"] = tree
                         append(dumps(whole) + b"\n")
                     else:  # an "interaction" that is not an object is left alone: nowhere to put tags
-                        append(_as_written(number, line))
+                        append(_as_written(line))
                 else:
-                    append(_as_written(number, line))
+                    append(_as_written(line))
             if memo and ISSUES in memo:
                 issues = memo[ISSUES]
                 more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
@@ -221,7 +221,7 @@ class BatchRunner:
         try:
             return self.fast_loads(line)
         except Exception:  # noqa: BLE001 - valid JSON orjson cannot hold (or a BOM): the standard library
-            return self.loads(line[3:] if number == 1 and line.startswith(BOM) else line)
+            return self.loads(strip_bom(line))
 
     def _decode_slowly(self, number: int, line: bytes, stats: Stats):
         """A line the fast decoder refused: blank, a byte-order mark, a number beyond 64 bits
@@ -229,10 +229,8 @@ class BatchRunner:
         if not line.strip():
             stats.blank += 1
             return _SKIP
-        if number == 1 and line.startswith(BOM):
-            line = line[3:]
         try:
-            return self.loads(line)
+            return self.loads(strip_bom(line))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             stats.add_bad(BadPost(number, INVALID_JSON, describe_error(exc)), False)
             return _SKIP
@@ -241,9 +239,8 @@ class BatchRunner:
 _SKIP = object()
 
 
-def _as_written(number: int, line: bytes) -> bytes:
-    if number == 1 and line.startswith(BOM):
-        line = line[3:]
+def _as_written(line: bytes) -> bytes:
+    line = strip_bom(line)
     return line if line.endswith(b"\n") else line + b"\n"
 
 
