@@ -10,6 +10,7 @@ leave open are ours and say so in their comments ([decision: …]).
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
+from types import SimpleNamespace
 
 from csdl.billing.bill import (
     Bill, BillingError, amount, billed_dpu, count_json, count_text, dollars, dpu_list, hours_json, hours_text,
@@ -113,6 +114,90 @@ class _Month:
             self.used_up_at = self.t
 
 
+class _Limits:
+    """The variable cost limit over the month: every notice, stop, restart, limit change and
+    Historics draw, recorded as events against the running ``_Month``."""
+
+    def __init__(self, state: _Month, first_limit: Decimal, fraction: Decimal, triggered: list):
+        self.state = state
+        self.fraction = fraction
+        self.triggered = triggered
+        self.limit = first_limit
+        self.notified = False
+        self.on = True
+        self.events: list[dict] = []
+
+    def record(self, kind: str, **extra) -> None:
+        self.events.append({"event": kind, "hour": self.state.t, "spent": self.state.variable(), "limit": self.limit,
+                            **extra})
+
+    def set_limit(self, new: Decimal, why: str) -> None:
+        self.limit = new
+        self.notified = False  # each limit has its own 80 % notice [decision: notice-after-raise]
+        self.record("limit", reason=why)
+        self.settle()
+
+    def fire(self, trigger: str) -> bool:
+        for i, (kind, new) in enumerate(self.triggered):
+            if kind == trigger:
+                del self.triggered[i]
+                self.set_limit(new, f"at the {trigger}")
+                return True
+        return False
+
+    def settle(self, notice: bool = False, stop: bool = False) -> None:
+        """Record the thresholds reached now; ``notice``/``stop`` say a crossing was just run to."""
+        if not self.notified and (notice or self.state.variable() >= self.fraction * self.limit):
+            self.notified = True
+            self.record("notice")
+            if self.fire("notice"):
+                return  # the new limit has been settled
+        spent = self.state.variable()
+        if self.on and (stop or spent >= self.limit):
+            self.on = False
+            self.record("stop")
+            self.fire("stop")
+        elif not self.on and spent < self.limit:  # (a lowered limit stops them: [decision: limit-lowered-stops])
+            # a raised limit restarts stopped streams [decision: restart-after-raise]
+            self.on = True
+            self.record("restart")
+
+    def run_until(self, until: Decimal) -> None:
+        """Run the streams (while on) to hour ``until``, stopping at each threshold crossed on the way."""
+        state = self.state
+        while True:
+            if not self.on:
+                state.t = until
+                return
+            steps = []
+            if not self.notified:
+                steps.append((state.hours_to(self.fraction * self.limit), 0, "notice"))
+            steps.append((state.hours_to(self.limit), 1, "stop"))
+            steps = [step for step in steps if step[0] is not None and state.t + step[0] <= until]
+            if not steps:
+                state.run(until - state.t)
+                return
+            step, _, kind = min(steps)
+            state.run(step)
+            self.settle(notice=kind == "notice", stop=kind == "stop")
+
+    def simulate(self, scheduled: list, month: Decimal) -> None:
+        """The whole month: scheduled limit changes and Historics draws in hour order."""
+        self.settle()
+        for hour, _, kind, value in scheduled:
+            self.run_until(hour)
+            if kind == "limit":
+                self.set_limit(value, "scheduled")
+            else:
+                self.state.draw(value)
+                self.record("historics", dpu=value)
+                self.settle()
+        self.run_until(month)
+
+    def first(self, kind: str):
+        return next((e["hour"] for e in self.events if e["event"] == kind), None)
+
+
 def subscription(dpus, *, allowance, limit, objects_per_hour=0, source="twitter", fee=None, hours=None,
                  rates=None, pricing=None, limit_changes=(), historics=()) -> Bill:
     """A month on a subscription: ``allowance`` DPU-hours are prepaid (for ``fee``); excess DPU-hours
@@ -124,166 +209,106 @@ def subscription(dpus, *, allowance, limit, objects_per_hour=0, source="twitter"
     ``historics``: Historics queries' DPU usage drawn from the allowance, each a DPU amount (at hour
     0) or a (DPU, hour) pair."""
     pricing = pricing_or_default(pricing)
-    values = dpu_list(dpus)
-    allowance = amount(allowance, "the allowance")
-    first_limit = amount(limit, "the variable cost limit")
-    objects_per_hour = amount(objects_per_hour, "objects per hour")
-    fee = amount(fee, "the subscription fee") if fee is not None else None
-    month = amount(hours, "the month's hours") if hours is not None else pricing.get("subscription", "hours_per_month")
-    if month <= 0:
+    f = SimpleNamespace(values=dpu_list(dpus), source=source)
+    f.allowance = amount(allowance, "the allowance")
+    f.first_limit = amount(limit, "the variable cost limit")
+    f.objects_per_hour = amount(objects_per_hour, "objects per hour")
+    f.fee = amount(fee, "the subscription fee") if fee is not None else None
+    f.month = amount(hours, "the month's hours") if hours is not None else pricing.get("subscription", "hours_per_month")
+    if f.month <= 0:
         raise BillingError("the month must be longer than 0 hours")
-    scheduled, triggered = _limit_changes(limit_changes, month)
-    scheduled = sorted(scheduled + _historics_draws(historics, month), key=lambda e: (e[0], e[1]))
-    rate = known_rate(pricing, source, rates, objects_per_hour)
-    fraction = pricing.get("subscription", "notice_fraction")
+    scheduled, triggered = _limit_changes(limit_changes, f.month)
+    scheduled = sorted(scheduled + _historics_draws(historics, f.month), key=lambda e: (e[0], e[1]))
+    f.rate = known_rate(pricing, source, rates, f.objects_per_hour)
+    f.fraction = pricing.get("subscription", "notice_fraction")
 
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        combined, billed = billed_dpu(values, pricing)  # the minimum applies here too [decision: subscription-minimum]
-        price = pricing.get("on_demand", "dpu_hour_price")
-        licence_per_hour = objects_per_hour * (rate or Decimal(0))
-        state = _Month(allowance, billed, price, licence_per_hour)
-        events: list[dict] = []
-        current = {"limit": first_limit, "notified": False, "on": True}
+        f.combined, f.billed = billed_dpu(f.values, pricing)  # the minimum applies here too [decision: subscription-minimum]
+        f.price = pricing.get("on_demand", "dpu_hour_price")
+        f.licence_per_hour = f.objects_per_hour * (f.rate or Decimal(0))
+        f.state = _Month(f.allowance, f.billed, f.price, f.licence_per_hour)
+        f.limits = _Limits(f.state, f.first_limit, f.fraction, triggered)
+        f.limits.simulate(scheduled, f.month)
+        f.used = f.state.used()
+        f.excess = max(Decimal(0), f.used - f.allowance)
+        f.excess_cost = f.excess * f.price
+        f.licence = f.licence_per_hour * f.state.running
+        f.variable = f.excess_cost + f.licence
+        f.total = f.variable + (f.fee or Decimal(0))
+        f.notice_amount = f.first_limit * f.fraction
+    f.notice_at, f.stop_at = f.limits.first("notice"), f.limits.first("stop")
+    f.changed = bool(limit_changes) or bool(historics) or f.limits.first("restart") is not None
+    notes = []
+    last_stop = next((e["hour"] for e in reversed(f.limits.events) if e["event"] == "stop"), None)
+    if not f.limits.on and last_stop is not None:
+        notes.append(f"streams stop at hour {hours_text(last_stop)}: the month's figures stop there too")
+    return Bill("subscription", _subscription_lines(f), _subscription_data(f, pricing), notes)
 
-        def record(kind: str, **extra) -> None:
-            events.append({"event": kind, "hour": state.t, "spent": state.variable(), "limit": current["limit"], **extra})
 
-        def set_limit(new: Decimal, why: str) -> None:
-            current["limit"] = new
-            current["notified"] = False  # each limit has its own 80 % notice [decision: notice-after-raise]
-            record("limit", reason=why)
-            settle()
-
-        def fire(trigger: str) -> bool:
-            for i, (kind, new) in enumerate(triggered):
-                if kind == trigger:
-                    del triggered[i]
-                    set_limit(new, f"at the {trigger}")
-                    return True
-            return False
-
-        def settle(notice: bool = False, stop: bool = False) -> None:
-            """Record the thresholds reached now; ``notice``/``stop`` say a crossing was just run to."""
-            if not current["notified"] and (notice or state.variable() >= fraction * current["limit"]):
-                current["notified"] = True
-                record("notice")
-                if fire("notice"):
-                    return  # the new limit has been settled
-            spent = state.variable()
-            if current["on"] and (stop or spent >= current["limit"]):
-                current["on"] = False
-                record("stop")
-                fire("stop")
-            elif not current["on"] and spent < current["limit"]:  # (a lowered limit stops them: [decision: limit-lowered-stops])
-                # a raised limit restarts stopped streams [decision: restart-after-raise]
-                current["on"] = True
-                record("restart")
-
-        settle()
-        index = 0
-        while True:
-            until = scheduled[index][0] if index < len(scheduled) else month
-            if current["on"]:
-                steps = []
-                if not current["notified"]:
-                    steps.append((state.hours_to(fraction * current["limit"]), 0, "notice"))
-                steps.append((state.hours_to(current["limit"]), 1, "stop"))
-                steps = [s for s in steps if s[0] is not None and state.t + s[0] <= until]
-                if steps:
-                    step, _, kind = min(steps)
-                    state.run(step)
-                    settle(notice=kind == "notice", stop=kind == "stop")
-                    continue
-                state.run(until - state.t)
-            else:
-                state.t = until
-            if index >= len(scheduled):
-                break
-            _, _, kind, value = scheduled[index]
-            index += 1
-            if kind == "limit":
-                set_limit(value, "scheduled")
-            else:
-                state.draw(value)
-                record("historics", dpu=value)
-                settle()
-
-        used = state.used()
-        excess = max(Decimal(0), used - allowance)
-        excess_cost = excess * price
-        licence = licence_per_hour * state.running
-        variable = excess_cost + licence
-        total = variable + (fee or Decimal(0))
-        notice_amount = first_limit * fraction
-
-    def first(kind):
-        return next((e["hour"] for e in events if e["event"] == kind), None)
-
-    notice_at, stop_at = first("notice"), first("stop")
-    changed = bool(limit_changes) or bool(historics) or any(e["event"] == "restart" for e in events)
+def _subscription_lines(f: SimpleNamespace) -> list[tuple[str, str]]:
     lines = [
-        ("Combined DPU", dpu_text(combined)),
-        ("Billed DPU per hour", dpu_text(billed)),
-        ("Month", f"{hours_text(month)} hours"),
-        ("DPU-hour allowance", dpu_text(allowance)),
+        ("Combined DPU", dpu_text(f.combined)),
+        ("Billed DPU per hour", dpu_text(f.billed)),
+        ("Month", f"{hours_text(f.month)} hours"),
+        ("DPU-hour allowance", dpu_text(f.allowance)),
     ]
-    if state.drawn:
-        lines.append(("Drawn by Historics queries", dpu_text(state.drawn)))
+    if f.state.drawn:
+        lines.append(("Drawn by Historics queries", dpu_text(f.state.drawn)))
     lines += [
-        ("Allowance used up at", when_text(state.used_up_at, month)),
-        ("Hours the streams ran", hours_text(state.running)),
-        ("DPU-hours used", dpu_text(used)),
-        ("Excess DPU-hours", dpu_text(excess)),
-        (f"Excess at {dollars(price)}/DPU-hour", f"${money_text(excess_cost)}"),
-        (f"Licence: {count_text(objects_per_hour)} {source} objects/hour at {rate_text(rate)}", f"${money_text(licence)}"),
+        ("Allowance used up at", when_text(f.state.used_up_at, f.month)),
+        ("Hours the streams ran", hours_text(f.state.running)),
+        ("DPU-hours used", dpu_text(f.used)),
+        ("Excess DPU-hours", dpu_text(f.excess)),
+        (f"Excess at {dollars(f.price)}/DPU-hour", f"${money_text(f.excess_cost)}"),
+        (f"Licence: {count_text(f.objects_per_hour)} {f.source} objects/hour at {rate_text(f.rate)}",
+         f"${money_text(f.licence)}"),
     ]
-    if fee is not None:
-        lines.append(("Subscription fee", f"${money_text(fee)}"))
-    lines.append(("Variable cost", f"${money_text(variable)}"))
-    if changed:  # the month as it happened: every notice, stop, restart, limit change and Historics draw
-        lines += [("Variable cost limit at the start", f"${money_text(first_limit)}"),
-                  ("Variable cost limit at the end", f"${money_text(current['limit'])}")]
-        lines += [(_event_label(e, fraction), when_text(e["hour"], month)) for e in events]
+    if f.fee is not None:
+        lines.append(("Subscription fee", f"${money_text(f.fee)}"))
+    lines.append(("Variable cost", f"${money_text(f.variable)}"))
+    if f.changed:  # the month as it happened: every notice, stop, restart, limit change and Historics draw
+        lines += [("Variable cost limit at the start", f"${money_text(f.first_limit)}"),
+                  ("Variable cost limit at the end", f"${money_text(f.limits.limit)}")]
+        lines += [(_event_label(e, f.fraction), when_text(e["hour"], f.month)) for e in f.limits.events]
     else:
         lines += [
-            ("Variable cost limit", f"${money_text(first_limit)}"),
-            (f"{int(fraction * 100)} % notice (${money_text(notice_amount)})", when_text(notice_at, month)),
-            ("Streams stop (100 %)", when_text(stop_at, month)),
+            ("Variable cost limit", f"${money_text(f.first_limit)}"),
+            (f"{int(f.fraction * 100)} % notice (${money_text(f.notice_amount)})", when_text(f.notice_at, f.month)),
+            ("Streams stop (100 %)", when_text(f.stop_at, f.month)),
         ]
-    if fee is not None:
-        lines.append(("Month total", f"${money_text(total)}"))
-    notes = []
-    last_stop = next((e["hour"] for e in reversed(events) if e["event"] == "stop"), None)
-    if not current["on"] and last_stop is not None:
-        notes.append(f"streams stop at hour {hours_text(last_stop)}: the month's figures stop there too")
-    data = {
-        "dpu": dpu_json(combined),
-        "billed_dpu_per_hour": dpu_json(billed),
-        "month_hours": hours_json(month),
-        "allowance_dpu_hours": dpu_json(allowance),
-        "historics_dpu": dpu_json(state.drawn),
-        "allowance_used_up": when(state.used_up_at, month),
-        "running_hours": hours_json(state.running),
-        "dpu_hours_used": dpu_json(used),
-        "excess_dpu_hours": dpu_json(excess),
-        "excess_cost": money(excess_cost),
-        "objects_per_hour": count_json(objects_per_hour),
-        "source": source,
-        "licence_rate": rate_json(rate),
-        "licence": money(licence),
-        "variable_cost": money(variable),
-        "variable_cost_limit": money(first_limit),
-        "limit_at_end": money(current["limit"]),
-        "notice_amount": money(notice_amount),
-        "notice": when(notice_at, month),
-        "stop": when(stop_at, month),
-        "events": [_event_json(e) for e in events],
-        "fee": None if fee is None else money(fee),
-        "total": money(total),
+    if f.fee is not None:
+        lines.append(("Month total", f"${money_text(f.total)}"))
+    return lines
+
+
+def _subscription_data(f: SimpleNamespace, pricing) -> dict:
+    return {
+        "dpu": dpu_json(f.combined),
+        "billed_dpu_per_hour": dpu_json(f.billed),
+        "month_hours": hours_json(f.month),
+        "allowance_dpu_hours": dpu_json(f.allowance),
+        "historics_dpu": dpu_json(f.state.drawn),
+        "allowance_used_up": when(f.state.used_up_at, f.month),
+        "running_hours": hours_json(f.state.running),
+        "dpu_hours_used": dpu_json(f.used),
+        "excess_dpu_hours": dpu_json(f.excess),
+        "excess_cost": money(f.excess_cost),
+        "objects_per_hour": count_json(f.objects_per_hour),
+        "source": f.source,
+        "licence_rate": rate_json(f.rate),
+        "licence": money(f.licence),
+        "variable_cost": money(f.variable),
+        "variable_cost_limit": money(f.first_limit),
+        "limit_at_end": money(f.limits.limit),
+        "notice_amount": money(f.notice_amount),
+        "notice": when(f.notice_at, f.month),
+        "stop": when(f.stop_at, f.month),
+        "events": [_event_json(e) for e in f.limits.events],
+        "fee": None if f.fee is None else money(f.fee),
+        "total": money(f.total),
         "currency": pricing.get("currency"),
     }
-    return Bill("subscription", lines, data, notes)
 
 
 def _event_label(event: dict, fraction: Decimal) -> str:
