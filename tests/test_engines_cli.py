@@ -64,10 +64,23 @@ def test_sql_explain_names_the_udf_conditions(tmp_path):
     assert out.exit_code == 0
     lines = {line.split("line 1")[1].strip().split("  ")[0]: line for line in out.output.splitlines() if "line 1" in line}
     assert "udf" in lines['interaction.content contains_near "a,b:3"']
-    assert "udf" in lines['links.url url_in "apple.com"']
+    # case-insensitive, but nothing Python lowers by context in its text: SQL alone (İ is
+    # replaced by Python's lower case before lower())
+    assert lines['links.url url_in "apple.com"'].rstrip().endswith("sql")
     assert lines["interaction.sample < 5"].rstrip().endswith("sql")
     data = json.loads(invoke("sql", f, "--format", "json").output)
-    assert [u["name"] for u in data["udfs"]] == ["csdl_cond_0", "csdl_cond_1"]
+    assert [u["name"] for u in data["udfs"]] == ["csdl_cond_0"]
+
+
+def test_sql_explain_sends_final_sigma_to_the_matcher_only_when_the_filter_holds_a_sigma(tmp_path):
+    f = write(tmp_path / "f.csdl", 'interaction.content contains "οδός" OR interaction.title contains "İstanbul"')
+    out = invoke("sql", f, "--explain")
+    assert out.exit_code == 0
+    lines = {line.split("line 1")[1].strip().split("  ")[0]: line for line in out.output.splitlines() if "line 1" in line}
+    assert "sql+udf" in lines['interaction.content contains "οδός"'] and "Σ" in lines['interaction.content contains "οδός"']
+    assert lines['interaction.title contains "İstanbul"'].rstrip().endswith("sql")
+    assert "CONTAINS(\"p\".\"interaction\".\"content\", 'Σ')" in out.output
+    assert "CONTAINS(\"p\".\"interaction\".\"title\", 'Σ')" not in out.output
 
 
 def test_sql_spark_regex_is_a_udf_duckdb_is_native(tmp_path):

@@ -7,7 +7,8 @@ Each engine yields record batches with these columns:
 (0 blank, 1 not JSON, 2 not an object, 3 a post), ``_created`` (interaction.created_at when it is
 text), ``_epoch`` (its seconds when SQL could read the common shape), ``_source``
 (interaction.type), ``_matched``, ``_out`` (the post's JSON, for matched and bad rows) and one
-boolean per tag rule.
+boolean per tag rule; optionally ``_verify`` (a line our decoder must read again) and ``_python``
+(a post whose JSON types differ from the query's: the Python engine decides it).
 """
 
 from __future__ import annotations
@@ -36,14 +37,16 @@ class Collector:
         self.fallback = fallback  # the Python matcher, for posts only our decoder reads
         self.last = (-1, 0)
         self.pending: list[tuple] = []  # posts that arrived out of order (then sorted at the end)
+        self._untimed = None  # (file, line) of the first post without a readable timestamp (add_untimed)
 
     def where(self, file_index: int, line: int) -> tuple[int, str]:
         """(line, message prefix): with several files, messages name the file."""
         return line, (f"{self.files[file_index]}: " if len(self.files) > 1 else "")
 
-    def add_batch(self, batch) -> None:
+    def add_batch(self, batch, *, counted: bool = True) -> None:
         """Counts and time span with Arrow compute; a Python loop only over the rows that need
-        one: matching posts (delivered), bad or doubtful lines, timestamps SQL could not read."""
+        one: matching posts (delivered), bad or doubtful lines, timestamps SQL could not read.
+        ``counted=False``: the batch holds only matching posts, read and timed by ``add_totals``."""
         from csdl.extras import require
 
         pa = require("pyarrow")
@@ -54,12 +57,22 @@ class Collector:
         status = batch.column("_status")
         verify = batch.column("_verify") if "_verify" in batch.schema.names else pa.nulls(n, pa.bool_()).fill_null(False)
         verify = verify.fill_null(False)
+        if "_python" in batch.schema.names:
+            verify = pc.or_(verify, batch.column("_python").fill_null(False))
         stats.blank += pc.sum(pc.equal(status, BLANK)).as_py() or 0
         special = pc.or_(pc.and_(pc.not_equal(status, POST), pc.not_equal(status, BLANK)), verify)
         normal = pc.and_(pc.equal(status, POST), pc.invert(verify))
-        files, numbers = batch.column("_file"), batch.column("_n")
-        outs = batch.column("_out")
-        # Posts SQL read: counts and the time span in bulk.
+        if counted:
+            self._count(batch, normal)
+        # Rows one at a time: matching posts in order, with the doubtful lines among them.
+        self._deliver_rows(batch, special, normal)
+
+    def _count(self, batch, normal) -> None:
+        """Posts SQL read: counts and the time span in bulk."""
+        import pyarrow.compute as pc
+
+        stats = self.stats
+        numbers = batch.column("_n")
         stats.read += pc.sum(normal).as_py() or 0
         epochs = pc.filter(batch.column("_epoch"), normal)
         valid = pc.drop_null(epochs)
@@ -81,7 +94,13 @@ class Collector:
                 stats.timed += 1
                 stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
                 stats.last_time = when if stats.last_time is None else max(stats.last_time, when)
-        # Rows one at a time: matching posts in order, with the doubtful lines among them.
+
+    def _deliver_rows(self, batch, special, normal) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        stats = self.stats
+        python = batch.column("_python").fill_null(False) if "_python" in batch.schema.names else None
         wanted = pc.or_(special, pc.and_(normal, batch.column("_matched").fill_null(False)))
         indices = pc.indices_nonzero(wanted).to_pylist()
         if not indices:
@@ -90,6 +109,7 @@ class Collector:
         cols = {name: rows.column(name).to_pylist() for name in
                 ("_file", "_n", "_out", "_source", "_status", "_epoch", "_created", "_matched", *self.tag_columns)}
         flags = pc.take(special, pa.array(indices, type=pa.int64())).to_pylist()
+        to_python = pc.take(python, pa.array(indices, type=pa.int64())).to_pylist() if python is not None else [False] * len(indices)
         tag_values = [cols[c] for c in self.tag_columns]
         files, numbers, outs, sources = cols["_file"], cols["_n"], cols["_out"], cols["_source"]
         plan = self.tag_plan
@@ -109,7 +129,7 @@ class Collector:
                 post = self._decode(f, number, text)
                 if post is None:
                     continue
-                if cols["_status"][j] != POST:
+                if cols["_status"][j] != POST or to_python[j]:
                     self._python_post(f, number, post, text)
                     continue
                 self._timing(cols["_epoch"][j], cols["_created"][j], number)
@@ -134,11 +154,39 @@ class Collector:
         if last is not None:
             stats.last_time = last if stats.last_time is None else max(stats.last_time, last)
 
+    def add_totals(self, posts: int, timed: int, first, last) -> None:
+        """Posts counted by the engine in bulk, ``timed`` of them with a timestamp SQL read
+        (between ``first`` and ``last``); the others come through ``add_untimed``."""
+        stats = self.stats
+        stats.read += posts
+        stats.timed += timed
+        if first is not None:
+            stats.first_time = first if stats.first_time is None else min(stats.first_time, first)
+        if last is not None:
+            stats.last_time = last if stats.last_time is None else max(stats.last_time, last)
+
+    def add_untimed(self, batch) -> None:
+        """Posts (``_file``, ``_n``, ``_created``) whose timestamp SQL could not read: our parser
+        tries; the first it cannot read either is the one the summary names."""
+        stats = self.stats
+        first = None
+        for f, number, stamp in zip(*(batch.column(c).to_pylist() for c in ("_file", "_n", "_created")), strict=True):
+            when = to_epoch(stamp) if stamp is not None else None
+            if when is None:
+                first = (f, number) if first is None or (f, number) < first else first
+                continue
+            stats.timed += 1
+            stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
+            stats.last_time = when if stats.last_time is None else max(stats.last_time, when)
+        if first is not None and (self._untimed is None or first < self._untimed):
+            self._untimed = first
+            stats.untimed_first_line = first[1]
+
     def _in_order(self, files, numbers) -> bool:
         if self.pending:
             return False
         previous = self.last
-        for key in zip(files, numbers):
+        for key in zip(files, numbers, strict=True):
             if key < previous:
                 return False
             previous = key

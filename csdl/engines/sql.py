@@ -42,6 +42,8 @@ _SPACE_CHARS = r"\pZ\t\n\v\f\r\x1c-\x1f\x85"
 TOKEN_PATTERN = r"[\pL\pN_]+|[^\pL\pN_" + _SPACE_CHARS + "]"
 
 SQL, UDF, GUARDED = "sql", "udf", "sql+udf"
+SIGMA = "\u03a3"
+_SIGMAS = ("\u03c3", "\u03c2")  # σ, ς: what Python may lower Σ to
 
 
 @dataclass
@@ -98,6 +100,8 @@ class Relation:
     """Where the compiler finds values. ``column(key)`` is the typed top-level value;
     ``guard(path)`` (JSON Lines only) is true where the row's raw JSON types agree with the
     schema along ``path``; ``udf_arg(key)`` the JSON text ``{"key": value}`` a UDF decodes."""
+
+    absent_reason = "the data has no such field: absent in every post"
 
     def __init__(self, schema: Type, dialect: str, *, alias: str = "p"):
         self.schema = schema
@@ -192,7 +196,7 @@ ABSENT = _Absent()
 
 
 class Compiler:
-    def __init__(self, relation: Relation, *, library=None, lower_exceptions: str = ""):
+    def __init__(self, relation: Relation, *, library=None, lower_exceptions: str = "", lower_unfixable: str = ""):
         self.rel = relation
         self.dialect = relation.dialect
         from csdl.library import ResolvedFilter
@@ -204,9 +208,15 @@ class Compiler:
         self.decisions: list[Decision] = []
         self.streams: dict[str, exp.Expression] = {}
         self.lambdas = _Lambdas()
-        # Characters whose lower case differs between Python and the engine: a text holding
-        # one is lower-cased by our matcher (a UDF), every other text by SQL's lower().
-        self.lower_exceptions = lower_exceptions
+        # Characters whose lower case differs between Python and the engine. Python lowers every
+        # one but Σ without looking at its neighbours, so SQL replaces it by Python's lower case
+        # before lower() (İ -> i + U+0307): exact, no UDF. Σ becomes ς at a word's end: that
+        # changes a result only when the filter's own text holds σ or ς (every class our
+        # patterns use treats both alike), so only then is a text holding Σ sent to our matcher.
+        # ``lower_unfixable``: characters whose Python lower case the engine would lower again.
+        self.lower_fixes = {c: c.lower() for c in sorted(set(lower_exceptions)) if c != SIGMA and c not in lower_unfixable}
+        self.lower_sigma = SIGMA in lower_exceptions
+        self.lower_unfixable = "".join(sorted(set(lower_unfixable) - {SIGMA}))
         # lower(text) computed once per row however many conditions read it (SQL engines do not
         # share it between expressions): name -> expression, added as columns under the query.
         self.derived: dict[str, tuple[str, exp.Expression]] = {}
@@ -258,7 +268,7 @@ class Compiler:
         if access is ABSENT:
             present = self.rel.presence(tuple(node.target.split(".")))
             if present is None:
-                decision.reason = "the data has no such field: absent in every post"
+                decision.reason = self.rel.absent_reason
                 return FALSE
             decision.mode, decision.reason = GUARDED, "a field the sampled posts did not have: rows that have it"
             return exp.Case(ifs=[exp.If(this=present, true=self._register(node))], default=FALSE)
@@ -331,7 +341,8 @@ class Compiler:
         else:
             body = _coalesce_false(value_test(expr))
             guard = _coalesce_false(needs(expr)) if needs is not None else None
-        why = "our matcher for texts holding a character lower-cased differently from Python (Σ, İ …)" if guard is not None else ""
+        why = ("our matcher for texts holding a character SQL cannot lower as Python does (Σ, which Python lowers to ς "
+               "at a word's end, when the filter's text holds σ or ς)" if guard is not None else "")
         return body, guard, why
 
     def value_test(self, node: ast.Condition, typ: Type):
@@ -371,7 +382,7 @@ class Compiler:
             wanted = sorted({normalise_url(item) for item in _items(arg) if item.strip()})
             if not wanted:
                 return (lambda v: FALSE), None
-            return (lambda v: exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])), self._lower_guard()
+            return (lambda v: exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])), self._lower_guard(wanted)
         if op in ("regex_partial", "regex_exact"):
             if self.dialect != DUCKDB:
                 return "a user's regular expression is RE2; Spark's regexes are Java's"
@@ -398,7 +409,7 @@ class Compiler:
             return f"the operator {op} has no SQL form"
         if not lower:
             return predicate, None
-        needs = self._lower_guard()
+        needs = self._lower_guard([i.lower() for i in items] + ([arg.value.lower()] if op in ("contains", "substr") else []))
         return (lambda v: predicate(self._lower(v))), needs
 
     def _normalised_url(self, v):
@@ -409,7 +420,7 @@ class Compiler:
         def replace(value, pattern, by=""):
             return exp.RegexpReplace(this=value, expression=_s(pattern), replacement=_s(by))
 
-        url = exp.Lower(this=replace(replace(v, r"\A" + space + "+"), space + r"+\z"))
+        url = self._lower_expr(replace(replace(v, r"\A" + space + "+"), space + r"+\z"))
         url = replace(url, r"\A[a-z][a-z0-9+.\-]*://")
         url = replace(url, r"\A//")
         url = replace(url, r"\Awww\.")
@@ -435,19 +446,30 @@ class Compiler:
         return exp.Case(ifs=[exp.If(this=exp.NEQ(this=kept, expression=_s("")), true=exp.DPipe(this=exp.DPipe(this=path, expression=_s("?")), expression=kept.copy()))],
                         default=path.copy())
 
+    def _lower_expr(self, v):
+        """Python's ``str.lower`` of ``v`` in SQL, Σ aside (see ``__init__``)."""
+        for char, low in self.lower_fixes.items():
+            v = exp.func("replace", v, _s(char), _s(low), dialect=self.dialect)
+        return exp.Lower(this=v)
+
     def _lower(self, v):
         if _is_lambda_var(v):
-            return exp.Lower(this=v)
+            return self._lower_expr(v)
         key = v.sql(self.dialect)
         found = self.derived.get(key)
         if found is None:
-            found = self.derived[key] = (f"_lower{len(self.derived)}", exp.Lower(this=v.copy()))
+            found = self.derived[key] = (f"_lower{len(self.derived)}", self._lower_expr(v.copy()))
         return exp.column(found[0], table=self.rel.alias, quoted=True)
 
-    def _lower_guard(self):
-        if not self.lower_exceptions:
+    def _lower_guard(self, wanted=()):
+        """The rows our matcher decides for a case-insensitive condition on ``wanted`` (the
+        filter's lower-cased texts): texts holding Σ when ``wanted`` holds σ or ς, and texts
+        holding a character the engine lowers in a way SQL cannot repair. None: SQL is exact."""
+        chars = self.lower_unfixable
+        if self.lower_sigma and any(s in w for w in wanted for s in _SIGMAS):
+            chars += SIGMA
+        if not chars:
             return None
-        chars = "".join(sorted(set(self.lower_exceptions)))
         if len(chars) <= 8:
             # A substring search per character is several times faster than a character class.
             if self.dialect == DUCKDB:
@@ -560,7 +582,7 @@ class Compiler:
             wanted = arg.value
             if kind == TEXT:
                 if lower:
-                    needs = self._lower_guard()
+                    needs = self._lower_guard([wanted.lower()])
                     base = lambda v: exp.EQ(this=self._lower(v), expression=_s(wanted.lower()))  # noqa: E731
                 else:
                     base = lambda v: exp.EQ(this=v, expression=_s(wanted))  # noqa: E731
@@ -588,7 +610,7 @@ class Compiler:
             strings = sorted({item.lower() for item in items})
             if not strings:
                 return (lambda v: FALSE), None
-            return (lambda v: exp.In(this=self._lower(v), expressions=[_s(s) for s in strings])), self._lower_guard()
+            return (lambda v: exp.In(this=self._lower(v), expressions=[_s(s) for s in strings])), self._lower_guard(strings)
         numbers = sorted({n for n in (parse_number(i) for i in items) if n is not None}, key=repr)
         if not numbers:
             return (lambda v: FALSE), None
@@ -632,7 +654,7 @@ class Compiler:
 def _is_lambda_var(v) -> bool:
     """A list element inside a lambda (x1, x2 ...): no subquery may refer to it."""
     return isinstance(v, exp.Column) and not v.table and v.name.startswith("x") and v.name[1:].isdigit() or (
-        isinstance(v, exp.Lower) and _is_lambda_var(v.this))
+        isinstance(v, (exp.Lower, exp.Replace)) and _is_lambda_var(v.this))
 
 
 def _numeric(v, kind):
@@ -669,12 +691,13 @@ def _validate(node: ast.Condition) -> None:
 
 
 def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, source: exp.Expression | None = None,
-                  lower_exceptions: str = "", extra_columns=()) -> Plan:
+                  lower_exceptions: str = "", lower_unfixable: str = "", extra_columns=()) -> Plan:
     """The plan for ``filter_ast`` over ``relation``; ``source`` is what the FROM reads (a table
     name by default: ``posts``)."""
     from csdl.library import resolve
 
-    compiler = Compiler(relation, library=resolve(filter_ast, library).require(), lower_exceptions=lower_exceptions)
+    compiler = Compiler(relation, library=resolve(filter_ast, library).require(), lower_exceptions=lower_exceptions,
+                        lower_unfixable=lower_unfixable)
     rules = compiler.tag_rules(filter_ast)
     main = FALSE
     if filter_ast.main is not None:
@@ -770,3 +793,55 @@ def epoch_expression(created: exp.Expression, dialect: str) -> exp.Expression:
                 "THEN CAST(unix_seconds(try_to_timestamp(substr(:c, 6), 'dd MMM yyyy HH:mm:ss Z')) AS DOUBLE) END")
     tree = sqlglot.parse_one(text, read=dialect)
     return exp.replace_placeholders(tree, c=created, shape=exp.Literal.string(_STAMP), anchored=exp.Literal.string("^" + _STAMP + "$"))
+
+
+# --- evaluation order in a projection -----------------------------------------------------------
+
+_COSTLY = (exp.RegexpLike, exp.RegexpExtractAll, exp.RegexpReplace, exp.Exists, exp.ArrayFilter, exp.Lower)
+
+
+def cost(expr: exp.Expression) -> int:
+    """A rough cost of evaluating ``expr`` per row: a UDF far above a regular expression or a
+    subquery, those above a list function, those above a comparison."""
+    total = 1
+    for node in expr.walk():
+        if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("csdl_cond_"):
+            total += 1000
+        elif isinstance(node, exp.Anonymous) and str(node.this).lower() in ("regexp_full_match", "json_type", "from_json"):
+            total += 20
+        elif isinstance(node, _COSTLY):
+            total += 20
+        elif isinstance(node, (exp.StrPosition, exp.Anonymous)):
+            total += 3
+    return total
+
+
+def short_circuit(expr: exp.Expression) -> exp.Expression:
+    """``expr`` with every AND and OR written as a CASE, cheapest operand first. DuckDB evaluates
+    AND and OR in a SELECT list on every row, but a CASE branch only on the rows that reach it;
+    a WHERE clause reorders and short-circuits by itself. The conditions are never NULL, so
+    ``a AND b`` is ``CASE WHEN a THEN b ELSE false END``."""
+    if isinstance(expr, exp.Paren):
+        return short_circuit(expr.this)
+    if isinstance(expr, exp.Not):
+        return exp.Not(this=exp.paren(short_circuit(expr.this), copy=False))
+    if isinstance(expr, (exp.And, exp.Or)):
+        kind = type(expr)
+        operands = [short_circuit(o) for o in _flatten(expr, kind)]
+        operands.sort(key=cost)
+        out = operands[-1]
+        for operand in reversed(operands[:-1]):
+            if kind is exp.And:
+                out = exp.Case(ifs=[exp.If(this=operand, true=out)], default=FALSE.copy())
+            else:
+                out = exp.Case(ifs=[exp.If(this=operand, true=TRUE.copy())], default=out)
+        return out
+    return expr
+
+
+def _flatten(expr, kind):
+    while isinstance(expr, exp.Paren):
+        expr = expr.this
+    if isinstance(expr, kind):
+        return _flatten(expr.this, kind) + _flatten(expr.expression, kind)
+    return [expr]

@@ -1,0 +1,226 @@
+"""The DuckDB query over JSON Lines files, read as raw lines.
+
+Each line keeps its number (``WITH ORDINALITY``) and a matching post is written exactly as read.
+One ``json_type`` call classifies the line (blank, not JSON, not an object, a post) and types
+every path the filter reads; one ``json_extract`` call takes the values at the targets, which
+``from_json`` turns into the column types inferred once from a sample. The conditions are
+plain SQL over those values: a post whose JSON types fit the inferred ones along every target
+is decided in SQL, and a post that does not (a number where the sample had text, an array where
+it had an object, a field the sample never had) is flagged ``_python`` and decided by the Python
+engine as a whole (``results.Collector``). The filter runs in the SELECT list (every line must
+be counted and numbered), as CASE chains, cheapest condition first (``sql.short_circuit``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlglot import exp
+
+from .schema import BOOL, FLOAT, INT, LIST, OTHER, STRUCT, TEXT, Type, duckdb_structure
+from .sql import DUCKDB, Relation, epoch_expression, short_circuit
+
+MAX_LINE_BYTES = 256 << 20
+
+
+class JsonLinesRelation(Relation):
+    """Posts as raw lines ``_line``; ``_types`` the json_type of the root and of every path the
+    filter reads, ``_vals`` the JSON text at each target."""
+
+    absent_reason = "not in the sampled posts: false in SQL; a post that has it goes to the Python engine"
+
+    def __init__(self, schema: Type, type_paths: list[tuple[str, ...]], leaf_paths: list[tuple[str, ...]]):
+        super().__init__(schema, DUCKDB)
+        self.paths = type_paths
+        self.index = {p: i for i, p in enumerate(type_paths)}
+        self.leaves = {p: i for i, p in enumerate(leaf_paths)}
+
+    def column(self, key: str) -> exp.Expression:
+        raise AssertionError("JSON Lines values are read by leaf()")
+
+    def raw(self, keys) -> exp.Expression:
+        return exp.Bracket(this=exp.column("_vals", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.leaves[keys])])
+
+    def json_type(self, keys) -> exp.Expression:
+        return exp.Bracket(this=exp.column("_types", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.index[keys])])
+
+    def leaf(self, keys, typ):
+        return exp.Anonymous(this="from_json", expressions=[self.raw(keys), exp.Literal.string(json.dumps(duckdb_structure(typ)))])
+
+    def udf_arg(self, key: str) -> exp.Expression:
+        return exp.column("_line", table=self.alias, quoted=True)
+
+    def fits(self, targets) -> exp.Expression:
+        """True where the post's JSON types along every target agree with the schema (so the
+        SQL conditions read it as the Python engine does)."""
+        parts: dict[str, exp.Expression] = {}
+        for target in targets:
+            for part in self._target_fits(tuple(target.split("."))):
+                parts.setdefault(part.sql(DUCKDB), part)
+        if not parts:
+            return exp.true()
+        return short_circuit(_and(list(parts.values())))
+
+    def _target_fits(self, keys):
+        typ = self.schema
+        for depth in range(1, len(keys) + 1):
+            prefix = keys[:depth]
+            t = self.json_type(prefix)
+            child = typ.fields.get(prefix[-1]) if typ.kind == STRUCT else None
+            if child is None:
+                # A field the sample never had: absent (or null) here too, else the Python engine.
+                yield _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+                return
+            if child.kind == OTHER:
+                return  # a JSON-typed value: the condition runs in our matcher on the whole line
+            allowed = _allowed(child)
+            if allowed == "not-array":
+                if depth == len(keys):
+                    yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("NULL")]))
+                else:  # an object, or a scalar (absent to both engines); an array holds values
+                    yield _or_null(t, exp.NEQ(this=t.copy(), expression=exp.Literal.string("ARRAY")))
+            else:
+                yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string(a) for a in sorted(allowed | {"NULL"})]))
+            if child.kind == LIST:
+                if depth == len(keys):
+                    check = self._elements_fit(keys, child.element)
+                    if check is not None:
+                        yield check
+                return  # deeper than an array: the condition runs in our matcher
+            typ = child
+
+    def _elements_fit(self, keys, element: Type):
+        """Every element of the array at ``keys`` fits ``element`` (json_type of the small
+        extracted array, not of the whole line)."""
+        allowed = _allowed(element) if element is not None else None
+        if not allowed or allowed == "not-array":
+            return None
+        types = exp.Anonymous(this="json_type", expressions=[self.raw(keys), exp.Literal.string("$[*]")])
+        ok = exp.In(this=exp.column("e"), expressions=[exp.Literal.string(a) for a in sorted(allowed | {"NULL"})])
+        bad = exp.ArrayFilter(this=types, expression=exp.Lambda(this=exp.Not(this=exp.Coalesce(this=ok, expressions=[exp.true()])),
+                                                                  expressions=[exp.to_identifier("e")]))
+        return _or_null(bad, exp.EQ(this=exp.ArraySize(this=bad.copy()), expression=exp.Literal.number(0)))
+
+
+def _or_null(value, test):
+    """``test``, true where ``value`` is NULL (json_type of a path the line does not have)."""
+    return exp.Coalesce(this=test, expressions=[exp.true()]) if value is not None else test
+
+
+def _and(parts):
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.And(this=out, expression=p)
+    return out
+
+
+def _allowed(typ: Type):
+    """The json_type names a value of ``typ`` may have for from_json to read it as we do."""
+    if typ.kind == STRUCT:
+        return "not-array"
+    if typ.kind == LIST:
+        return {"ARRAY"}
+    return {TEXT: {"VARCHAR"}, INT: {"BIGINT", "UBIGINT"}, FLOAT: {"DOUBLE", "BIGINT", "UBIGINT"}, BOOL: {"BOOLEAN"}}.get(typ.kind)
+
+
+def json_path(keys) -> str:
+    return "$" + "".join("." + json.dumps(k) if not k.isidentifier() else "." + k for k in keys)
+
+
+def read_lines(files: list[str]) -> exp.Expression:
+    """Every line with its file and its ordinal among all lines (``_ord``)."""
+    import sqlglot
+
+    template = sqlglot.parse_one(
+        "SELECT line AS _line, filename AS _fname, ordinality AS _ord FROM read_csv(:files, columns = {'line': 'VARCHAR'}, "
+        "delim = :delim, quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, "
+        "filename = true, max_line_size = :maxline, compression = 'auto') WITH ORDINALITY",
+        read="duckdb",
+    )
+    return exp.replace_placeholders(template, files=exp.Array(expressions=[exp.Literal.string(f) for f in files]),
+                                    delim=exp.Literal.string("\x01"), maxline=exp.Literal.number(MAX_LINE_BYTES))
+
+
+# JSON that DuckDB reads and the standard does not: NaN/Infinity values (any case), a comma
+# before } or ]. One regular expression per character that may come before them, because a
+# pattern starting with one fixed character runs as a memchr scan (several times faster than a
+# character class or lower() over the whole line); a hit inside a string is harmless (our
+# decoder reads that line again).
+_NAN = r"-?(?:[nN][aA][nN]|[iI][nN][fF])"
+LENIENT_JSON = (r"regexp_matches(:line, ',[ \t\n\r]*(?:[}\]]|" + _NAN + r")') OR regexp_matches(:line, ':[ \t\n\r]*" + _NAN
+                + r"') OR regexp_matches(:line, '\[[ \t\n\r]*" + _NAN + r"')")
+BLANK, NOT_JSON, NOT_AN_OBJECT, POST = 0, 1, 2, 3
+
+
+def _n(value: int) -> exp.Literal:
+    return exp.Literal.number(value)
+
+
+def _sub(select: exp.Select, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *, want_posts: bool) -> str:
+    """One row per line with the columns ``results.Collector`` reads (its module docstring)."""
+    import sqlglot
+
+    line = exp.column("_line")
+    types = exp.column("_types")
+    paths = exp.Array(expressions=[exp.Literal.string(json_path(p)) for p in relation.paths])
+    types_expr = exp.Anonymous(this="try", expressions=[exp.Anonymous(this="json_type", expressions=[line.copy(), paths])])
+    trimmed = exp.Anonymous(this="trim", expressions=[line.copy(), exp.Literal.string(" \t\n\r\x0b\x0c")])
+    # Posts first: the blank-line test (a trim over the whole line) runs only on lines that are not JSON.
+    root = exp.Bracket(this=types.copy(), expressions=[_n(0)])
+    status = exp.Case(ifs=[
+        exp.If(this=exp.EQ(this=root, expression=exp.Literal.string("OBJECT")), true=_n(POST)),
+        exp.If(this=exp.Not(this=exp.Is(this=types.copy(), expression=exp.Null())), true=_n(NOT_AN_OBJECT)),
+        exp.If(this=exp.Or(this=exp.Is(this=line.copy(), expression=exp.Null()), expression=exp.EQ(this=trimmed, expression=exp.Literal.string(""))),
+               true=_n(BLANK)),
+    ], default=_n(NOT_JSON))
+    typed = exp.select("*", exp.alias_(types_expr, "_types")).from_(_sub(read_lines(files), "l"))
+    classified = exp.select("*", exp.alias_(status, "_status")).from_(_sub(typed, "t"))
+    is_post = exp.EQ(this=exp.column("_status"), expression=_n(POST))
+    leaves = exp.Array(expressions=[exp.Literal.string(json_path(p)) for p in relation.leaves])
+    vals = exp.Case(ifs=[exp.If(this=is_post, true=exp.Anonymous(this="json_extract", expressions=[line.copy(), leaves]))])
+    # Where DuckDB's JSON reader is more lenient than ours (NaN, Infinity, trailing commas):
+    # our decoder looks at the line again (results.Collector).
+    lenient = exp.And(this=exp.In(this=exp.column("_status"), expressions=[_n(NOT_AN_OBJECT), _n(POST)]),
+                      expression=exp.paren(exp.replace_placeholders(sqlglot.parse_one(LENIENT_JSON, read="duckdb"), line=line.copy())))
+    posts = exp.select("*", exp.alias_(vals, "_vals"), exp.alias_(lenient, "_verify")).from_(_sub(classified, "c"))
+    if plan.derived:
+        posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(_sub(posts, "p"))
+    p_status = exp.column("_status", table="p")
+    post = exp.EQ(this=p_status.copy(), expression=_n(POST))
+    fits = relation.fits(targets)
+    created = _stat_text(relation, ("interaction", "created_at"))
+    inner = exp.select(
+        exp.column("_line", table="p"), exp.column("_fname", table="p"), exp.column("_ord", table="p"), p_status.copy(),
+        exp.alias_(exp.Coalesce(this=exp.column("_verify", table="p"), expressions=[exp.false()]), "_verify"),
+        exp.alias_(exp.And(this=post.copy(), expression=exp.Not(this=exp.paren(fits.copy()))), "_python"),
+        exp.alias_(exp.Case(ifs=[exp.If(this=exp.And(this=post.copy(), expression=exp.paren(fits)), true=short_circuit(plan.where.copy()))],
+                            default=exp.false()), "_matched"),
+        exp.alias_(created, "_created_"), exp.alias_(_stat_text(relation, ("interaction", "type")), "_source_"),
+        *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
+    ).from_(_sub(posts, "p"))
+    q = "q"
+    matched = exp.column("_matched", table=q)
+    epoch = epoch_expression(exp.column("_created_", table=q), DUCKDB)
+    special = exp.Or(this=exp.In(this=exp.column("_status", table=q), expressions=[_n(NOT_JSON), _n(NOT_AN_OBJECT)]),
+                     expression=exp.Or(this=exp.column("_verify", table=q), expression=exp.column("_python", table=q)))
+    want_out = exp.Or(this=matched.copy(), expression=special) if want_posts else special
+    outer = exp.select(
+        exp.alias_(exp.column("_fname", table=q), "_file"), exp.alias_(exp.column("_ord", table=q), "_row"),
+        exp.column("_status", table=q), exp.alias_(exp.column("_created_", table=q), "_created"), exp.alias_(epoch, "_epoch"),
+        exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.column("_source_", table=q))]), "_source"),
+        matched.copy(), exp.column("_verify", table=q), exp.column("_python", table=q),
+        exp.alias_(exp.Case(ifs=[exp.If(this=want_out, true=exp.column("_line", table=q))]), "_out"),
+        *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.column(t.column, table=q))], default=exp.false()), t.column)
+          for t in plan.tags],
+    ).from_(_sub(inner, q))
+    return outer.sql(DUCKDB)
+
+
+def _stat_text(relation: JsonLinesRelation, path):
+    """The text at ``path`` when the raw JSON there is a string, else NULL."""
+    value = exp.Anonymous(this="json_extract_string", expressions=[relation.raw(path), exp.Literal.string("$")])
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=relation.json_type(path), expression=exp.Literal.string("VARCHAR")), true=value)])

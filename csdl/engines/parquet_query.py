@@ -1,0 +1,84 @@
+"""The DuckDB queries over Parquet files: the filter as a WHERE clause over the typed columns.
+
+A Parquet row is always a post, so nothing needs to see every row except the counts and the
+time span: ``stats`` reads only ``interaction.created_at`` and aggregates; ``untimed`` lists the
+rows whose timestamp SQL could not read (our parser tries those); ``matched`` is the filter, a
+WHERE clause DuckDB pushes into the scan, selecting only what the output needs (the tag columns,
+``interaction.type``, and the whole row as JSON only when the posts are written). DuckDB reads
+a column, or a field of a struct column, only if one of these names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from .schema import STRUCT, TEXT, Type
+from .sql import DUCKDB, Relation, epoch_expression, short_circuit, wrap_derived
+
+
+@dataclass
+class ParquetQueries:
+    stats: str  # one row: posts, posts timed in SQL, first and last epoch, posts not timed in SQL
+    untimed: str  # _file, _n, _created of the posts not timed in SQL (run when there are any)
+    matched: str  # the Collector's columns for the matching posts, in input order
+
+
+def read_parquet(files: list[str]) -> exp.Expression:
+    import sqlglot
+
+    template = sqlglot.parse_one("SELECT * FROM read_parquet(:files, filename = true, file_row_number = true, union_by_name = true)",
+                                 read="duckdb")
+    source = template.args["from_"].this if "from_" in template.args else template.args["from"].this
+    return exp.replace_placeholders(source, files=exp.Array(expressions=[exp.Literal.string(f) for f in files]))
+
+
+def text_field(relation: Relation, path) -> exp.Expression:
+    """The value at ``path`` when the schema has text there, else NULL."""
+    typ, value = relation.schema, None
+    for key in path:
+        if typ.kind != STRUCT or key not in typ.fields:
+            return exp.Null()
+        typ = typ.fields[key]
+        value = relation.column(key) if value is None else exp.Dot(this=value, expression=exp.to_identifier(key, quoted=True))
+    return value if typ.kind == TEXT else exp.Null()
+
+
+def build_queries(relation: Relation, plan, files: list[str], *, want_posts: bool) -> ParquetQueries:
+    alias = relation.alias
+    source = exp.alias_(read_parquet(files), alias, table=True)
+    file_name = exp.column("filename", table=alias) if len(files) > 1 else exp.Literal.string(files[0])
+    number = exp.Add(this=exp.column("file_row_number", table=alias), expression=exp.Literal.number(1))
+    created = text_field(relation, ("interaction", "created_at"))
+    epoch = epoch_expression(created.copy(), DUCKDB)
+
+    timing = exp.select(exp.alias_(epoch, "_e"), exp.alias_(created, "_created"), exp.alias_(file_name, "_file"),
+                        exp.alias_(number, "_n")).from_(source.copy())
+    stats = exp.select("count(*)", "count(_e)", "min(_e)", "max(_e)").from_(exp.Subquery(this=timing, alias=exp.TableAlias(this=exp.to_identifier("t"))))
+    # Texts our parser may read, and the first post with no timestamp text at all.
+    untimed = exp.union(
+        exp.select("_file", "_n", "_created").from_(exp.Subquery(this=timing.copy(), alias=exp.TableAlias(this=exp.to_identifier("t"))))
+        .where("_e IS NULL AND _created IS NOT NULL"),
+        exp.select("_file", "_n", "_created").from_(exp.Subquery(this=timing.copy(), alias=exp.TableAlias(this=exp.to_identifier("t"))))
+        .where("_created IS NULL").limit(1),
+        distinct=False,
+    )
+
+    row_source = wrap_derived(read_parquet(files), plan.derived, alias) if plan.derived else read_parquet(files)
+    columns = [k for k in relation.schema.fields]
+    row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
+    out_json = exp.func("to_json", row, dialect=DUCKDB) if columns and want_posts else exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+    matched = exp.select(
+        exp.alias_(file_name.copy(), "_file"), exp.alias_(number.copy(), "_n"), exp.alias_(exp.Literal.number(3), "_status"),
+        exp.alias_(exp.cast(exp.Null(), exp.DataType.build("DOUBLE")), "_epoch"), exp.alias_(exp.cast(exp.Null(), exp.DataType.build("VARCHAR")), "_created"),
+        exp.alias_(text_field(relation, ("interaction", "type")), "_source"), exp.alias_(exp.true(), "_matched"),
+        exp.alias_(out_json, "_out"),
+        *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
+    ).from_(exp.alias_(row_source, alias, table=True)).where(plan.where.copy())
+    return ParquetQueries(stats.sql(DUCKDB), untimed.sql(DUCKDB), matched.sql(DUCKDB))
+
+
+def parquet_schema(schema: Type) -> Type:
+    """The posts' columns: the reader's own columns (filename, file_row_number) are not keys."""
+    return Type(STRUCT, fields={k: v for k, v in schema.fields.items() if k not in ("filename", "file_row_number")})
