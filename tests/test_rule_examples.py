@@ -111,3 +111,20 @@ def test_payload_diagnostics_carry_the_registry_name_and_severity():
     for rule in PAYLOAD_RULES.values():
         found += check_payload(rule.example("bad"), rule.kind, **{"today": TODAY, **rule.options})
     assert _identity_problems(found) == []
+
+
+def test_cost_and_run_diagnostics_carry_the_registry_name_and_severity():
+    """The run codes were once emitted as `cannot-evaluate` whatever the registry said."""
+    import csdl
+    from csdl.diagnostics import CSDLError
+    from csdl.evaluate.matcher import compile_matcher
+
+    found = list(csdl.cost('stream "f0596f03644177b8bf5b59708a08bfe8"').warnings)  # C100
+    for text in ['interaction.content regex_partial "(a)\\\\1"',             # R002
+                 'interaction.geo geo_radius "91,0:10"']:                       # R003 (or a check error)
+        try:
+            compile_matcher(csdl.parse(text))
+        except CSDLError as exc:
+            found.extend(exc.diagnostics)
+    assert {"C100", "R002"} <= {d.code for d in found}
+    assert _identity_problems(found) == []
