@@ -21,6 +21,7 @@ _LAZY = {
     "cost": ("csdl.compiler", "cost"),
     "compile": ("csdl.compiler", "compile"),
     "check_payload": ("csdl.payloads", "check_payload"),
+    "run": ("csdl.engines.running", "run"),
 }
 
 __all__ = ["CSDLError", "Diagnostic", "Filter", "Span", "parse", "__version__", *_LAZY]

@@ -187,6 +187,11 @@ class ResolvedFilter:
                 out.append(entry.tree)
         return out
 
+    def texts(self) -> dict[str, str]:
+        """Each resolved hash's CSDL text: a library that travels (to Spark's executors, say) as
+        plain data, usable as ``library=texts.get``."""
+        return {key: entry.tree.source for key, entry in self.entries.items()}
+
     def require(self) -> "ResolvedFilter":
         """Itself, when every reference resolved; else ``CSDLError`` with the faults (a run
         cannot guess what an unknown stream matches)."""

@@ -209,3 +209,59 @@ class AtomicWriter:
                 os.unlink(self.tmp)
             except OSError:
                 pass
+
+
+class ParquetWriter:
+    """Matching posts written as Parquet to ``path`` (``-o FILE.parquet``, every engine): they are
+    collected as JSON Lines in a temporary file beside the target, converted by DuckDB when the run
+    ends, and reach the target through ``AtomicWriter`` (a symlink stays a link, the mode is kept).
+    Needs the duckdb extra, checked before anything runs."""
+
+    def __init__(self, path: str):
+        import tempfile
+
+        from csdl.extras import require_extra
+
+        require_extra("duckdb", purpose="writing Parquet (-o FILE.parquet)")
+        AtomicWriter(path).discard()  # refused now (a directory, a read-only file), not after the run
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self.jsonl = tempfile.mkstemp(suffix=".jsonl", dir=directory, prefix=f".{os.path.basename(path)}.")
+        self.file = os.fdopen(fd, "wb")
+        self.write = self.file.write
+
+    def commit(self) -> None:
+        import shutil
+
+        from csdl.engines.duckdb import write_parquet
+
+        self.file.close()
+        tmp = f"{self.jsonl}.parquet"
+        try:
+            write_parquet(self.jsonl, tmp)
+            writer = AtomicWriter(self.path)
+            try:
+                with open(tmp, "rb") as parquet:
+                    shutil.copyfileobj(parquet, writer.file)
+            except BaseException:
+                writer.discard()
+                raise
+            writer.commit()
+        finally:
+            for leftover in (tmp, self.jsonl):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+
+    def discard(self) -> None:
+        self.file.close()
+        if os.path.exists(self.jsonl):
+            os.unlink(self.jsonl)
+
+
+def posts_writer(path: str):
+    """Where ``-o FILE`` sends matching posts: Parquet for ``*.parquet``, JSON Lines otherwise;
+    ``write(bytes)``, then ``commit()`` or ``discard()``. Raises ``OSError`` for a path that
+    cannot be written, ``csdl.extras.MissingExtra`` for Parquet without the duckdb extra."""
+    if path.lower().endswith(".parquet"):
+        return ParquetWriter(path)
+    return AtomicWriter(path)

@@ -1,4 +1,5 @@
-"""``csdl run FILTER POSTS``: run a filter locally over JSON Lines posts."""
+"""``csdl run FILTER POSTS``: run a filter locally over posts, on any engine. The run itself is
+``csdl.run`` (``csdl.engines.running``); this command chooses where posts go and renders the summary."""
 
 from __future__ import annotations
 
@@ -8,37 +9,28 @@ import sys
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
-from csdl.cli.bill_cmd import _rates
 from csdl.cli.common_options import DECIMAL, resolved, shared_options
 from csdl.cli.output import log, use_color
 
 
-class _AtomicSink:
-    """Posts streamed to ``path`` through ``csdl.cli.output.AtomicWriter`` (symlinks followed,
-    mode kept, devices written directly, a regular file replaced only on success)."""
+def parse_rates(values) -> dict:
+    """``--rate SOURCE=PRICE`` values as {source: Decimal}."""
+    from csdl.units import parse_decimal
 
-    def __init__(self, path: str):
-        from csdl.cli.output import AtomicWriter
-
+    out = {}
+    for value in values:
+        name, sep, price = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"`{value}`: expected SOURCE=PRICE, e.g. twitter=0.0001", param_hint="--rate")
         try:
-            self.writer = AtomicWriter(path)
-        except OSError as exc:
-            raise click.FileError(path, hint=exc.strerror or str(exc)) from None
-        self.write = self.writer.write
-
-    def commit(self) -> None:
-        self.writer.commit()
-
-    def discard(self) -> None:
-        self.writer.discard()
+            out[name.strip().lower()] = parse_decimal(price, f"--rate {name.strip()}")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--rate") from None
+    return out
 
 
-class _Discard:
-    def write(self, data: bytes) -> None:
-        pass
-
-
-def _read_filter(path: str):
+def read_filter(path: str):
+    """(shown path, text) of the filter file (``-``: standard input); a usage error when unreadable."""
     from csdl.cli.inputs import read_path, read_stdin
 
     source = read_stdin(None) if path == "-" else read_path(path)
@@ -47,13 +39,29 @@ def _read_filter(path: str):
     return source.path, source.text
 
 
-def _fail_on_diagnostics(path: str, text: str, diagnostics) -> None:
+def fail_on_diagnostics(path: str, text: str, diagnostics, command: str = "csdl run") -> None:
+    """The filter's problems, as ``csdl check`` shows them, then exit 2."""
     from csdl.cli.reporters import REPORTERS, FileResult
 
     report = REPORTERS["full"]([FileResult(path, text, diagnostics)], color=use_color(sys.stderr))
     click.echo(report, err=True, nl=False)
-    click.echo(f"csdl run: {path} cannot run: fix the errors above", err=True)
+    click.echo(f"{command}: {path} cannot run: fix the problems above", err=True)
     raise SystemExit(EXIT_ERROR)
+
+
+def _posts_output(output, output_format):
+    """(where matching posts go, the writer to commit or discard)."""
+    if output:
+        from csdl.cli.output import posts_writer
+
+        try:
+            writer = posts_writer(output)
+        except OSError as exc:
+            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+        return writer, writer
+    if output_format == "posts":
+        return sys.stdout.buffer, None
+    return None, None  # the summary only: the run builds no matched lines
 
 
 #: A posts file at least this large gets a progress bar on a terminal.
@@ -63,7 +71,9 @@ PROGRESS_BYTES = 20 * 1024 * 1024
 @click.command()
 @click.argument("filter_path", metavar="FILTER")
 @click.argument("posts_path", metavar="POSTS")
-@click.option("-o", "--output", metavar="FILE", help="Write the matching posts to FILE (atomically) instead of stdout.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write the matching posts to FILE (atomically) instead of stdout: Parquet for *.parquet "
+                   "(needs the duckdb extra), JSON Lines otherwise.")
 @click.option("--format", "output_format", type=click.Choice(["posts", "text", "json"]), default="posts", show_default=True,
               help="posts: matching posts as JSON Lines on stdout, summary on stderr. "
                    "text/json: the summary on stdout (posts only with -o).")
@@ -79,9 +89,10 @@ PROGRESS_BYTES = 20 * 1024 * 1024
               help="Who evaluates: python (JSON Lines default), duckdb (Parquet, directory and glob default), spark.")
 @click.option("--master", metavar="URL", help="Spark master (default local[*]); with --engine spark.")
 @click.option("--memory-limit", metavar="SIZE", help="DuckDB's memory_limit, e.g. 2GB; with --engine duckdb.")
+@click.option("-v", "--verbose", is_flag=True, help="Let the engine speak: Spark's JVM and log4j messages on stderr.")
 @shared_options
 def run(filter_path, posts_path, output, output_format, jobs, strict, source_rate, rates, quiet,
-        engine, master, memory_limit, library_dir, pricing_file, config_file, isolated):
+        engine, master, memory_limit, verbose, library_dir, pricing_file, config_file, isolated):
     """Run FILTER over POSTS (JSON Lines, optionally gzipped; - for stdin) and forecast what the
     stream would deliver and cost.
 
@@ -96,100 +107,98 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
     """
     import csdl
     from csdl.diagnostics import CSDLError
-    from csdl.evaluate import compile_matcher
-    from csdl.evaluate import report as reporting
-    from csdl.evaluate.forecast import forecast as make_forecast
-    from csdl.evaluate.posts import PostsError, open_posts
+    from csdl.engines.running import RunError
     from csdl.evaluate.runner import StrictFailure
-    from csdl.evaluate.runner import run as run_posts
 
     if filter_path == "-" and posts_path == "-":
         raise click.UsageError("FILTER and POSTS cannot both be standard input")
-    rate_table = _rates(rates)
+    rate_table = parse_rates(rates)
     settings = resolved(library_dir, pricing_file, config_file, isolated)
-    library, pricing = settings.library, settings.pricing
-    path, text = _read_filter(filter_path)
-    try:
-        compiled = csdl.compile(text, library=library, pricing=pricing)
-        matcher = compile_matcher(compiled.tree, library=library)
-    except CSDLError as exc:
-        _fail_on_diagnostics(path, text, exc.diagnostics)
-    jobs = jobs or os.cpu_count() or 1
-    for warning in matcher.warnings:
-        log(f"{path}:{warning.span.line}:{warning.span.column}: warning: {warning.code} {warning.message}")
-    if not matcher.has_return:
-        log(f"{path}: warning: no return block: a tag-only filter delivers nothing, so nothing matches")
-    from csdl.cli.engine_run import default_engine, run_on_engine
-
-    if (engine or default_engine(posts_path)) != "python":  # SQL engines (csdl.engines): same outputs
-        run_on_engine(engine or default_engine(posts_path), sinks=(_AtomicSink, _Discard), tree=compiled.tree, path=path, posts_path=posts_path, output=output,
-                      output_format=output_format, strict=strict, quiet=quiet, source_rate=source_rate, rate_table=rate_table,
-                      compiled=compiled, matcher=matcher, pricing=pricing, library=library, master=master,
-                      memory_limit=memory_limit)
-
-    try:
-        posts = open_posts(posts_path)
-    except PostsError as exc:
-        raise click.ClickException(str(exc)) from None
+    path, text = read_filter(filter_path)
     shown_posts = "<stdin>" if posts_path == "-" else posts_path
-    if output:
-        sink = _AtomicSink(output)
-    elif output_format == "posts":
-        sink = sys.stdout.buffer
-    else:
-        sink = None  # the runner then writes nothing and builds no matched lines (only counts)
+    sink, writer = _posts_output(output, output_format)
     try:
-        import gzip
-
-        plain_file = posts_path != "-" and not isinstance(posts, gzip.GzipFile) and os.path.isfile(posts_path)
-        from csdl.cli.output import counted, progress
-
-        size = os.path.getsize(posts_path) if plain_file else 0
-        # a bar for a large plain file on a terminal; the parent then reads the lines (to count them)
-        with progress(size, "Running", quiet=quiet or output_format == "json", minimum=PROGRESS_BYTES) as bar:
-            shown = bar is not None and hasattr(bar, "render_progress")  # a real click bar
-            result = run_posts(matcher, counted(posts, bar) if shown else posts, sink, jobs=jobs, strict=strict,
-                               filter_text=text, library=library.directory if library is not None else None,
-                               path=posts_path if plain_file and jobs > 1 and not shown else None)
+        with _progress(posts_path, engine, quiet or output_format == "json") as wrap:
+            summary = csdl.run(text, posts_path, engine=engine, output=sink, library=settings.library,
+                               pricing=settings.pricing, rates=rate_table, source_rate=source_rate,
+                               jobs=jobs or os.cpu_count() or 1, strict=strict, master=master,
+                               memory_limit=memory_limit, filter_name=path, posts_name=shown_posts, progress=wrap,
+                               engine_logs=verbose)
+        if writer is not None:
+            writer.commit()
+    except CSDLError as exc:
+        _discard(writer)
+        fail_on_diagnostics(path, text, exc.diagnostics)
     except StrictFailure as exc:
-        if output:
-            sink.discard()
-        bad = exc.bad
-        log(f"{shown_posts}:{bad.line}: {bad.code} {bad.message}")
+        _discard(writer)
+        log(f"{shown_posts}:{exc.bad.line}: {exc.bad.code} {exc.bad.message}")
         log(f"csdl run: stopped at the first bad post (--strict){'; ' + output + ' not written' if output else ''}")
-        raise SystemExit(EXIT_PROBLEMS)
-    except BrokenPipeError:
-        raise  # the reader of stdout went away (`| head`): main() exits quietly, nothing to report
-    except (OSError, EOFError) as exc:
-        if output:
-            sink.discard()
-        raise click.ClickException(f"{shown_posts}: cannot read: {exc}") from None
-    except BaseException:
-        if output:
-            sink.discard()
-        raise
-    finally:
-        posts.close()
-    if output:
-        sink.commit()
-    elif output_format == "posts":
-        sys.stdout.buffer.flush()
+        raise SystemExit(EXIT_PROBLEMS) from None
+    except RunError as exc:
+        _discard(writer)
+        from csdl.cli.output import UsageProblem
 
-    fc = make_forecast(result.stats, source_rate=source_rate, dpu=compiled.dpu, dpu_complete=compiled.complete,
-                       pricing=pricing, rates=rate_table)
-    data = reporting.summary(filter_path=path, posts_path=shown_posts, matcher=matcher, result=result, forecast=fc,
-                             warnings=matcher.warnings)
+        raise UsageProblem(str(exc)) from None
+    except BaseException:
+        _discard(writer)
+        raise
+    if sink is sys.stdout.buffer:
+        sys.stdout.buffer.flush()
+    _render(summary, output_format, quiet, shown_posts)
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _discard(writer) -> None:
+    if writer is not None:
+        writer.discard()
+
+
+def _render(summary, output_format: str, quiet: bool, shown_posts: str) -> None:
+    path = summary.filter_name
+    for warning in summary.warnings:
+        log(f"{path}:{warning.span.line}:{warning.span.column}: warning: {warning.code} {warning.message}")
+    if not summary.matcher.has_return:
+        log(f"{path}: warning: no return block: a tag-only filter delivers nothing, so nothing matches")
+    data = summary.to_dict()
     if output_format == "json":
         import json
 
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif output_format == "text":
-        click.echo(reporting.render_text(data), nl=False)
+        click.echo(summary.render_text(), nl=False)
     elif not quiet:
-        click.echo(reporting.render_text(data), err=True, nl=False)
+        click.echo(summary.render_text(), err=True, nl=False)
     if not quiet:
-        for line in reporting.bad_lines(data, shown_posts):
+        for note in summary.notes:
+            log(f"csdl run: {note}")
+        for line in summary.bad_lines():
             log(line)
-    elif data["bad_posts"]["count"]:
-        log(f"csdl run: {data['bad_posts']['count']:,} bad posts in {shown_posts}")
-    raise SystemExit(EXIT_CLEAN)
+    elif summary.bad_count:
+        log(f"csdl run: {summary.bad_count:,} bad posts in {shown_posts}")
+
+
+class _progress:
+    """A progress bar over a large plain JSON Lines file read by the Python engine on a
+    terminal: a function wrapping the lines read (None when no bar is shown)."""
+
+    def __init__(self, posts_path: str, engine, quiet: bool):
+        from csdl.engines.running import default_engine
+
+        self.size = 0
+        if posts_path != "-" and (engine or default_engine(posts_path)) == "python" and os.path.isfile(posts_path):
+            with open(posts_path, "rb") as f:
+                self.size = 0 if f.read(2) == b"\x1f\x8b" else os.path.getsize(posts_path)
+        self.quiet = quiet
+        self.bar = None
+
+    def __enter__(self):
+        from csdl.cli.output import counted, progress
+
+        self.context = progress(self.size, "Running", quiet=self.quiet, minimum=PROGRESS_BYTES)
+        self.bar = self.context.__enter__()
+        if self.bar is None or not hasattr(self.bar, "render_progress"):  # no real click bar
+            return None
+        return lambda lines: counted(lines, self.bar)
+
+    def __exit__(self, *exc):
+        return self.context.__exit__(*exc)

@@ -43,7 +43,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
 
     exp = require("sqlglot", purpose="csdl sql").exp
 
-    from csdl.cli.run_cmd import _fail_on_diagnostics, _read_filter
+    from csdl.cli.run_cmd import fail_on_diagnostics, read_filter
     from csdl.diagnostics import CSDLError
     from csdl.engines import EngineError
     from csdl.engines import schema as schemas
@@ -51,7 +51,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
     from csdl.evaluate import compile_matcher
 
     library = resolved(library_dir, pricing_file, config_file, isolated).library
-    path, text = _read_filter(filter_path)
+    path, text = read_filter(filter_path)
     try:
         import csdl
 
@@ -67,7 +67,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
             schema, lowers, note = schemas.from_catalogue(targets), schemas.static_lower_exceptions(), None
         plan = compile_query(tree, Relation(schema, dialect), library=library, source=exp.to_table(table), lower_exceptions=lowers)
     except CSDLError as exc:
-        _fail_on_diagnostics(path, text, exc.diagnostics)
+        fail_on_diagnostics(path, text, exc.diagnostics)
     except EngineError as exc:
         error(str(exc))
         raise SystemExit(EXIT_ERROR) from None

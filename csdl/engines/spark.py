@@ -296,7 +296,10 @@ def _jsonl(spark, filter_ast, data: Data, library):
         frame = spark.createDataFrame(rdd, T.StructType([T.StructField("_file", T.IntegerType()), T.StructField("_n", T.LongType()),
                                                           T.StructField("_line", T.StringType())]))
         frames = frame if frames is None else frames.unionByName(frame)
-    library_dir = getattr(library, "directory", None) if library is not None and not isinstance(library, str) else library
+    from csdl.library import resolve
+
+    # the referenced filters travel to the executors as text: no library directory needed there
+    library_dir = resolve(filter_ast, library).require().texts()
     evaluate = _line_udf(filter_ast.source, library_dir, len(plan.tags))
     verdict = evaluate(F.col("_line"))
     out = frames.select("_file", "_n", "_line", verdict.alias("v"))

@@ -38,44 +38,42 @@ def main(argv=None) -> int:
 
     from csdl.compiler import compile as compile_filter
     from csdl.diagnostics import CSDLError
-    from csdl.evaluate import compile_matcher
-    from csdl.evaluate import report as reporting
-    from csdl.evaluate.forecast import forecast
-
-    from . import EngineError, inputs, spark
+    from csdl.engines.running import RunError, run
 
     try:
         with open(args.filter, encoding="utf-8") as f:
             text = f.read()
         compiled = compile_filter(text, library=args.library)
-        matcher = compile_matcher(compiled.tree, library=args.library)
     except OSError as exc:
         print(f"error: {args.filter}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except CSDLError as exc:
-        for d in exc.diagnostics:
-            print(f"{args.filter}:{d.span.line}:{d.span.column}: {d.code} {d.message}", file=sys.stderr)
+        _print_diagnostics(args.filter, exc.diagnostics)
         return 2
     from pyspark.sql import SparkSession  # present: require_extra above
 
+    # spark-submit's own session (its --master, its configuration)
     session = SparkSession.builder.appName("csdl").config("spark.sql.caseSensitive", "true").getOrCreate()
-    sink = open(args.output, "wb") if args.output else open(os.devnull, "wb")  # noqa: SIM115
+    sink = open(args.output, "wb") if args.output else None  # noqa: SIM115 - closed below
     try:
-        result, prepared = spark.run(compiled.tree, inputs.resolve(args.data), sink, library=args.library, spark=session)
-    except EngineError as exc:
+        summary = run(compiled, args.data, engine="spark", output=sink, library=args.library, spark_session=session,
+                      filter_name=args.filter, posts_name=args.data, engine_logs=True)
+    except CSDLError as exc:
+        _print_diagnostics(args.filter, exc.diagnostics)
+        return 2
+    except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
-        sink.close()
-    stats = result.stats
-    stats.cond_calls = [0] * len(matcher.conditions)
-    stats.cond_seconds = [0.0] * len(matcher.conditions)
-    summary = reporting.summary(filter_path=args.filter, posts_path=args.data, matcher=matcher, result=result,
-                                forecast=forecast(stats, dpu=compiled.dpu, dpu_complete=compiled.complete),
-                                warnings=matcher.warnings)
-    summary["engine"] = {"name": "spark", "version": result.codec, "conditions": [d.to_dict() for d in prepared.plan.decisions]}
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
+        if sink is not None:
+            sink.close()
+    print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
     return 0
+
+
+def _print_diagnostics(path: str, diagnostics) -> None:
+    for d in diagnostics:
+        print(f"{path}:{d.span.line}:{d.span.column}: {d.code} {d.message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

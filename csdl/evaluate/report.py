@@ -1,4 +1,5 @@
-"""The run summary as JSON-ready data and as text for people."""
+"""The run summary (``RunSummary``, what ``csdl.run`` returns) as JSON-ready data and as text
+for people."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def slowest(matcher, stats, limit: int = SLOWEST_SHOWN) -> list[dict]:
     return rows[:limit]
 
 
+def _code_name(code: str) -> str | None:
+    from csdl.codes import registry
+
+    info = registry().get(code)
+    return info.name if info is not None else None
+
+
+def _bad_dict(bad) -> dict:
+    return {**bad.to_dict(), "name": _code_name(bad.code)}
+
+
 def summary(*, filter_path: str, posts_path: str, matcher, result, forecast, warnings) -> dict:
     stats = result.stats
     rate = stats.matched / stats.read if stats.read else 0.0
@@ -33,7 +45,7 @@ def summary(*, filter_path: str, posts_path: str, matcher, result, forecast, war
             "count": stats.bad_count,
             "not_evaluated": stats.unevaluated,
             "wrong_types": stats.bad_count - stats.unevaluated,
-            "details": [b.to_dict() for b in stats.bad],
+            "details": [_bad_dict(b) for b in stats.bad],
             "details_truncated": len(stats.bad) < stats.bad_count,
         },
         "tags": dict(sorted(stats.tags.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -48,7 +60,7 @@ def summary(*, filter_path: str, posts_path: str, matcher, result, forecast, war
             # not it: busy workers on a loaded machine say nothing of the time saved).
         },
         "forecast": forecast.to_dict(),
-        "warnings": [w.message for w in warnings],
+        "warnings": [w.to_dict() for w in warnings],
     }
 
 
@@ -94,10 +106,12 @@ def render_text(data: dict) -> str:
     out.append(f"  matched        {matched:,}  ({data['match_rate'] * 100:.2f} %)")
     speed = data["speed"]
     jobs = speed["jobs"]
-    out.append(
-        f"  speed          {_n(speed['posts_per_second'])} posts/s in {speed['seconds']:.2f} s "
-        f"({jobs} process{'es' if jobs > 1 else ''}, {speed['json']})"
-    )
+    engine = data.get("engine")
+    if engine is not None:  # DuckDB or Spark: its version and what it read
+        how = f"{engine['version']}, {_FORMATS.get(engine['format'], engine['format'])}"
+    else:
+        how = f"{jobs} process{'es' if jobs > 1 else ''}, {speed['json']}"
+    out.append(f"  speed          {_n(speed['posts_per_second'])} posts/s in {speed['seconds']:.2f} s ({how})")
     if data["tags"]:
         out.append("  tags (matched posts carrying each)")
         for name, count in data["tags"].items():
@@ -127,5 +141,76 @@ def render_text(data: dict) -> str:
     for note in fc.get("notes", []):
         out.append(f"  note: {note}")
     for warning in data["warnings"]:
-        out.append(f"  warning: {warning}")
+        out.append(f"  warning: {warning['code']} {warning['message']}")
     return "\n".join(out) + "\n"
+
+
+_FORMATS = {"jsonl": "JSON Lines", "parquet": "Parquet"}
+
+
+class RunSummary:
+    """What a run found (``csdl.run``): counts, tags, bad lines with their codes, the forecast,
+    timing and, for DuckDB and Spark, the engine. ``to_dict()`` is ``csdl run --format json``;
+    ``render_text()`` the text summary; ``bad_lines()`` the lines listing bad posts."""
+
+    def __init__(self, *, filter_name: str, posts_name: str, matcher, result, forecast, warnings, engine=None,
+                 notes=(), hash=None):
+        self.filter_name = filter_name
+        self.posts_name = posts_name
+        self.matcher = matcher
+        self.result = result
+        self.forecast = forecast
+        self.warnings = list(warnings)  # Diagnostics of the filter (R010-R012)
+        self.engine = engine  # None for the Python engine; else name, version, files, format, conditions
+        self.notes = list(notes)  # what the run chose on its own (an engine switched, UDFs used)
+        self.hash = hash
+
+    @property
+    def stats(self):
+        return self.result.stats
+
+    @property
+    def read(self) -> int:
+        return self.stats.read
+
+    @property
+    def matched(self) -> int:
+        return self.stats.matched
+
+    @property
+    def bad(self) -> list:
+        """The bad posts kept with their messages (``BadPost``: line, code, message)."""
+        return list(self.stats.bad)
+
+    @property
+    def bad_count(self) -> int:
+        return self.stats.bad_count
+
+    @property
+    def tags(self) -> dict:
+        return dict(self.stats.tags)
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
+    def to_dict(self) -> dict:
+        data = summary(filter_path=self.filter_name, posts_path=self.posts_name, matcher=self.matcher,
+                       result=self.result, forecast=self.forecast, warnings=self.warnings)
+        if self.engine is not None:
+            data["engine"] = dict(self.engine)
+            fmt = self.engine["format"]
+            # what decoded the JSON: the engine's own reader, or nothing (Parquet has columns)
+            data["speed"]["json"] = f"{self.engine['name']} (its JSON reader)" if fmt == "jsonl" else "none (Parquet columns)"
+        if self.notes:
+            data["notes"] = list(self.notes)
+        return data
+
+    def render_text(self) -> str:
+        return render_text(self.to_dict())
+
+    def bad_lines(self, limit: int = BAD_SHOWN) -> list[str]:
+        return bad_lines(self.to_dict(), self.posts_name, limit)
+
+    def __repr__(self) -> str:
+        return f"RunSummary(read={self.read}, matched={self.matched}, bad={self.bad_count})"

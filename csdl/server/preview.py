@@ -128,41 +128,47 @@ def _key(value) -> str | int | float | bool:
     return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def run_preview(tree, analyses, state) -> dict:
-    """``{"sample_posts", "matched", "data": [...]}`` for the filter ``tree`` over the sample."""
-    from csdl.evaluate import compile_matcher
+class _Analysed:
+    """``csdl.run``'s output: each matching post (a JSON line) fed to the analyses."""
 
-    parts = [_Analysis(*a) for a in analyses]
-    read = matched = 0
-    path = state.settings.sample
-    if path is not None:
-        from csdl.evaluate.posts import codec, open_posts
+    def __init__(self, parts):
+        from csdl.evaluate.posts import codec
         from csdl.evaluate.timestamps import to_epoch
 
-        loads = codec()[0]
-        matcher = compile_matcher(tree, library=state.library)
-        limit = state.settings.max_sample_posts
+        self.parts, self.loads, self.to_epoch = parts, codec()[0], to_epoch
+
+    def write(self, data: bytes) -> None:
+        for line in data.splitlines():
+            post = self.loads(line)
+            interaction = post.get("interaction")
+            when = self.to_epoch(interaction.get("created_at")) if type(interaction) is dict else None
+            for part in self.parts:
+                part.add(post, when)
+
+
+def run_preview(tree, analyses, state) -> dict:
+    """``{"sample_posts", "matched", "data": [...]}`` for the filter ``tree`` over the sample (at
+    most ``max_sample_posts`` lines of it), run by ``csdl.run`` as ``csdl run`` runs it."""
+    import itertools
+
+    import csdl
+    from csdl.engines.running import RunError
+
+    parts = [_Analysis(*a) for a in analyses]
+    path = state.settings.sample
+    if path is None:
+        return {"sample_posts": 0, "matched": 0, "data": [p.result() for p in parts]}
+    from csdl.evaluate.posts import PostsError, open_posts
+
+    try:
         posts = open_posts(path)
-        try:
-            for line in posts:
-                if read >= limit:
-                    break
-                if not line.strip():
-                    continue
-                try:
-                    post = loads(line)
-                except ValueError:
-                    continue
-                if type(post) is not dict:
-                    continue
-                read += 1
-                if not matcher.match(post):
-                    continue
-                matched += 1
-                interaction = post.get("interaction")
-                when = to_epoch(interaction.get("created_at")) if type(interaction) is dict else None
-                for part in parts:
-                    part.add(post, when)
-        finally:
-            posts.close()
-    return {"sample_posts": read, "matched": matched, "data": [p.result() for p in parts]}
+    except PostsError as exc:
+        raise ApiError(500, f"The sample cannot be read: {exc}") from None
+    try:
+        run = csdl.run(tree, itertools.islice(posts, state.settings.max_sample_posts), engine="python",
+                       output=_Analysed(parts), library=state.library, posts_name=path)
+    except RunError as exc:
+        raise ApiError(500, f"The sample cannot be read: {exc}") from None
+    finally:
+        posts.close()
+    return {"sample_posts": run.read, "matched": run.matched, "data": [p.result() for p in parts]}

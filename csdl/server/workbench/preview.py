@@ -6,9 +6,8 @@ the same inputs. On top: the first N matching posts, with the words they matched
 
 from __future__ import annotations
 
-import gzip
-
 from csdl.evaluate.posts import PostsError
+
 
 class PreviewTooLarge(ValueError):
     """Posts beyond a preview's bounds (``upload.BoundedLines``)."""
@@ -71,28 +70,23 @@ def run_preview(text: str, *, lines_factory, posts_name: str, library=None, pric
     line numbers of the shown posts). Raises ``csdl.CSDLError`` for a filter that cannot run,
     ``PostsError`` for posts that cannot be read, ``PreviewTooLarge``."""
     import csdl
-    from csdl.evaluate import compile_matcher
-    from csdl.evaluate import report as reporting
-    from csdl.evaluate.forecast import forecast as make_forecast
+    from csdl.engines.running import RunError
     from csdl.evaluate.posts import codec
-    from csdl.evaluate.runner import run as run_posts
 
     from csdl.server.workbench import highlight
 
     compiled = csdl.compile(text, library=library, pricing=pricing, checks=checks)
-    matcher = compile_matcher(compiled.tree, library=library)
     sink = _FirstMatches(limit)
     posts = lines_factory()
     try:
-        result = run_posts(matcher, posts, sink, jobs=1, filter_text=text)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise PostsError(f"{posts_name}: cannot read: {exc}") from None
+        run = csdl.run(compiled, posts, engine="python", output=sink, library=library, pricing=pricing,
+                       source_rate=source_rate, filter_name="(workbench)", posts_name=posts_name)
+    except RunError as exc:
+        raise PostsError(str(exc)) from None
     finally:
         posts.close()
-    fc = make_forecast(result.stats, source_rate=source_rate, dpu=compiled.dpu, dpu_complete=compiled.complete,
-                       pricing=pricing)
-    summary = reporting.summary(filter_path="(workbench)", posts_path=posts_name, matcher=matcher, result=result,
-                                forecast=fc, warnings=matcher.warnings)
+    matcher = run.matcher
+    summary = run.to_dict()
     numbers: list[int] = []
     if sink.posts:
         again = lines_factory()

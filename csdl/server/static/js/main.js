@@ -304,7 +304,7 @@ function showPreview(answer) {
     rows.push(["Total per hour / month", `${money(fc.total_per_hour)} / ${money(fc.total_per_month)}${fc.complete ? "" : " (incomplete)"}`]);
   }
   tableRows($("preview-forecast"), rows);
-  $("preview-notes").replaceChildren(...(fc.notes || []).concat(s.warnings || []).map((n) => node("li", { text: n })));
+  $("preview-notes").replaceChildren(...(fc.notes || []).concat((s.warnings || []).map((w) => `${w.code} ${w.message}`)).map((n) => node("li", { text: n })));
   $("bill-from-preview").disabled = !fc.available;
   const bad = s.bad_posts;
   const badItems = bad.details.slice(0, 200).map((b) => node("li", {},
