@@ -1,11 +1,14 @@
 """A gzip bomb uploaded to the workbench's preview is refused while the server's memory stays
-flat: measured as the peak resident memory (VmHWM) of a real `csdl serve` process."""
+flat: measured as the peak resident memory (VmHWM) of a real `csdl serve` process; and only a
+bounded number of previews run at once."""
 
 from __future__ import annotations
 
 import io
 import signal
+import socket
 import sys
+import time
 import uuid
 import zlib
 
@@ -14,9 +17,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from server_fixtures import Client, start_process  # noqa: E402
+from server_fixtures import Client, start_process, start_server  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/status")
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/status")
 MB = 1024 * 1024
 
 
@@ -53,11 +56,14 @@ def upload(client: Client, content: bytes, filename: str):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     url, process = start_process("--store", str(tmp_path_factory.mktemp("bomb") / "s.sqlite3"))
-    yield Client(url), process.pid
+    client = Client(url)
+    yield client, process.pid
+    client.close()
     process.send_signal(signal.SIGTERM)
     process.wait(30)
 
 
+@LINUX
 def test_one_huge_line_is_refused_with_flat_memory(server):
     client, pid = server
     warm = upload(client, b'{"interaction": {"content": "coffee"}}\n' * 10, "warm.jsonl")
@@ -74,6 +80,7 @@ def test_one_huge_line_is_refused_with_flat_memory(server):
     assert grown < 64 * MB, f"the server's peak memory grew by {grown / MB:.0f} MB"
 
 
+@LINUX
 def test_many_lines_unpacking_beyond_the_bound_are_refused_with_flat_memory(server):
     client, pid = server
     before = memory(pid)
@@ -83,3 +90,43 @@ def test_many_lines_unpacking_beyond_the_bound_are_refused_with_flat_memory(serv
     assert reply.status == 413 and "unpack to more than" in reply.json()["error"], reply
     grown = memory(pid)["VmHWM"] - before["VmHWM"]
     assert grown < 64 * MB, f"the server's peak memory grew by {grown / MB:.0f} MB"
+
+
+def test_previews_at_once_are_bounded(tmp_path):
+    """Previews whose uploads are still arriving hold their slots: beyond MAX_PREVIEWS the next
+    one is a 503 with Retry-After; once they go, previews run again."""
+    from csdl.server.workbench.api import MAX_PREVIEWS
+
+    url, stop = start_server(tmp_path)
+    host, port = url.split("//")[1].rsplit(":", 1)
+    held = []
+    try:
+        for _ in range(MAX_PREVIEWS):
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(b"POST /api/preview HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
+                         b"boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n")  # the rest never comes
+            held.append(sock)
+        client = Client(url)
+        deadline = time.monotonic() + 20
+        reply = None
+        while time.monotonic() < deadline:
+            reply = client.post("/api/preview", json_body={"csdl": "interaction.content exists", "limit": 1})
+            if reply.status == 503:
+                break
+            time.sleep(0.05)
+        assert reply.status == 503 and reply.headers.get("retry-after") == "1", reply
+        assert "previews are running" in reply.json()["error"]
+        for sock in held:
+            sock.close()
+        held.clear()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            reply = client.post("/api/preview", json_body={"csdl": "interaction.content exists", "limit": 1})
+            if reply.status == 200:
+                break
+            time.sleep(0.05)
+        assert reply.status == 200, reply
+    finally:
+        for sock in held:
+            sock.close()
+        stop()
