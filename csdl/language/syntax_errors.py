@@ -185,73 +185,84 @@ def _bad_token(exc, text: str) -> Diagnostic:
             _token, what, closer = opener
             return diagnostic("E005", f"missing `{closer}` to close {what}", span)
 
-    hint = None
+    message, hint = (_after_previous(prev_type, prev_text, expected, token, found, at_end)
+                     or _by_expected(expected, token, found, stack, closers, at_end))
+    return diagnostic("E004", message, span, hint=hint)
+
+
+def _quoted_value_expected(op_text: str, token, found: str) -> tuple[str, str | None]:
+    op = op_text.lower()
+    if op in ("contains_near", "near"):
+        what = 'a quoted word list with a distance (`"word1,word2:5"`)'
+    elif op in _LIST_OPERATORS:
+        what = "a quoted, comma-separated list"
+    elif op.startswith("geo_"):
+        what = "a quoted geo value"
+    elif op.startswith("regex_"):
+        what = "a quoted regular expression"
+    else:
+        what = "a quoted text value"
+    hint = f'put the value in double quotes: `"{token}"`' if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE") else None
+    return f"expected {what} after `{op_text}`, found {found}", hint
+
+
+def _after_previous(prev_type, prev_text: str, expected: set, token, found: str, at_end: bool):
+    """(message, hint) when the token before the error says what had to follow it; else None."""
     if prev_type in ("TEXT_OP", "STRING_OP") and "STRING" in expected:
-        op = prev_text.lower()
-        if op in ("contains_near", "near"):
-            what = 'a quoted word list with a distance (`"word1,word2:5"`)'
-        elif op in _LIST_OPERATORS:
-            what = "a quoted, comma-separated list"
-        elif op.startswith("geo_"):
-            what = "a quoted geo value"
-        elif op.startswith("regex_"):
-            what = "a quoted regular expression"
-        else:
-            what = "a quoted text value"
-        message = f"expected {what} after `{prev_text}`, found {found}"
-        if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE"):
-            hint = f'put the value in double quotes: `"{token}"`'
-    elif prev_type == "EQ_OP":
-        message = f"expected a quoted text value or a number after `{prev_text}`, found {found}"
-    elif prev_type == "ORDER_OP":
-        message = f"expected a number after `{prev_text}`, found {found}"
-        if token.type == "STRING":
-            hint = "ordering comparisons take unquoted numbers: `interaction.sample < 50`"
-    elif prev_type == "IN":
-        message = f"expected a quoted list (`\"a, b\"`) or a number list (`[1, 2]`) after `{prev_text}`, found {found}"
-    elif prev_type == "TARGET" and "EXISTS" in expected:
-        message = f"expected an operator after `{prev_text}` (such as `contains`, `==`, `in` or `exists`), found {found}"
-        hint = _operator_hint(str(token)) if not at_end else None
-    elif prev_type == "CS":
-        message = f"expected an operator after `cs` (such as `contains` or `==`), found {found}"
-    elif prev_type == "TAG_HEAD":
-        message = f"expected a quoted tag name or a score after `{prev_text}`, found {found}"
-        if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE"):
-            hint = "tag namespaces cannot contain spaces; the tag name must be quoted"
-    elif prev_type in ("TAGS", "STREAM"):
-        message = f"expected a quoted stream hash after `{prev_text}`, found {found}"
-    elif prev_type == "RETURN":
-        message = f"expected `{{` after `{prev_text}`, found {found}"
-    elif "TARGET" in expected and expected & {"LPAR", "NOT"}:
+        return _quoted_value_expected(prev_text, token, found)
+    if prev_type == "EQ_OP":
+        return f"expected a quoted text value or a number after `{prev_text}`, found {found}", None
+    if prev_type == "ORDER_OP":
+        hint = "ordering comparisons take unquoted numbers: `interaction.sample < 50`" if token.type == "STRING" else None
+        return f"expected a number after `{prev_text}`, found {found}", hint
+    if prev_type == "IN":
+        return (f"expected a quoted list (`\"a, b\"`) or a number list (`[1, 2]`) after `{prev_text}`, found {found}",
+                None)
+    if prev_type == "TARGET" and "EXISTS" in expected:
+        return (f"expected an operator after `{prev_text}` (such as `contains`, `==`, `in` or `exists`), found {found}",
+                _operator_hint(str(token)) if not at_end else None)
+    if prev_type == "CS":
+        return f"expected an operator after `cs` (such as `contains` or `==`), found {found}", None
+    if prev_type == "TAG_HEAD":
+        hint = ("tag namespaces cannot contain spaces; the tag name must be quoted"
+                if token.type in ("SWITCH_NAME", "TARGET", "SWITCH_VALUE") else None)
+        return f"expected a quoted tag name or a score after `{prev_text}`, found {found}", hint
+    if prev_type in ("TAGS", "STREAM"):
+        return f"expected a quoted stream hash after `{prev_text}`, found {found}", None
+    if prev_type == "RETURN":
+        return f"expected `{{` after `{prev_text}`, found {found}", None
+    return None
+
+
+def _by_expected(expected: set, token, found: str, stack, closers: set, at_end: bool) -> tuple[str, str | None]:
+    """(message, hint) from what the parser expected at the error."""
+    if "TARGET" in expected and expected & {"LPAR", "NOT"}:
         starts = ["a condition", "`NOT`", "`(`", "`stream`"]
         if "TAG_HEAD" in expected:
             starts += ["`tag`", "`tags`", "`return`"]
-        message = f"expected {', '.join(starts[:-1])} or {starts[-1]}, found {found}"
-        if not at_end and token.type in ("SWITCH_NAME", "SWITCH_VALUE"):
-            hint = "a condition is `target operator value`, e.g. `interaction.content contains \"coffee\"`"
-    elif expected == {"$END"}:
+        hint = ("a condition is `target operator value`, e.g. `interaction.content contains \"coffee\"`"
+                if not at_end and token.type in ("SWITCH_NAME", "SWITCH_VALUE") else None)
+        return f"expected {', '.join(starts[:-1])} or {starts[-1]}, found {found}", hint
+    if expected == {"$END"}:
         if token.type == "RPAR":
-            message = "unmatched `)`: there is no `(` for it to close"
-        elif any(getattr(item, "type", None) == "RETURN" or type(item).__name__ == "Return" for item in stack):
-            message = f"expected the end of the filter after the `return` block, found {found}"
-            hint = "tag rules must come before `return`"
-        else:
-            message = f"expected the end of the filter, found {found}"
-    elif expected and expected <= {"RETURN", "TAG_HEAD", "TAGS", "$END"}:
-        message = f"expected `tag`, `tags`, `return` or the end of the filter after a tag rule, found {found}"
-        if token.type in ("TARGET", "NOT", "LPAR", "STREAM"):
-            hint = "when a filter has tag rules, its conditions go inside `return { ... }`"
-    elif expected & {"_AND", "_OR"}:
+            return "unmatched `)`: there is no `(` for it to close", None
+        if any(getattr(item, "type", None) == "RETURN" or type(item).__name__ == "Return" for item in stack):
+            return (f"expected the end of the filter after the `return` block, found {found}",
+                    "tag rules must come before `return`")
+        return f"expected the end of the filter, found {found}", None
+    if expected and expected <= {"RETURN", "TAG_HEAD", "TAGS", "$END"}:
+        hint = ("when a filter has tag rules, its conditions go inside `return { ... }`"
+                if token.type in ("TARGET", "NOT", "LPAR", "STREAM") else None)
+        return f"expected `tag`, `tags`, `return` or the end of the filter after a tag rule, found {found}", hint
+    if expected & {"_AND", "_OR"}:
         parts = ["`AND`", "`OR`"]
         opener = _opener(stack) if closers else None
         if opener is not None:
             parts.append(f"`{opener[2]}` (to close {opener[1]})")
         elif "$END" in expected:
             parts.append("the end of the filter")
-        message = f"expected {', '.join(parts[:-1])} or {parts[-1]}, found {found}"
-        if token.type in ("TARGET", "NOT", "STREAM", "LPAR"):
-            hint = "CSDL has no implicit AND: join conditions with `AND` or `OR`"
-    else:
-        names = [_TERMINALS.get(t, f"`{t}`") for t in expected]
-        message = f"expected {_join(names)}, found {found}" if names else f"unexpected {found}"
-    return diagnostic("E004", message, span, hint=hint)
+        hint = ("CSDL has no implicit AND: join conditions with `AND` or `OR`"
+                if token.type in ("TARGET", "NOT", "STREAM", "LPAR") else None)
+        return f"expected {', '.join(parts[:-1])} or {parts[-1]}, found {found}", hint
+    names = [_TERMINALS.get(t, f"`{t}`") for t in expected]
+    return (f"expected {_join(names)}, found {found}" if names else f"unexpected {found}"), None
