@@ -191,7 +191,8 @@ def load_pricing_table(path: str | None, origin: str, strict: bool, problems: li
     from csdl.billing.pricing import PricingError, load_pricing
 
     if not os.path.isfile(path):
-        message = _said(origin, f"{shown_path(path)}: no such pricing file")
+        shown = path if origin.startswith("--") else shown_path(path)  # a flag's path as it was typed
+        message = _said(origin, f"{shown}: no such pricing file")
     else:
         try:
             return load_pricing(path)
