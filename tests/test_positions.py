@@ -116,3 +116,13 @@ def test_the_editors_cost_hints_end_each_line_of_a_cr_only_file():
 
     found = sorted((h.position.line, h.position.character) for h in asyncio.run(hints()))
     assert found == [(0, len(lines[0])), (1, len(lines[1]))]  # one hint at the end of each line
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_an_unclosed_string_ends_with_its_line_whatever_the_line_ends(newline):
+    text = newline.join(['twitter.text contains "open', "AND twitter.txt exists"])
+    found = check(text)
+    unclosed = next(d for d in found if d.code == "E002")
+    assert (unclosed.span.line, unclosed.span.end_line) == (1, 1)
+    # the next line is still checked: its unknown target is reported
+    assert any(d.code == "E101" and d.span.line == 2 for d in found)

@@ -13,6 +13,7 @@ regions it covers are returned so that validation and lint can ignore them.
 from __future__ import annotations
 
 from csdl.diagnostics import Diagnostic
+from csdl.spans import LINE_BREAK
 
 #: At most this many syntax errors are reported for one filter.
 MAX_ERRORS = 50
@@ -207,8 +208,8 @@ class _Driver:
         if self.text.startswith("/*", pos):
             return False
         if self.text.startswith('"', pos):
-            end = self.text.find("\n", pos)
-            end = len(self.text) if end < 0 else end
+            line_break = LINE_BREAK.search(self.text, pos)  # an unclosed string ends with its line
+            end = line_break.start() if line_break else len(self.text)
             if not self.skipping:
                 self.error_start = pos
                 self.skipping = True

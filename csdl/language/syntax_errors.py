@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from csdl.diagnostics import Diagnostic
 from csdl.sources import UNREADABLE, UNREADABLE_NAME
-from csdl.spans import Span
+from csdl.spans import LINE_BREAK, Span
 
 SYNTAX_CODES = {
     "E001": ("unexpected-character", "A character that cannot start any CSDL token."),
@@ -93,8 +93,8 @@ def translate(exc: Exception, text: str) -> Diagnostic:
 
 def _bad_character(pos: int, text: str) -> Diagnostic:
     if text.startswith('"', pos):
-        line_end = text.find("\n", pos)
-        length = (line_end if line_end >= 0 else len(text)) - pos
+        line_break = LINE_BREAK.search(text, pos)
+        length = (line_break.start() if line_break else len(text)) - pos
         return diagnostic(
             "E002",
             "unclosed string: this `\"` has no closing quote",
