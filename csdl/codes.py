@@ -128,14 +128,12 @@ def find(code_or_name: str) -> RuleInfo | None:
     return None
 
 
-def is_syntax(code: str) -> bool:
-    return code.startswith("E0")
-
-
-def diagnostic(code: str, message: str, span, **kwargs):
+def diagnostic(code: str, message: str, span, *, hint: str | None = None, fix=None):
     """A ``Diagnostic`` for ``code`` with the registry's name and severity: call sites give the
-    code and the words, never the name or the severity (``csdl rules`` and the output agree)."""
+    code and the words, never the name or the severity (``csdl rules`` and the output agree).
+    For the stages above the registry (library, evaluation, engines, faces); the families below
+    it build theirs from the tables the registry reads (``SYNTAX_CODES``, ``VALIDATION_CODES`` …)."""
     from csdl.diagnostics import Diagnostic
 
     info = registry()[code]
-    return Diagnostic(code, message, span, severity=info.severity, name=info.name, **kwargs)
+    return Diagnostic(code, message, span, severity=info.severity, name=info.name, hint=hint, fix=fix)
