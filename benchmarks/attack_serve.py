@@ -6,8 +6,10 @@ be refused, and the server's peak memory while they run. Bounded (about 30 s); r
 It starts `csdl serve --port 0` on a temporary store, then tries: DNS rebinding (a foreign Host),
 cross-site writes (a foreign Origin, a text/plain body, an <img>-style GET delete), a gzip bomb in
 the workbench's preview upload (one 256 MB line in ~256 KB), poisoned records (a lone surrogate,
-an integer beyond 64 bits, a time of 1e20) and 1,010 silent sockets. Exit status 0 when every
-attack was refused and the server kept answering, 1 otherwise.
+an integer beyond 64 bits, a time of 1e20) and 1,010 silent sockets. An attack counts as refused
+when its answer is the expected JSON error and the server's peak memory (VmHWM) grew by less than
+64 MB during it. Exit status 0 when every attack was refused and the server kept answering, 1
+otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import uuid
 import zlib
 
 MB = 1024 * 1024
+MAX_GROWTH = 64 * MB  # the server's peak memory may grow this much during one attack
 
 
 class Server:
@@ -149,9 +152,13 @@ def main(argv: list[str]) -> int:
         try:
             start_memory = server.peak_memory()
             for name, (method, path, body, headers), refused in attacks(server):
+                before = server.peak_memory()
                 status, answer = server.request(method, path, body, headers)
+                grown = server.peak_memory() - before
                 is_json = answer[:1] == b"{"
-                results.append({"attack": name, "status": status, "refused": status in refused and is_json})
+                # refused in time too: a refusal after the server took the bomb's size in memory is none
+                results.append({"attack": name, "status": status, "peak_growth_mb": round(grown / MB, 1),
+                                "refused": status in refused and is_json and grown < MAX_GROWTH})
             ok, waited = idle_sockets(server)
             results.append({"attack": "1,010 silent sockets, then a request", "status": 200 if ok else 503,
                             "refused": ok, "note": f"answered after {waited:.1f} s"})
@@ -167,7 +174,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(summary, indent=2))
     else:
         for r in results:
-            print(f"{'refused' if r['refused'] else 'NOT REFUSED':<12} {r['status']:>4}  {r['attack']}"
+            grown = f"  (peak memory +{r['peak_growth_mb']} MB)" if r.get("peak_growth_mb") else ""
+            print(f"{'refused' if r['refused'] else 'NOT REFUSED':<12} {r['status']:>4}  {r['attack']}{grown}"
                   f"{'  (' + r['note'] + ')' if r.get('note') else ''}")
         print(f"server peak memory: {summary['peak_memory_mb']} MB (at start {summary['memory_at_start_mb']} MB)")
     return 0 if summary["all_refused"] else 1
