@@ -124,16 +124,22 @@ def test_bad_cors_origins_are_refused(tmp_path, origin, words):
     assert not (tmp_path / "s.sqlite3").exists()  # refused before the store is opened
 
 
-def test_wide_settings_warn_at_start(tmp_path):
+def test_wide_settings_warn_at_start_and_allowed_hosts_are_answered(tmp_path):
     import signal
 
     users = tmp_path / "users"
     users.write_text("alice:alice-key\n", encoding="utf-8")
-    _url, process = start_process("--cors", "*", "--host", "0.0.0.0", "--users", str(users),
+    url, process = start_process("--cors", "*", "--host", "0.0.0.0", "--users", str(users),
+                                 "--allowed-host", "dev.example", "--allowed-host", "ci.internal",
                                  "--store", str(tmp_path / "s.sqlite3"))
     try:
         log = "".join(process.log)
         assert "--cors '*'" in log and "clear text" in log, log
+        port = url.rsplit(":", 1)[1]
+        c = Client(f"http://127.0.0.1:{port}", user="alice", key="alice-key")
+        for host, status in (("dev.example", 200), ("CI.internal", 200), ("evil.example", 403)):
+            assert c.get("/v1.6/usage", headers={"Host": f"{host}:{port}"}).status == status, host
+        c.close()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
