@@ -40,11 +40,14 @@ def _build() -> dict[str, RuleInfo]:
     from csdl.checking.error_codes import VALIDATION_CODES
     from csdl.checking.lint import rules
     from csdl.checking.suppression import SUPPRESSION_CODES, SUPPRESSION_SEVERITY
-    from csdl.language.syntax_errors import SYNTAX_CODES
+    from csdl.language.syntax_errors import SYNTAX_CODES, SYNTAX_EXAMPLES
 
     table: dict[str, RuleInfo] = {}
     for code, (name, summary) in SYNTAX_CODES.items():
-        table[code] = RuleInfo(code, name, summary, ERROR, summary + "\n\nSyntax errors cannot be ignored or suppressed.", group_of(code))
+        examples = SYNTAX_EXAMPLES.get(code)
+        shown = f"Bad:\n    {examples[0]}\nGood:\n    {examples[1]}\n\n" if examples else ""
+        table[code] = RuleInfo(code, name, summary, ERROR, shown + "Syntax errors cannot be ignored or suppressed.",
+                               group_of(code))
     for code, (name, summary, doc) in VALIDATION_CODES.items():
         table[code] = RuleInfo(code, name, summary, ERROR, doc.strip(), group_of(code))
     for rule in rules():

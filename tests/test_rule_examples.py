@@ -128,3 +128,9 @@ def test_cost_and_run_diagnostics_carry_the_registry_name_and_severity():
             found.extend(exc.diagnostics)
     assert {"C100", "R002"} <= {d.code for d in found}
     assert _identity_problems(found) == []
+
+
+def test_a_rules_documentation_does_not_repeat_its_summary():
+    """`csdl rule CODE` prints the summary, then the documentation (syntax codes repeated it)."""
+    repeated = [code for code, info in registry().items() if info.doc.startswith(info.summary)]
+    assert repeated == []

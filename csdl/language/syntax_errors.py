@@ -23,6 +23,16 @@ SYNTAX_CODES = {
     UNREADABLE: (UNREADABLE_NAME, "A file that cannot be read or is not UTF-8 (reported by the CLI)."),
 }
 
+#: What ``csdl rule CODE`` shows for the syntax errors a filter can make: (bad, good), each run by
+#: the tests (tests/test_rule_examples.py).
+SYNTAX_EXAMPLES = {
+    "E002": ('interaction.content contains "coffee', 'interaction.content contains "coffee"'),
+    "E003": ("interaction.content exists /* a note", "interaction.content exists /* a note */"),
+    "E004": ("interaction.content contains", 'interaction.content contains "coffee"'),
+    "E005": ("(interaction.content exists", "(interaction.content exists)"),
+    "E007": ("// nothing but a comment", "interaction.content exists // a comment"),
+}
+
 _TERMINALS = {
     "STRING": "a quoted string",
     "NUMBER": "a number",
