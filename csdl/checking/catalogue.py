@@ -155,17 +155,31 @@ def lookup(name: str) -> Target | None:
 
 def suggest(name: str) -> str | None:
     """The closest catalogued target name, if one is close enough to be a likely typo."""
+    return guess_target(name)[0]
+
+
+#: How much closer (difflib's ratio, 0 to 1) the best guess must be than the next one to be the
+#: clear choice: `interactin.sample` (0.97) over `interaction.age` (0.81) is; `facebook.text`'s
+#: `facebook.type` (0.85) over `facebook.name` (0.77) is not.
+CLEAR_MARGIN = 0.1
+
+
+def guess_target(name: str) -> tuple[str | None, bool]:
+    """``(target, clear)``: the closest catalogued target name to a likely typo (or None), and
+    whether it is the clear choice (no other candidate nearly as close), which makes replacing
+    the typo by it a safe fix."""
     import difflib
 
     table = targets()
-    matches = difflib.get_close_matches(name, table.keys(), n=1, cutoff=0.75)
+    matches = difflib.get_close_matches(name, table.keys(), n=2, cutoff=0.75)
     if matches:
-        return matches[0]
-    # A right last segment under a misspelt source (`twiter.text`) or the reverse.
+        ratios = [difflib.SequenceMatcher(None, name, m).ratio() for m in matches]
+        return matches[0], len(matches) == 1 or ratios[0] - ratios[1] >= CLEAR_MARGIN
+    # A right last segment under a misspelt source (`twiter.text`) or the reverse: a weaker guess.
     head, _, last = name.rpartition(".")
     same_tail = [t for t in table if t.rpartition(".")[2] == last]
     matches = difflib.get_close_matches(name, same_tail, n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    return (matches[0] if matches else None), False
 
 
 # --- what DataSift's own material says beyond the catalogue's columns ---------------------------

@@ -15,5 +15,5 @@ MAX_CONDITIONS = 1000
 PYLON_MAX_LIST = 100
 
 
-def diag(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, message, span, name=VALIDATION_CODES[code][0], hint=hint)
+def diag(code: str, message: str, span: Span, hint: str | None = None, fix=None) -> Diagnostic:
+    return Diagnostic(code, message, span, name=VALIDATION_CODES[code][0], hint=hint, fix=fix)

@@ -110,15 +110,20 @@ class _Validator:
 
     def condition(self, cond: ast.Condition) -> bool:
         """Target, operator, `cs` and argument-type checks; True when the target is known and fits."""
-        from csdl.checking.catalogue import lookup, suggest
+        from csdl.checking.catalogue import guess_target, lookup
 
         target = lookup(cond.target)
         if target is None:
-            guess = suggest(cond.target)
+            guess, clear = guess_target(cond.target)
             message = f"unknown target `{cond.target}`"
+            fix = None
             if guess:
+                from csdl.diagnostics import SAFE, UNSAFE, Fix
+
                 message += f"; did you mean `{guess}`?"
-            self.out.append(diag("E101", message, cond.target_span))
+                # safe when the guess is the clear choice; unsafe when another target is nearly as close
+                fix = Fix(cond.target_span, guess, f"Replace with `{guess}`", SAFE if clear else UNSAFE)
+            self.out.append(diag("E101", message, cond.target_span, fix=fix))
             return False
         if not self.platform_target(cond, target):
             return False
