@@ -31,7 +31,7 @@ from csdl.server.values import json_bytes
 
 log = logging.getLogger("csdl.serve")
 
-_PATH = re.compile(r"/(?:v(1(?:\.[0-9]{1,2})?)/)?([a-z0-9_/]*?)(?:\.json)?/?")
+_PATH = re.compile(r"/(?:v(1(?:\.[0-9]{1,2})?)/)?([A-Za-z0-9_/]*?)(?:\.json)?/?")
 # Bodies up to this size are compiled on the event loop: a small filter takes well under a
 # millisecond, less than handing it to a worker thread. Larger ones go to the thread pool so that
 # a 1 MB filter never holds up the other requests.

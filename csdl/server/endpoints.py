@@ -7,10 +7,11 @@ call accepts every method a client used for it; anything else is 405.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from csdl.server import account, filters, historics, push_api, sources
+from csdl.server import account, account_usage, filters, historics, identities, push_api, sources
 
 READ = frozenset({"GET", "POST"})
 WRITE = frozenset({"POST", "PUT"})
@@ -41,6 +42,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "preview/get": Endpoint(historics.preview_get, READ, 5),
     "usage": Endpoint(account.usage, READ, 25),
     "balance": Endpoint(account.balance, READ, 25),
+    "account/usage": Endpoint(account_usage.usage, READ, 25),
     "source/create": Endpoint(sources.create, WRITE, 25),
     "source/update": Endpoint(sources.update, WRITE, 25),
     "source/get": Endpoint(sources.get, READ, 5),
@@ -68,10 +70,17 @@ ENDPOINTS: dict[str, Endpoint] = {
 _PYLON_SERVICE = re.compile(r"pylon/[a-z][a-z0-9_]{0,30}/(validate|compile)")
 
 
+ANY = frozenset({"GET", "POST", "PUT", "DELETE"})
+
+
 def find(name: str) -> Endpoint | None:
     endpoint = ENDPOINTS.get(name)
     if endpoint is None:
         m = _PYLON_SERVICE.fullmatch(name)
         if m:
             endpoint = ENDPOINTS["pylon/" + m.group(1)]
+    if endpoint is None and name.startswith("account/identity"):
+        args = identities.route(name)
+        if args is not None:  # the handler tells the methods apart (DataSift's costs: 5 to read, 25 to change)
+            endpoint = Endpoint(functools.partial(identities.handle, **args), ANY, 25)
     return endpoint

@@ -42,6 +42,18 @@ CREATE TABLE IF NOT EXISTS previews (
     body TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS identities (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recordings (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sources (
     id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -89,7 +101,8 @@ CREATE INDEX IF NOT EXISTS stream_refs_by_ref ON stream_refs (ref);
 # Marks the file as a csdl store (SQLite's application_id header field): "CSDL".
 APPLICATION_ID = 0x4353444C
 _OUR_TABLES = frozenset({"meta", "streams", "historics", "previews", "sources", "source_log", "tokens", "tasks",
-                         "stream_owners", "stream_facts", "stream_refs", "sqlite_sequence"})
+                         "stream_owners", "stream_facts", "stream_refs", "sqlite_sequence",
+                         "identities", "recordings"})
 
 
 class StoreError(Exception):
@@ -426,7 +439,7 @@ class Store:
                 for table in ("streams", "historics", "previews", "sources", "tasks")}
 
 
-_TABLES = frozenset({"historics", "previews", "sources"})
+_TABLES = frozenset({"historics", "previews", "sources", "identities", "recordings"})
 
 
 def _put_facts(db, hash: str, facts_text: str, references) -> None:
