@@ -271,6 +271,21 @@ def serving(report: Report, quick: bool) -> None:
         report.record(entry)
 
 
+def delivery(report: Report, quick: bool) -> None:
+    """``csdl serve`` live delivery against ``csdl run`` (benchmarks/bench_delivery.py); skipped
+    without the [serve] extra."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print("delivery: skipped (install the [serve] extra)", file=sys.stderr)
+        return
+    from . import bench_delivery
+
+    for entry in bench_delivery.run(quick):
+        report.record(entry)
+
+
 def language_server(report: Report, quick: bool) -> None:
     """``csdl lsp``: edit-to-diagnostics latency and memory (benchmarks/bench_lsp.py); skipped
     without the [lsp] extra."""
@@ -302,7 +317,7 @@ def workbench(report: Report, quick: bool) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller inputs (CI smoke run)")
-    parser.add_argument("--only", choices=["in-process", "processes", "run", "engines", "payloads", "serve", "lsp", "workbench"], action="append",
+    parser.add_argument("--only", choices=["in-process", "processes", "run", "engines", "payloads", "serve", "delivery", "lsp", "workbench"], action="append",
                         help="run only these groups (repeatable; default: all)")
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"), help="where to write the JSON")
     args = parser.parse_args(argv)
@@ -311,7 +326,8 @@ def main(argv=None) -> int:
     print(f"{'case':<34} {'measure':<28} {'median':>16}  {'ratio to baseline (same run)':<34} goal")
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as workdir:
-        groups = args.only or ["in-process", "processes", "run", "engines", "payloads", "serve", "lsp", "workbench"]
+        groups = args.only or ["in-process", "processes", "run", "engines", "payloads", "serve", "delivery", "lsp",
+                               "workbench"]
         steps = {
             "in-process": lambda: in_process(report, args.quick),
             "processes": lambda: whole_process(report, args.quick, workdir),
@@ -319,6 +335,7 @@ def main(argv=None) -> int:
             "engines": lambda: engines(report, args.quick),
             "payloads": lambda: payloads(report, args.quick),
             "serve": lambda: serving(report, args.quick),
+            "delivery": lambda: delivery(report, args.quick),
             "lsp": lambda: language_server(report, args.quick),
             "workbench": lambda: workbench(report, args.quick),
         }

@@ -293,3 +293,50 @@ def test_file_outputs_are_written_into_push_dir(tmp_path):
         server.stop()
     assert sorted(ids(delivered()), key=lambda i: int(i[1:])) == music_ids(posts)
     assert refused.status == 400 and "--push-dir" in refused.json()["error"]
+
+
+NODE_PULL = r"""
+var DataSift = require('datasift-node');
+var ds = new DataSift('me', 'secret', '127.0.0.1:%(port)d', false);
+var out = {errors: [], pulled: []};
+function fail(e) { out.errors.push(String(e && (e.body || e.message) || e)); console.log(JSON.stringify(out)); process.exit(0); }
+ds.push.create({hash: '%(hash)s', name: 'node pull', output_type: 'pull'}, function (err, sub) {
+  if (err) { return fail(err); }
+  out.created = sub;
+  function next(cursor) {
+    ds.pull({id: sub.id, size: 400, cursor: cursor}, function (err, body, headers, status) {
+      if (err) { return fail(err); }
+      if (status === 204 || !body) { ds.push.get({id: sub.id}, function (err, got) { out.got = got;
+        ds.push.stop({id: sub.id}, function (err, stopped) { out.stopped = stopped;
+          console.log(JSON.stringify(out)); process.exit(0); }); }); return; }
+      out.pulled = out.pulled.concat(body);
+      next(headers['x-datasift-cursor-next']);
+    });
+  }
+  var wait = setInterval(function () {
+    ds.push.get({id: sub.id}, function (err, got) {
+      if (!err && got.interaction_count >= %(expected)d) { clearInterval(wait); next(''); }
+    });
+  }, 50);
+});
+setTimeout(function () { fail('timed out'); }, 60000);
+"""
+
+
+@pytest.mark.timeout(180)
+def test_node_client_creates_a_pull_subscription_and_pulls_each_interaction_once(tmp_path):
+    from test_server_streaming import node_or_skip
+
+    node = node_or_skip()
+    posts = make_posts(80)
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts))
+    try:
+        music = server.compile(MUSIC)
+        out = node.run_script(NODE_PULL % {"port": server.port, "hash": music,
+                                           "expected": len(music_ids(posts)) + 1}, timeout=90)
+    finally:
+        server.stop()
+    assert out["errors"] == []
+    assert out["created"]["output_type"] == "pull" and out["created"]["hash"] == music
+    assert ids(out["pulled"]) == music_ids(posts) and out["pulled"][-1]["deleted"] is True
+    assert out["got"]["status"] == "active" and out["stopped"]["status"] == "finished"

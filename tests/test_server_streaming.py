@@ -250,7 +250,7 @@ def test_idle_connection_gets_ticks_and_a_slow_consumer_a_warning(tmp_path, post
         assert not connection.offer("h", {"a": 3})
         connection.dropped("h", 1)
         items, lost = connection.take()
-        assert [i for _, i in items] == [{"a": 1}, {"a": 2}] and lost == 1
+        assert [i for _, i, _ in items] == [{"a": 1}, {"a": 2}] and lost == 1
     finally:
         loop.close()
 
@@ -376,6 +376,7 @@ def test_ingestion_publishes_into_running_streams_and_usage_counts_them(tmp_path
         usage.request("GET", "/usage.jsonp?callback=cb&username=me&api_key=secret")
         text = usage.getresponse().read().decode()
         usage.close()
+        rest_usage = server.client.get("/v1.6/usage").json()
     finally:
         server.stop()
     ids = [m["interaction"]["id"] for m in result["lines"] if "interaction" in m]
@@ -384,3 +385,5 @@ def test_ingestion_publishes_into_running_streams_and_usage_counts_them(tmp_path
     assert text.startswith("cb(") and text.endswith(");")
     payload = json.loads(text[3:-2])
     assert payload["streams"][music]["licenses"] == {"twitter_gnip": 2}
+    assert rest_usage["streams"][music]["licenses"] == {"twitter_gnip": 2}
+    assert isinstance(rest_usage["streams"][music]["seconds"], int)

@@ -1,7 +1,9 @@
 """``usage`` and ``balance``.
 
-Nothing streams offline, so ``usage`` reports its period (DataSift's ``start``/``end`` texts) with
-no stream in it, as DataSift did for an account with nothing running; ``balance`` answers ``{}``
+``usage`` reports its period (DataSift's ``start``/``end`` texts) and, per stream the caller
+consumed from the live bus (streaming connections), the ``seconds`` it was connected and the
+``licenses`` (interactions delivered per source type); with nothing consumed ``streams`` is
+empty, as DataSift answered for an account with nothing running; ``balance`` answers ``{}``
 as DataSift's recorded answer for a subscription account did.
 """
 
@@ -27,7 +29,9 @@ def usage(call):
         raise ApiError(400, "The period parameter must be hour, day or current")
     end = int(time.time()) // 60 * 60
     start = end - PERIODS[period]
-    return 200, {"start": _date(start), "end": _date(end), "streams": {}}
+    live = call.state.live
+    streams = live.usage.streams(call.user) if live is not None else {}
+    return 200, {"start": _date(start), "end": _date(end), "streams": streams}
 
 
 def balance(call):

@@ -33,8 +33,9 @@ class BusError(Exception):
 class Sink:
     """What the bus needs of a consumer. Subclasses implement ``offer``; the rest is optional."""
 
-    def offer(self, hash: str, item: dict) -> bool:  # pragma: no cover - interface
-        """Take ``item`` (a delivered interaction of stream ``hash``) without blocking; False when full."""
+    def offer(self, hash: str, item: dict, raw: bytes | None = None) -> bool:  # pragma: no cover - interface
+        """Take ``item`` (a delivered interaction of stream ``hash``) without blocking; False when full.
+        ``raw``, when given, is ``item`` already encoded as JSON (the firehose's own line)."""
         raise NotImplementedError
 
     def wait_for_room(self, timeout: float) -> bool:
@@ -44,6 +45,10 @@ class Sink:
 
     def dropped(self, hash: str, count: int) -> None:
         """``count`` items of ``hash`` were dropped because this consumer was full."""
+
+    def flush(self) -> None:
+        """The end of a published batch: wake the consumer for what it was offered (a consumer
+        woken once per batch instead of once per item spends its time writing, not waking)."""
 
 
 class Bus:
@@ -59,6 +64,7 @@ class Bus:
         self.published = 0
         self.delivered: Counter = Counter()  # hash -> interactions delivered (for usage)
         self.changed = threading.Condition(self._lock)
+        self._stalled: set = set()  # sinks a patient publisher gave up waiting for (set operations are atomic)
 
     # -- subscriptions ---------------------------------------------------------------------
     def matcher(self, hash: str):
@@ -99,6 +105,7 @@ class Bus:
                     if not sinks:
                         del self._sinks[key]
             self._rebuild()
+        self._stalled.discard(sink)
 
     def subscription_count(self) -> int:
         with self._lock:
@@ -118,11 +125,12 @@ class Bus:
         self.changed.notify_all()
 
     # -- publishing ------------------------------------------------------------------------
-    def publish(self, posts, *, patient: bool = False) -> int:
+    def publish(self, posts, *, raws=None, patient: bool = False) -> int:
         """Run every subscribed stream over ``posts`` (dicts) and offer the matches; returns the
-        number of items delivered (one per matching stream and consumer)."""
+        number of items delivered (one per matching stream and consumer). ``raws``, when given,
+        are the posts' JSON lines: a match delivered unchanged (no tags) is not encoded again."""
         delivered = 0
-        for post in posts:
+        for index, post in enumerate(posts):
             if post.__class__ is not dict:
                 continue
             self.published += 1
@@ -135,30 +143,40 @@ class Bus:
                 evaluation = matcher.evaluate(post)
                 if evaluation.matched:
                     item = tagged(post, evaluation.tags, evaluation.tag_tree)
-                    n = self._offer(sinks, hash, item, patient)
+                    raw = raws[index] if raws is not None and item is post else None
+                    n = self._offer(sinks, hash, item, patient, raw)
                     self.delivered[hash] += n
                     delivered += n
+        for _hash, _matcher, sinks in self._routes:
+            for sink in sinks:
+                sink.flush()
         return delivered
 
-    def _offer(self, sinks, hash: str, item: dict, patient: bool) -> int:
+    def _offer(self, sinks, hash: str, item: dict, patient: bool, raw: bytes | None = None) -> int:
         count = 0
         for sink in sinks:
-            if sink.offer(hash, item):
+            if sink.offer(hash, item, raw):
                 count += 1
+                self._stalled.discard(sink)
                 continue
-            if patient and self._wait_and_offer(sink, hash, item):
-                count += 1
-                continue
+            # A sink that already made the publisher wait in vain is not waited for again until
+            # it takes an item: one stuck consumer must not slow the firehose for the others.
+            if patient and sink not in self._stalled:
+                if self._wait_and_offer(sink, hash, item, raw):
+                    count += 1
+                    continue
+                self._stalled.add(sink)
             sink.dropped(hash, 1)
         return count
 
-    def _wait_and_offer(self, sink: Sink, hash: str, item: dict) -> bool:
+    def _wait_and_offer(self, sink: Sink, hash: str, item: dict, raw: bytes | None) -> bool:
+        sink.flush()  # what it holds must be on its way before waiting for it to make room
         deadline = time.monotonic() + self.patience
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not sink.wait_for_room(min(left, 0.5)):
                 return False
-            if sink.offer(hash, item):
+            if sink.offer(hash, item, raw):
                 return True
 
 

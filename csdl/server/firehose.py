@@ -65,6 +65,7 @@ class Firehose:
 
     def _replay(self, started: float) -> None:
         batch: list = []
+        raws: list = []  # the lines as read: a match without tags is delivered as these bytes
         with open_posts(self.path) as lines:
             for line in lines:
                 if self.stopping.is_set():
@@ -79,18 +80,19 @@ class Firehose:
                     self.bad_lines += 1
                     continue
                 batch.append(post)
+                raws.append(line.strip())
                 if len(batch) >= (BATCH if self.rate is None else max(1, min(BATCH, int(self.rate // 20) or 1))):
-                    self._send(batch, started)
-                    batch = []
+                    self._send(batch, raws, started)
+                    batch, raws = [], []
             if batch:
-                self._send(batch, started)
+                self._send(batch, raws, started)
 
-    def _send(self, batch: list, started: float) -> None:
+    def _send(self, batch: list, raws: list, started: float) -> None:
         if self.rate is not None:
             # the time the first post of this batch is due at the given rate
             due = started + self.posts / self.rate
             wait = due - time.monotonic()
             if wait > 0 and self.stopping.wait(wait):
                 return
-        self.bus.publish(batch, patient=self.rate is None)
+        self.bus.publish(batch, raws=raws, patient=self.rate is None)
         self.posts += len(batch)

@@ -21,7 +21,7 @@ import orjson
 
 from csdl.server.errors import ApiError
 
-#: Lines per request (DataSift's ingestion took at most 1,000 objects per call... ours: a bound).
+#: Objects per request (ours: a bound on the work of one request).
 MAX_OBJECTS = 10_000
 
 

@@ -48,6 +48,8 @@ FINISH_ATTEMPTS = 5
 #: Subscriptions per server, and log entries kept.
 MAX_SUBSCRIPTIONS = 1000
 MAX_LOG = 10_000
+#: Seconds shutdown waits for delivery threads (one may be inside an http POST); they are daemons.
+STOP_WAIT = 5.0
 STATUSES = ("active", "paused", "waiting_for_start", "finishing", "finished")
 
 
@@ -72,18 +74,18 @@ class PushSubscription(Sink):
         return self.record["status"]
 
     # -- the Sink side ----------------------------------------------------------------------
-    def offer(self, hash: str, item: dict) -> bool:
+    def offer(self, hash: str, item: dict, raw: bytes | None = None) -> bool:
         with self.cond:
             if self.status not in ("active", "paused", "waiting_for_start"):
                 return True  # stopped: takes nothing more, and that is not a drop
             if self.pull is not None:
-                if not self.pull.add(orjson.dumps(item)):
+                if not self.pull.add(raw if raw is not None else orjson.dumps(item)):
                     return False
                 self.record["interaction_count"] += 1
                 return True
             if len(self.buffer) >= self.capacity:
                 return False
-            self.buffer.append(item)
+            self.buffer.append(raw if raw is not None else item)  # encoded when it is sent
             self.cond.notify_all()
             return True
 
@@ -150,14 +152,14 @@ class PushSubscription(Sink):
         return self.params["delivery_frequency"] - (time.monotonic() - self.last_attempt)
 
     def _take(self):
-        items, size = [], 0
+        encoded, size = [], 0
         for item in self.buffer:
-            encoded = len(orjson.dumps(item))
-            if items and size + encoded > self.params["max_size"]:
+            data = item if item.__class__ is bytes else orjson.dumps(item)
+            if encoded and size + len(data) > self.params["max_size"]:
                 break
-            items.append(item)
-            size += encoded
-        return len(items), push_outputs.encode(self.params["format"], self.record, items)
+            encoded.append(data)
+            size += len(data)
+        return len(encoded), push_outputs.encode(self.params["format"], self.record, encoded)
 
     def _deliver(self, count: int, body: bytes) -> None:
         now = int(time.time())
@@ -218,9 +220,10 @@ class PushRegistry:
         for subscription in subscriptions:
             with subscription.cond:
                 subscription.cond.notify_all()
+        deadline = time.monotonic() + STOP_WAIT
         for subscription in subscriptions:
             if subscription.thread is not None:
-                subscription.thread.join(push_outputs.HTTP_TIMEOUT + 1)
+                subscription.thread.join(max(0.0, deadline - time.monotonic()))
 
     def log(self, subscription: PushSubscription, success: bool, message: str) -> None:
         self.entries.append({"request_time": int(time.time()), "success": success,

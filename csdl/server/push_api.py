@@ -11,17 +11,14 @@ Python and PHP clients); all three are read.
 from __future__ import annotations
 
 import json
-import time
 
-import orjson
 
-from csdl.server import incoming
+from csdl.server import incoming, push_outputs
 from csdl.server.bus import BusError
 from csdl.server.errors import ApiError
 
 MAX_PER_PAGE = 100
-#: pull's default and largest ``size`` in bytes (DataSift's: 20 MB default, 50 MB max... its
-#: clients sent 52,428,800).
+#: pull's default and largest ``size`` in bytes (ours; the official clients send 52,428,800).
 PULL_SIZE = 20 * 1024 * 1024
 PULL_MAX = 50 * 1024 * 1024
 
@@ -163,13 +160,5 @@ def pull(call) -> tuple[int, bytes, dict]:
     headers = {"X-DataSift-Format": fmt, "X-DataSift-Cursor-Current": current, "X-DataSift-Cursor-Next": following}
     if not items:
         return 204, b"", headers
-    if fmt == "json_new_line":
-        body = b"\n".join(items)  # no newline after the last: the Node client parses every line
-    elif fmt == "json_array":
-        body = b"[" + b",".join(items) + b"]"
-    else:
-        head = orjson.dumps({"id": subscription.record["id"], "hash": subscription.record["hash"],
-                             "hash_type": subscription.record["hash_type"], "count": len(items),
-                             "delivered_at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())})
-        body = head[:-1] + b',"interactions":[' + b",".join(items) + b"]}"
-    return 200, body, headers
+    # no newline after the last line: the Node client parses every line of the answer
+    return 200, push_outputs.encode(fmt, subscription.record, items, last_newline=False), headers

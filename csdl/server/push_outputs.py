@@ -90,17 +90,19 @@ def validate(output_type, params) -> dict:
     return checked
 
 
-def encode(fmt: str, subscription: dict, items: list[dict]) -> bytes:
-    """One batch in DataSift's push format ``fmt``."""
+def encode(fmt: str, subscription: dict, items: list[bytes], *, last_newline: bool = True) -> bytes:
+    """One batch of encoded interactions in DataSift's push format ``fmt``. ``last_newline``:
+    whether json_new_line ends with a newline (pull's answer does not: the clients parse every
+    line of it)."""
     if fmt == "json_array":
-        return orjson.dumps(items)
+        return b"[" + b",".join(items) + b"]"
     if fmt == "json_new_line":
-        return b"".join(orjson.dumps(item) + b"\n" for item in items)
-    return orjson.dumps({
+        return b"\n".join(items) + (b"\n" if last_newline else b"")
+    head = orjson.dumps({
         "id": subscription["id"], "hash": subscription["hash"], "hash_type": subscription["hash_type"],
         "count": len(items), "delivered_at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-        "interactions": items,
     })
+    return head[:-1] + b',"interactions":[' + b",".join(items) + b"]}"
 
 
 class DeliveryFailed(Exception):
@@ -121,11 +123,14 @@ def post_http(subscription: dict, params: dict, body: bytes) -> None:
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:  # noqa: S310 - the user's URL
             answer.read(64 * 1024)
+            status = answer.status
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"The endpoint answered HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryFailed(f"Could not connect to the endpoint: {reason}") from None
+    if status // 100 != 2:
+        raise DeliveryFailed(f"The endpoint answered HTTP {status}")
 
 
 def write_file(push_dir: str, subscription: dict, params: dict, body: bytes, sequence: int) -> str:

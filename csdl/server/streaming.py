@@ -59,22 +59,35 @@ class Connection(Sink):
         self.closed = False
         self.hashes: list[str] = []
         self.on_delivered = None
+        self.signalled = False  # a wake-up is on its way to the event loop
 
-    def offer(self, hash: str, item: dict) -> bool:
+    def offer(self, hash: str, item: dict, raw: bytes | None = None) -> bool:
         with self.lock:
             if self.closed:
                 return True  # a consumer that left takes everything and keeps nothing
             if len(self.items) >= self.capacity:
                 self.room.clear()
                 return False
-            self.items.append((hash, item))
-            first = len(self.items) == 1
-        if first:
-            self.loop.call_soon_threadsafe(self.ready.set)
+            self.items.append((hash, item, raw))
         return True
+
+    def flush(self) -> None:
+        if self.items and not self.ready.is_set() and not self.signalled:
+            self.signalled = True
+            self.loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        self.signalled = False
+        self.ready.set()
 
     def wait_for_room(self, timeout: float) -> bool:
         return self.room.wait(timeout) and not self.closed
+
+    def control(self, data: bytes) -> None:
+        """Queue a status message (on the event loop; never refused, never counted as data)."""
+        with self.lock:
+            self.items.append((None, data, None))
+        self.ready.set()
 
     def dropped(self, hash: str, count: int) -> None:
         with self.lock:
@@ -95,7 +108,7 @@ class Connection(Sink):
     def count(self, items) -> None:
         """Tell the usage counter what was delivered (DataSift's ``licenses``: per interaction type)."""
         if self.on_delivered is not None:
-            self.on_delivered(items)
+            self.on_delivered([(hash, item) for hash, item, _ in items if hash is not None])
 
     def close(self) -> None:
         with self.lock:
@@ -103,7 +116,11 @@ class Connection(Sink):
             self.items.clear()
         self.room.set()
 
-    def frame(self, hash: str, item: dict) -> bytes:
+    def frame(self, hash: str | None, item, raw: bytes | None = None) -> bytes:
+        if hash is None:
+            return item  # a status message, already encoded
+        if raw is not None:
+            return b'{"hash":"' + hash.encode() + b'","data":' + raw + b"}" if self.multi else raw
         return orjson.dumps({"hash": hash, "data": item} if self.multi else item)
 
 
@@ -198,7 +215,8 @@ class MessageReader:
 
 
 async def _pump(connection: Connection, send_frame, tick_seconds: float, stopped: asyncio.Event) -> None:
-    """Write buffered items (and ticks when idle, warnings after drops) until ``stopped``."""
+    """Write buffered items (and ticks when idle, warnings after drops) until ``stopped``; the
+    pump is the only writer of a connection, so frames never interleave."""
     while not stopped.is_set():
         if not connection.items:
             waiter = asyncio.ensure_future(connection.ready.wait())
@@ -208,7 +226,7 @@ async def _pump(connection: Connection, send_frame, tick_seconds: float, stopped
             for task in pending:
                 task.cancel()
             if stopped.is_set():
-                return
+                break
             if not done:
                 await send_frame(tick())
                 continue
@@ -216,9 +234,14 @@ async def _pump(connection: Connection, send_frame, tick_seconds: float, stopped
         if lost:
             await send_frame(status("warning", f"{lost} interactions were dropped: the consumer is too slow "
                                                f"(at most {connection.capacity} are buffered)", dropped=lost))
-        for hash, item in items:
-            await send_frame(connection.frame(hash, item))
+        for hash, item, raw in items:
+            await send_frame(connection.frame(hash, item, raw))
         connection.count(items)
+    # the answer to a `stop` (or a refusal) queued just before the end still goes out
+    items, _ = connection.take()
+    for hash, item, _ in items:
+        if hash is None:
+            await send_frame(item)
 
 
 async def relay(source: asyncio.Event | None, target: asyncio.Event) -> None:
@@ -273,11 +296,10 @@ class HttpStream:
 
     async def _serve(self, session, receive, send):
         stopped = asyncio.Event()
-        lock = asyncio.Lock()
+        control = session.connection.control
 
         async def send_frame(data: bytes):
-            async with lock:
-                await send({"type": "http.response.body", "body": data + b"\n", "more_body": True})
+            await send({"type": "http.response.body", "body": data + b"\n", "more_body": True})
 
         async def read():
             reader = MessageReader()
@@ -290,11 +312,11 @@ class HttpStream:
                 try:
                     commands = reader.feed(message.get("body", b""))
                 except ValueError as exc:
-                    await send_frame(status("failure", str(exc)))
+                    control(status("failure", str(exc)))
                     break
                 for command in commands:
                     answer, end = session.handle(command)
-                    await send_frame(answer)
+                    control(answer)
                     if end:
                         stopped.set()
                         return
@@ -354,10 +376,10 @@ class WebSocketStream:
                     try:
                         message = json.loads(text)
                     except ValueError:
-                        await send_frame(status("failure", "A message is a JSON object with an action"))
+                        connection.control(status("failure", "A message is a JSON object with an action"))
                         continue
                     answer, end = session.handle(message)
-                    await send_frame(answer)
+                    connection.control(answer)
                     if end:
                         break
             except (WebSocketDisconnect, RuntimeError):
