@@ -201,8 +201,12 @@ def _prepare_jsonl(con, filter_ast, data, targets, library, lowers, unfixable, w
         keys = tuple(target.split("."))
         type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
     relation = JsonLinesRelation(schema, type_paths, [tuple(t.split(".")) for t in every])
-    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable)
-    return Prepared(plan, build_query(relation, plan, data.files, every, want_posts=want_posts), relation, data.files)
+    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
+    from .wrong_types import suspect_targets
+
+    suspects = suspect_targets(filter_ast, library, schema)  # posts with a value there: the Python engine (R201)
+    return Prepared(plan, build_query(relation, plan, data.files, every, want_posts=want_posts, suspects=suspects),
+                    relation, data.files)
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
@@ -215,9 +219,18 @@ def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_pos
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
     relation = Relation(schema, DUCKDB)
-    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable)
+    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
     queries = build_queries(relation, plan, data.files, want_posts=want_posts)
     return Prepared(plan, queries.matched, relation, data.files, parquet=queries)
+
+
+def register_word_tables(con, plan) -> None:
+    """The keyword lists the query joins with, as Arrow tables (no copy into the query text)."""
+    if not plan.word_tables:
+        return
+    pa = require("pyarrow", extra="duckdb", purpose="the duckdb engine")
+    for name, words in plan.word_tables.items():
+        con.register(name, pa.table({"word": pa.array(words, type=pa.string())}))
 
 
 def register_udfs(con, plan, *, whole_line: bool) -> None:
@@ -265,6 +278,7 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
     if prepared.plan.udfs:
         register_udfs(con, prepared.plan, whole_line=data.kind == JSONL)
+    register_word_tables(con, prepared.plan)
     from csdl.evaluate.matcher import compile_matcher
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,

@@ -42,6 +42,7 @@ _SPACE_CHARS = r"\pZ\t\n\v\f\r\x1c-\x1f\x85"
 TOKEN_PATTERN = r"[\pL\pN_]+|[^\pL\pN_" + _SPACE_CHARS + "]"
 
 SQL, UDF, GUARDED = "sql", "udf", "sql+udf"
+MAX_GRAM = 4  # phrases of more tokens in a keyword list: a regular expression
 SIGMA = "\u03a3"
 _SIGMAS = ("\u03c3", "\u03c2")  # σ, ς: what Python may lower Σ to
 
@@ -90,6 +91,7 @@ class Plan:
     tags: list[TagColumn] = field(default_factory=list)
     tag_exprs: list[exp.Expression] = field(default_factory=list)  # one boolean per tag rule, aliased _tag<i>
     derived: list = field(default_factory=list)  # (name, expression): columns computed once per row under the query
+    word_tables: dict = field(default_factory=dict)  # table name -> its words (column "word"), for the engine to register
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def sql(self, dialect: str, pretty: bool = True) -> str:
@@ -220,6 +222,17 @@ class Compiler:
         # lower(text) computed once per row however many conditions read it (SQL engines do not
         # share it between expressions): name -> expression, added as columns under the query.
         self.derived: dict[str, tuple[str, exp.Expression]] = {}
+        # Long word lists: tables the engine registers (name -> words), or None for VALUES lists
+        # in the query itself (what ``csdl sql`` prints: a query that runs as it stands).
+        self.word_tables: dict[str, list[str]] | None = None
+
+    def words(self, words: list[str], n: int) -> exp.Expression:
+        """A relation of one column ``word`` holding ``words``."""
+        if self.word_tables is None:
+            return exp.select("word").from_(exp.values([(w,) for w in words], alias=f"csdl_words{n}", columns=["word"]))
+        name = f"csdl_words{n}"
+        self.word_tables[name] = list(words)
+        return exp.select("word").from_(exp.to_table(name))
 
     # expressions
     def expression(self, node, source: str, scope: str) -> exp.Expression:
@@ -498,6 +511,22 @@ class Compiler:
             return lambda v: FALSE
         if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
             return self._regex(textops._re2_phrases(phrases))
+        if self.dialect == DUCKDB:
+            # Phrases of up to MAX_GRAM tokens as runs of neighbouring tokens, all in one
+            # semi-join (a regular expression of a thousand phrases costs more than the join).
+            grams = sorted({" ".join(p) for p in phrases if len(p) <= MAX_GRAM})
+            longer = [p for p in phrases if len(p) > MAX_GRAM]
+            sizes = sorted({len(p) for p in phrases if len(p) <= MAX_GRAM})
+
+            def test(v):
+                if _is_lambda_var(v):  # no subquery inside a lambda: one regular expression
+                    return self._regex(textops._re2_phrases(phrases))(v)
+                parts = [self._grams_overlap(v, grams, sizes)]
+                if longer:
+                    parts.append(self._regex(textops._re2_phrases(longer))(v))
+                return _or(parts)
+
+            return test
         singles = sorted({p[0] for p in phrases if len(p) == 1})
         multi = [p for p in phrases if len(p) > 1]
         parts = []
@@ -506,6 +535,27 @@ class Compiler:
         if multi:
             parts.append(self._regex(textops._re2_phrases(multi)))
         return lambda v: _or([p(v) for p in parts])
+
+    def _grams_overlap(self, v, grams: list[str], sizes: list[int]):
+        """Some run of n neighbouring tokens of ``v`` (n in ``sizes``), joined by spaces, is one of
+        ``grams``: a hash semi-join. Neighbouring tokens are exactly what a phrase means: only
+        white space lies between them (every other character is a token of its own)."""
+        import sqlglot
+
+        self.lambdas.n += 1
+        n = self.lambdas.n
+        runs = ", ".join(
+            "list_transform(range(1, len(t) - %d), lambda i: array_to_string(list_slice(t, i, i + %d), ' '))" % (k - 2, k - 1)
+            for k in sizes if k > 1)
+        body = "list_concat(t, %s)" % runs if runs else "t"
+        # The tokens are computed once: the lambda of a one-element list binds them to t.
+        source = exp.replace_placeholders(sqlglot.parse_one(f"list_transform([:tokens], lambda t: {body})[1]", read="duckdb"),
+                                          tokens=self._tokens(v))
+        tokens = exp.Unnest(expressions=[source], alias=exp.TableAlias(this=exp.to_identifier(f"csdl_tokens{n}"),
+                                                                       columns=[exp.to_identifier("token")]))
+        inner = exp.select(exp.Literal.number(1)).from_(tokens).where(
+            exp.In(this=exp.column("token", table=f"csdl_tokens{n}"), query=exp.Subquery(this=self.words(grams, n))))
+        return exp.Exists(this=inner)
 
     def _all_test(self, items, lower: bool):
         phrases = [tokenize(i.lower() if lower else i) for i in items]
@@ -537,8 +587,7 @@ class Compiler:
             # token (DuckDB's list_has_any with a 10,000-word list costs its length per row).
             self.lambdas.n += 1
             n = self.lambdas.n
-            values = exp.values([(w,) for w in words], alias=f"csdl_words{n}", columns=["word"])
-            words_query = exp.select("word").from_(values)
+            words_query = self.words(words, n)
             source = self._tokens(v)
             if ngram > 1:
                 source = exp.replace_placeholders(sqlglot.parse_one(
@@ -691,13 +740,16 @@ def _validate(node: ast.Condition) -> None:
 
 
 def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, source: exp.Expression | None = None,
-                  lower_exceptions: str = "", lower_unfixable: str = "", extra_columns=()) -> Plan:
+                  lower_exceptions: str = "", lower_unfixable: str = "", word_tables: bool = False, extra_columns=()) -> Plan:
     """The plan for ``filter_ast`` over ``relation``; ``source`` is what the FROM reads (a table
-    name by default: ``posts``)."""
+    name by default: ``posts``). ``word_tables``: long word lists as tables the engine registers
+    (``Plan.word_tables``) instead of VALUES lists in the query text."""
     from csdl.library import resolve
 
     compiler = Compiler(relation, library=resolve(filter_ast, library).require(), lower_exceptions=lower_exceptions,
                         lower_unfixable=lower_unfixable)
+    if word_tables:
+        compiler.word_tables = {}
     rules = compiler.tag_rules(filter_ast)
     main = FALSE
     if filter_ast.main is not None:
@@ -720,7 +772,7 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
     else:
         select = exp.select(exp.Star()).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
     return Plan(where=main, select=select, udfs=compiler.udfs, decisions=compiler.decisions, tags=tag_columns,
-                tag_exprs=tag_exprs, derived=derived)
+                tag_exprs=tag_exprs, derived=derived, word_tables=compiler.word_tables or {})
 
 
 def wrap_derived(source: exp.Expression, derived, alias: str) -> exp.Expression:
