@@ -71,11 +71,13 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.span.start, self.span.end, self.code)
 
-    def one_line(self, path: str | None = None) -> str:
+    def one_line(self, path: str | None = None, *, severity: bool = False) -> str:
         """The one-line text every face prints: ``path:line:column: CODE message`` (without
-        ``path:`` when there is no file)."""
-        where = f"{self.span.line}:{self.span.column}"
-        return f"{path}:{where}: {self.code} {self.message}" if path is not None else f"{where}: {self.code} {self.message}"
+        ``path:`` when there is no file; ``severity``: ``path:line:column: warning: CODE message``,
+        as the commands log the warnings of a filter they go on with)."""
+        where = f"{path}:" if path is not None else ""
+        label = f"{self.severity}: " if severity else ""
+        return f"{where}{self.span.line}:{self.span.column}: {label}{self.code} {self.message}"
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "severity": self.severity, "message": self.message,

@@ -51,3 +51,8 @@ def test_a_tag_rule_has_one_label_for_the_cost_report_and_the_editor():
     rules = parse(text).tag_rules
     assert [r.label for r in rules] == ['tag.sales "say \\"hi\\""', "tag.sales.score 20"]
     assert [t.label for t in csdl.cost(text).tags] == [r.label for r in rules]
+
+
+def test_the_logged_warning_line_names_its_severity():
+    (w,) = [d for d in check('twitter.text contains "a" OR twitter.text contains "b"') if d.code == "W101"]
+    assert w.one_line("f.csdl", severity=True) == "f.csdl:1:1: warning: W101 " + w.message

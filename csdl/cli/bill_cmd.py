@@ -105,7 +105,7 @@ def _filter_dpus(paths, stdin_filename, dpus, ctx: _Context, *, single: bool = F
                     diagnostics = exc.diagnostics
                 else:
                     for w in report.warnings:
-                        log(f"{source.path}:{w.span.line}:{w.span.column}: warning: {w.code} {w.message}")
+                        log(w.one_line(source.path, severity=True))
                     out.append({"path": source.path, "dpu": report.dpu, "complete": report.complete})
                     continue
             failed.append(FileResult(source.path, source.text, diagnostics))

@@ -47,7 +47,7 @@ def compile_command(path, output_format, output, stdin_filename, library_dir, pr
         click.echo(report, err=True, nl=False)
         raise SystemExit(EXIT_PROBLEMS)
     for w in compiled.report.warnings:
-        log(f"{source.path}:{w.span.line}:{w.span.column}: warning: {w.code} {w.message}")
+        log(w.one_line(source.path, severity=True))
     if output_format == "json":
         import json
 

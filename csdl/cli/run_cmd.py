@@ -156,7 +156,7 @@ def _discard(writer) -> None:
 def _render(summary, output_format: str, quiet: bool, shown_posts: str) -> None:
     path = summary.filter_name
     for warning in summary.warnings:
-        log(f"{path}:{warning.span.line}:{warning.span.column}: warning: {warning.code} {warning.message}")
+        log(warning.one_line(path, severity=True))
     if not summary.matcher.has_return:
         log(f"{path}: warning: no return block: a tag-only filter delivers nothing, so nothing matches")
     data = summary.to_dict()
