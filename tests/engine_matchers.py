@@ -38,14 +38,17 @@ class EngineMatcher:
                     f.write(_dump(post))
             sink = io.BytesIO()
             result = self.engine_run(self.filter, path, sink, self.library)
-        out = [Evaluation(False, [], {}, []) for _ in posts]
+        # the line numbers (1-based) of the matching posts, in order, and (from a _Recorder) the
+        # R201 reports of the run: the wrong-typed values met, as the engine reports them
+        matched_lines = getattr(result, "numbers", result)
+        issues = getattr(result, "issues", {})
+        out = [Evaluation(False, [], {}, issues.get(n, [])) for n in range(1, len(posts) + 1)]
         delivered = [json.loads(line) for line in sink.getvalue().splitlines()]
-        matched_lines = result  # line numbers (1-based) of the matching posts, in order
         for number, post in zip(matched_lines, delivered, strict=True):
             interaction = post.get("interaction") if isinstance(post, dict) else None
             tags = interaction.get("tags", []) if isinstance(interaction, dict) else []
             tree = interaction.get("tag_tree", {}) if isinstance(interaction, dict) else {}
-            out[number - 1] = Evaluation(True, tags, tree, [])
+            out[number - 1] = Evaluation(True, tags, tree, issues.get(number, []))
         return out
 
     def match(self, post) -> bool:
@@ -60,7 +63,8 @@ class EngineMatcher:
         if not ev.matched:
             # The engines tag only what they deliver; a test asking for the tags of a post that
             # does not match gets them from a filter whose return is always true.
-            ev = Evaluation(False, *self._tags_anyway(post))
+            tags, tree, _ = self._tags_anyway(post)
+            ev = Evaluation(False, tags, tree, ev.issues)
         return ev
 
     def _tags_anyway(self, post):
@@ -84,8 +88,9 @@ def duckdb_runner():
 
     def run(filter_ast, path, sink, library):
         lines = _Recorder(sink)
-        engine.run(filter_ast, inputs.resolve(path), lines, library=library, con=con)
-        return lines.numbers
+        result, _ = engine.run(filter_ast, inputs.resolve(path), lines, library=library, con=con)
+        lines.record_issues(result.stats)
+        return lines
 
     return run
 
@@ -97,9 +102,14 @@ class _Recorder:
     def __init__(self, sink):
         self.sink = sink
         self.numbers: list[int] = []
+        self.issues: dict[int, list] = {}
 
     def write(self, data: bytes) -> None:
         self.sink.write(data)
 
     def note(self, line: int) -> None:
         self.numbers.append(line)
+
+    def record_issues(self, stats) -> None:
+        """The run's R201 reports by line, as ``Evaluation.issues`` holds them (target unknown)."""
+        self.issues = {b.line: [(None, b.message)] for b in stats.bad if b.code == "R201"}

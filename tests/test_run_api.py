@@ -154,7 +154,6 @@ def test_duckdb_summary_names_its_engine_and_reader(tmp_path):
     assert data["speed"]["json"] is not None and data["engine"]["name"] == "duckdb"
 
 
-@pytest.mark.xfail(strict=True, reason="DuckDB does not report R201 (wrong-typed values) yet")
 def test_the_same_summary_from_python_and_duckdb(tmp_path):
     pytest.importorskip("duckdb")
     posts = write_posts(tmp_path / "p.jsonl", extra=b"[1]\n")

@@ -72,7 +72,10 @@ class JsonLinesRelation(Relation):
                 yield _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
                 return
             if child.kind == OTHER:
-                return  # a JSON-typed value: the condition runs in our matcher on the whole line
+                # Values of several JSON types at this path: a post holding one goes to the Python
+                # engine whole, which also reports the wrong-typed ones (R201) as it does.
+                yield _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+                return
             allowed = _allowed(child)
             if allowed == "not-array":
                 if depth == len(keys):
@@ -160,7 +163,7 @@ def _sub(select: exp.Select, alias: str) -> exp.Subquery:
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
-def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *, want_posts: bool) -> str:
+def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *, want_posts: bool, suspects=()) -> str:
     """One row per line with the columns ``results.Collector`` reads (its module docstring)."""
     import sqlglot
 
@@ -192,6 +195,9 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
     p_status = exp.column("_status", table="p")
     post = exp.EQ(this=p_status.copy(), expression=_n(POST))
     fits = relation.fits(targets)
+    if suspects:  # a value that may be wrong-typed (csdl.engines.wrong_types): the Python engine reports it
+        fits = _and([fits] + [_or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+                              for t in (relation.json_type(tuple(s.split("."))) for s in suspects)])
     created = _stat_text(relation, ("interaction", "created_at"))
     inner = exp.select(
         exp.column("_line", table="p"), exp.column("_fname", table="p"), exp.column("_ord", table="p"), p_status.copy(),

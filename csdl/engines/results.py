@@ -15,7 +15,7 @@ from __future__ import annotations
 
 
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, BadPost, codec, describe_error
-from csdl.evaluate.runner import Result, Stats, count_tags
+from csdl.evaluate.runner import Result, Stats, count_tags, wrong_types
 from csdl.evaluate.tags import TagPlan
 from csdl.evaluate.timestamps import to_epoch
 
@@ -228,7 +228,12 @@ class Collector:
         self._timing(None, stamp if stamp.__class__ is str else None, number)
         if self.fallback is None:
             return
-        ev = self.fallback.evaluate(post)
+        ev = self.fallback.deliver(post)
+        if ev.issues:  # wrong-typed values, reported as the Python engine reports them
+            line, prefix = self.where(file_index, number)
+            bad = wrong_types(line, ev.issues)
+            bad.message = prefix + bad.message
+            self.stats.add_bad(bad, True)
         if ev.matched:
             self.stats.matched += 1
             source = interaction.get("type") if interaction.__class__ is dict else None

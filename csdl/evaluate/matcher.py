@@ -270,6 +270,14 @@ class Matcher:
         tags, tree = self.tag_plan.apply(post, memo) if self.tag_plan else ([], {})
         return Evaluation(matched, tags, tree, memo.get(ISSUES) or [])
 
+    def deliver(self, post: dict) -> Evaluation:
+        """The verdict as ``csdl run`` gives it: tags only for a matching post (DataSift delivers
+        only those), and the wrong-typed values the conditions met on the way (R201)."""
+        memo: dict = {}
+        matched = self.main(post, memo)
+        tags, tree = self.tag_plan.apply(post, memo) if matched and self.tag_plan else ([], {})
+        return Evaluation(bool(matched), tags, tree, memo.get(ISSUES) or [])
+
     def with_profiling(self) -> "Matcher":
         """The same filter compiled with a timer around each condition (for the report's
         slowest conditions; the runner uses it on a sample of posts only)."""

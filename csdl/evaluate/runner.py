@@ -101,6 +101,13 @@ def count_tags(counter: Counter, tags, tree) -> None:
                     counter[f"{path} (score)"] += 1
 
 
+def wrong_types(line: int, issues: list) -> BadPost:
+    """The R201 report of a post whose conditions met wrong-typed values (``(target, message)``
+    pairs, as the conditions record them): every engine words it so."""
+    more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+    return BadPost(line, WRONG_TYPE, f"{issues[0][1]}{more}; the condition reading it did not match")
+
+
 class BatchRunner:
     """Evaluates batches of raw lines with one compiled matcher (and its timed twin)."""
 
@@ -200,10 +207,7 @@ class BatchRunner:
                 else:
                     append(_as_written(line))
             if memo and ISSUES in memo:
-                issues = memo[ISSUES]
-                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                message = f"{issues[0][1]}{more}; the condition reading it did not match"
-                stats.add_bad(BadPost(number, WRONG_TYPE, message), True)
+                stats.add_bad(wrong_types(number, memo[ISSUES]), True)
         stats.read, stats.matched, stats.timed = read, matched, timed
         stats.first_time, stats.last_time = first_time, last_time
         if self.profiled is not None:
