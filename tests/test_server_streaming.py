@@ -257,7 +257,9 @@ def test_idle_connection_gets_ticks_and_a_slow_consumer_a_warning(tmp_path, post
 
 def test_firehose_at_a_rate_drops_for_a_full_consumer_and_warns(tmp_path):
     many = make_posts(3000)
-    server = Server(tmp_path, firehose=write_firehose(tmp_path, many), firehose_rate=100_000, stream_buffer=5)
+    expected = sum(1 for p in many if "music" in words(p)) + 1  # and the delete notification
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, many), firehose_rate=100_000, stream_buffer=5,
+                    tick_seconds=0.2)
     try:
         music = server.compile(MUSIC)
         conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
@@ -267,22 +269,20 @@ def test_firehose_at_a_rate_drops_for_a_full_consumer_and_warns(tmp_path):
         while not server.live.firehose.done.is_set():  # do not read: let the buffer overflow
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        lines = []
-        while time.monotonic() < deadline:
-            line = response.readline()
-            if not line:
-                break
-            lines.append(json.loads(line))
-            if lines[-1].get("deleted"):
-                break
+        delivered, dropped, warnings = 0, 0, []
+        while delivered + dropped < expected:  # every match is either delivered or counted as dropped
+            assert time.monotonic() < deadline, (delivered, dropped, expected)
+            message = json.loads(response.readline())
+            if message.get("status") == "warning":
+                warnings.append(message)
+                dropped += message["dropped"]
+            elif "interaction" in message:
+                delivered += 1
         conn.close()
     finally:
         server.stop()
-    warnings = [m for m in lines if m.get("status") == "warning"]
-    assert warnings and warnings[0]["dropped"] > 0 and "too slow" in warnings[0]["message"]
-    delivered = [m for m in lines if "interaction" in m and not m.get("deleted")]
-    assert len(delivered) + sum(w["dropped"] for w in warnings) + 0 >= len(delivered)
-    assert len(delivered) < sum(1 for p in many if "music" in words(p))
+    assert warnings and "too slow" in warnings[0]["message"] and "at most 5" in warnings[0]["message"]
+    assert delivered + dropped == expected and dropped > 0
 
 
 # -- WebSocket -----------------------------------------------------------------------------------

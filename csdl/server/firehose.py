@@ -10,6 +10,7 @@ counted. ``stop()`` ends it between two batches.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -60,6 +61,7 @@ class Firehose:
                     break
         except (PostsError, OSError, EOFError) as exc:  # a file that vanished or a truncated gzip
             self.error = str(exc)
+            print(f"csdl serve: the firehose stopped: {exc}", file=sys.stderr)
         finally:
             self.done.set()
 
