@@ -328,6 +328,8 @@ def test_websocket_single_and_multi_stream(tmp_path, posts):
     got = [(m["data"]["interaction"]["id"], m["data"]["interaction"].get("tags", []))
            for m in multi if "data" in m and not m["data"].get("deleted")]
     assert got == expected_coffee(posts) and all(m["hash"] == coffee for m in multi if "data" in m)
+    deletes = [m for m in multi if m.get("deleted")]  # where the Ruby client's WebSocket consumer looks
+    assert len(deletes) == 1 and deletes[0]["data"] == {"deleted": True, "interaction": {"id": "p0000"}}
 
 
 def test_websocket_needs_credentials_in_the_uri(tmp_path):

@@ -12,7 +12,8 @@ Routes (on the API port and on ``--stream-port``, where ``/`` is the stream as o
 
 Every message is one JSON object on its own line (HTTP: one chunk each; WebSocket: one text
 frame each): an interaction (on a multi-stream connection wrapped as ``{"hash": H, "data": …}``),
-a delete notification (``{"deleted": true, "interaction": {"id": …}}``, wrapped the same way),
+a delete notification (``{"deleted": true, "interaction": {"id": …}}``, wrapped the same way
+with ``"deleted": true`` beside ``hash`` too, since the official clients look in both places),
 ticks ``{"tick": <unix>, "status": "initialised"|"connected", "message": …}`` when a connection opens
 and after ``tick`` idle seconds, and status messages ``{"status": "success"|"warning"|"failure",
 "message": …}``. Each connection has a bounded buffer; a consumer that falls behind loses
@@ -121,7 +122,13 @@ class Connection(Sink):
             return item  # a status message, already encoded
         if raw is not None:
             return b'{"hash":"' + hash.encode() + b'","data":' + raw + b"}" if self.multi else raw
-        return orjson.dumps({"hash": hash, "data": item} if self.multi else item)
+        if not self.multi:
+            return orjson.dumps(item)
+        if item.get("deleted") is True:
+            # The Node and PHP consumers look for `data.deleted`, the Ruby one for a top-level
+            # `deleted`: a multi-stream delete carries both.
+            return orjson.dumps({"hash": hash, "deleted": True, "data": item})
+        return orjson.dumps({"hash": hash, "data": item})
 
 
 def status(kind: str, message: str, **extra) -> bytes:
