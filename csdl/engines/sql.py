@@ -438,6 +438,22 @@ class Compiler:
         url = replace(url, r"\A//")
         url = replace(url, r"\Awww\.")
         url = replace(url, r"(?s)#.*\z")
+        if self.dialect == DUCKDB:
+            # The steps below read the URL three times and the path twice: bound once each
+            # (a lambda over a one-element list), as the expression would otherwise repeat them.
+            return self._bind(url, lambda u: self._url_parts(u, replace))
+        return self._url_parts(url, replace)
+
+    def _bind(self, value, body):
+        """``body(var)`` with ``var`` bound to ``value``, computed once (DuckDB)."""
+        var = self.lambdas.var()
+        lam = exp.Lambda(this=body(exp.column(var)), expressions=[exp.to_identifier(var)])
+        return exp.Bracket(this=exp.Anonymous(this="list_transform", expressions=[exp.Array(expressions=[value]), lam]),
+                           expressions=[exp.Literal.number(0)])  # sqlglot counts from 0; DuckDB prints [1]
+
+    def _url_parts(self, url, replace):
+        """The normalised URL from ``url`` (lower-cased, without scheme, ``www.`` and anchor):
+        its path, and the query without empty and ``utm_`` parameters."""
         path = replace(url, r"(?s)\?.*\z")
         path = replace(path, r"/(?:index\.(?:php|html|htm|aspx|asp)|default\.(?:html|htm|aspx|asp))\z", "/")
         path = replace(path, r"/\z")
@@ -456,6 +472,10 @@ class Compiler:
         else:
             parts = exp.Anonymous(this="split", expressions=[query, _s("&")])
             kept = exp.Anonymous(this="array_join", expressions=[exp.ArrayFilter(this=parts, expression=keep), _s("&")])
+        if self.dialect == DUCKDB:
+            return self._bind(kept, lambda k: self._bind(path, lambda p: exp.Case(
+                ifs=[exp.If(this=exp.NEQ(this=k, expression=_s("")), true=exp.DPipe(this=exp.DPipe(this=p, expression=_s("?")), expression=k.copy()))],
+                default=p.copy())))
         return exp.Case(ifs=[exp.If(this=exp.NEQ(this=kept, expression=_s("")), true=exp.DPipe(this=exp.DPipe(this=path, expression=_s("?")), expression=kept.copy()))],
                         default=path.copy())
 
