@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_CEILING, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from csdl.units import PRECISION, dpu_text, money
 
@@ -194,7 +194,15 @@ def count_json(value: Decimal) -> int | str:
 
 
 def count_text(value: Decimal) -> str:
-    return f"{int(value):,}" if value == value.to_integral_value() else str(value)
+    return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,}"
+
+
+def objects_text(value: Decimal) -> str:
+    """A number of objects as delivered: whole, with separators; a fractional forecast (a rate
+    times hours) is rounded and said to be about that many. The charge still uses the exact value."""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"about {int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
 
 
 # --- dates --------------------------------------------------------------------------------------

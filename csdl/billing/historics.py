@@ -14,8 +14,8 @@ from decimal import Decimal, localcontext
 from types import SimpleNamespace
 
 from csdl.billing.bill import (
-    Bill, BillingError, amount, billed_dpu, count_json, count_text, credits_label, dollars, hours_json, hours_text,
-    known_rate, pricing_or_default, rate_json, rate_text,
+    Bill, BillingError, amount, billed_dpu, count_json, credits_label, dollars, hours_json, hours_text,
+    known_rate, objects_text, pricing_or_default, rate_json, rate_text,
 )
 from csdl.units import PRECISION, dpu_json, dpu_text, money, money_text
 
@@ -117,7 +117,7 @@ def _lines(f: SimpleNamespace) -> list[tuple[str, str]]:
         ("Sample", f"{f.percent} % (DPU factor {f.factor.normalize()})"),
         ("DPU usage", dpu_text(f.usage)),
         (f"DPU usage at {dollars(f.price)}/DPU", f"${money_text(f.usage_cost)}"),
-        (f"Licence: {count_text(f.objects)} {f.source} objects at {rate_text(f.rate)}", f"${money_text(f.licence)}"),
+        (f"Licence: {objects_text(f.objects)} {f.source} objects at {rate_text(f.rate)}", f"${money_text(f.licence)}"),
         ("Total", f"${money_text(f.total)}"),
     ]
     if f.allowance is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from csdl.billing.bill import (
-    Bill, amount, billed_dpu, count_json, count_text, credit_price_note, credits_label, credits_of, dollars,
-    dpu_list, hours_json, hours_text, known_rate, pricing_or_default, rate_json, rate_text,
+    Bill, amount, billed_dpu, count_json, credit_price_note, credits_label, credits_of, dollars,
+    dpu_list, hours_json, hours_text, known_rate, objects_text, pricing_or_default, rate_json, rate_text,
 )
 from csdl.units import PRECISION, dpu_json, dpu_text, money, money_text
 
@@ -44,7 +44,7 @@ def stream(dpus, hours, *, objects=0, source="twitter", rates=None, pricing=None
         ("Hours", hours_text(hours)),
         ("DPU-hours", dpu_text(dpu_hours)),
         (f"Processing at {dollars(price)}/DPU-hour", f"${money_text(processing)}"),
-        (f"Licence: {count_text(objects)} {source} objects at {rate_text(rate)}", f"${money_text(licence)}"),
+        (f"Licence: {objects_text(objects)} {source} objects at {rate_text(rate)}", f"${money_text(licence)}"),
         ("Total", f"${money_text(total)}"),
         (credits_label(pricing), money(credits)),
     ]

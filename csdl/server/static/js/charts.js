@@ -59,7 +59,7 @@ export function barChart(container, rows, { series = [{ name: "", color: PALETTE
       const value = row.values[k];
       const y = top + k * (barHeight + gap);
       if (value === null || value === undefined) {
-        svg.appendChild(el("text", { x: labelWidth + 4, y: y + barHeight - 4 }, "—"));
+        svg.appendChild(el("text", { x: labelWidth + 4, y: y + barHeight - 4, class: "value absent" }, "—"));
         return;
       }
       const w = Math.max(value > 0 ? 2 : 0, (value / max) * (plot - 8));

@@ -51,6 +51,22 @@ function count(value) {
   return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
+// Objects are delivered whole: a forecast's fractional count is shown rounded, with separators.
+function whole(value) {
+  if (value === null || value === undefined) return "?";
+  return Math.round(Number(value)).toLocaleString("en-US");
+}
+
+// What the page shows where an operator (or a stored version) is absent, in tables and charts alike.
+const ABSENT = "—";
+
+// The forecast's reasons name the command line's options; the page names its own fields instead.
+const PAGE_WORDS = [["--source-rate POSTS_PER_HOUR", "the “Source posts per hour” field above"], ["--source-rate", "“Source posts per hour”"]];
+
+function inPageWords(text) {
+  return PAGE_WORDS.reduce((out, [cli, page]) => out.split(cli).join(page), String(text));
+}
+
 function money(value) {
   return value === null || value === undefined ? "?" : `$${value}`;
 }
@@ -119,6 +135,7 @@ async function runCheck() {
       await runBill();
     } else {
       clearCost("Fix the errors above to see the cost.");
+      await runBill(); // the previous filter's forecast must not stay on the page
     }
   } catch (error) {
     if (error.name === "AbortError") return;
@@ -231,6 +248,7 @@ function billRequest() {
 async function runBill() {
   if (!state.cost) {
     tableRows($("bill-table"), [["Fix the filter's errors first", ""]]);
+    $("bill-notes").replaceChildren();
     return;
   }
   try {
@@ -291,20 +309,21 @@ function showPreview(answer) {
   barChart($("preview-tags-chart"), tags.slice(0, 25).map(([name, n]) => ({ label: name, values: [n] })),
     { series: [{ name: "", color: PALETTE[2] }], format: count, empty: "No matched post carries a tag." });
   tableRows($("preview-tags"), tags.map(([name, n]) => [name, { text: count(n), num: true }]));
+  $("preview-tags").hidden = !tags.length; // the chart says there are none; an empty table only squeezes its caption
   const fc = s.forecast;
   const rows = [];
-  if (!fc.available) rows.push(["Forecast", `not available: ${fc.reason}`]);
+  if (!fc.available) rows.push(["Forecast", `not available: ${inPageWords(fc.reason)}`]);
   else {
     rows.push(["Source posts per hour", `${count(fc.source_posts_per_hour)} (${fc.basis === "sample" ? `sample spans ${count(fc.sample_span_hours)} h` : "given"})`]);
     rows.push(["Deliveries per hour", count(fc.deliveries_per_hour)]);
-    rows.push([`Deliveries per month (${fc.hours_per_month} h)`, count(fc.deliveries_per_month)]);
+    rows.push([`Deliveries per month (${fc.hours_per_month} h)`, whole(fc.deliveries_per_month)]);
     rows.push(["DPU (billed per hour)", `${dpu(fc.dpu)} (${dpu(fc.billed_dpu_per_hour)})`]);
     rows.push(["Processing per hour / month", `${money(fc.processing_per_hour)} / ${money(fc.processing_per_month)}`]);
     rows.push(["Licence per hour / month", `${money(fc.licence_per_hour)} / ${money(fc.licence_per_month)}`]);
     rows.push(["Total per hour / month", `${money(fc.total_per_hour)} / ${money(fc.total_per_month)}${fc.complete ? "" : " (incomplete)"}`]);
   }
   tableRows($("preview-forecast"), rows);
-  $("preview-notes").replaceChildren(...(fc.notes || []).concat((s.warnings || []).map((w) => `${w.code} ${w.message}`)).map((n) => node("li", { text: n })));
+  $("preview-notes").replaceChildren(...(fc.notes || []).concat((s.warnings || []).map((w) => `${w.code} ${w.message}`)).map((n) => node("li", { text: inPageWords(n) })));
   $("bill-from-preview").disabled = !fc.available;
   const bad = s.bad_posts;
   const badItems = bad.details.slice(0, 200).map((b) => node("li", {},
@@ -340,7 +359,8 @@ function matchItem(match) {
 async function compile() {
   try {
     const answer = await postJSON("api/compile", { csdl: state.editor.getText() });
-    say($("compile-result"), `Stored as ${answer.hash} (${dpu(answer.dpu)} DPU).`);
+    say($("compile-result"), "");
+    $("compile-result").append("Stored as ", node("span", { className: "hash", text: answer.hash }), ` (${dpu(answer.dpu)} DPU).`);
     await loadStreams();
     await selectStream(answer.hash);
   } catch (error) {
@@ -359,7 +379,7 @@ async function loadStreams() {
   }
   const list = state.streams.map((s) => {
     const button = node("button", { className: "small", attrs: { type: "button", "data-hash": s.hash } },
-      node("span", { className: "hash", text: s.hash }), node("br"),
+      node("span", { className: "hash", text: s.hash, attrs: { title: s.hash } }), node("br"),
       node("span", { className: "dpu", text: `${s.dpu === null ? "invalid" : `${dpu(s.dpu)} DPU`} · ${s.summary || ""}` }));
     button.addEventListener("click", () => selectStream(s.hash));
     return node("li", {}, button);
@@ -423,17 +443,21 @@ function showDiff(answer) {
   const total = answer.diff.total;
   const pct = total.percent === null ? "" : ` (${total.percent > 0 ? "+" : ""}${total.percent} %)`;
   const change = Number(total.change);
-  say($("diff-summary"), `${answer.base.hash}: ${dpu(total.old)} DPU stored → ${dpu(total.new)} DPU now, ${change > 0 ? "+" : ""}${dpu(change)} DPU${pct}.`);
+  say($("diff-summary"), "");
+  $("diff-summary").append(node("span", { className: "hash", text: answer.base.hash }),
+    `: ${dpu(total.old)} DPU stored → ${dpu(total.new)} DPU now, ${change > 0 ? "+" : ""}${dpu(change)} DPU${pct}.`);
   const ops = new Map();
-  for (const [op, e] of Object.entries(answer.base.detail || {})) ops.set(op, { old: Number(e.dpu), now: null });
-  for (const [op, e] of Object.entries(answer.current.detail || {})) ops.set(op, { ...(ops.get(op) || { old: null }), now: Number(e.dpu) });
+  const value = (e) => (e.dpu === null || e.dpu === undefined ? null : Number(e.dpu));
+  for (const [op, e] of Object.entries(answer.base.detail || {})) ops.set(op, { old: value(e), now: null });
+  for (const [op, e] of Object.entries(answer.current.detail || {})) ops.set(op, { ...(ops.get(op) || { old: null }), now: value(e) });
+  const shown = (v) => (v === null ? ABSENT : dpu(v)); // as the chart draws a missing bar
   const status = new Map((answer.diff.files[0]?.operators || []).map((o) => [o.operator, o]));
   const rows = [...ops.entries()].map(([op, v]) => ({ label: `${SYMBOL[status.get(op)?.status || "unchanged"]} ${op}`, values: [v.old, v.now] }));
   rows.push({ label: "  TOTAL", values: [Number(total.old ?? 0), Number(total.new ?? 0)] });
   barChart($("diff-chart"), rows, { series: [{ name: "stored", color: PALETTE[1] }, { name: "now", color: PALETTE[0] }], format: (x) => `${dpu(x)} DPU` });
   tableRows($("diff-table"), [...ops.entries()].map(([op, v]) => {
     const s = status.get(op);
-    return [SYMBOL[s?.status || "unchanged"], op, { text: dpu(v.old), num: true }, { text: dpu(v.now), num: true },
+    return [SYMBOL[s?.status || "unchanged"], op, { text: shown(v.old), num: true }, { text: shown(v.now), num: true },
       { text: s ? dpu(s.change) : "0", num: true }, { text: s && s.percent !== null ? `${s.percent}` : "", num: true }];
   }).concat([["", "TOTAL", { text: dpu(total.old), num: true }, { text: dpu(total.new), num: true }, { text: dpu(total.change), num: true }, { text: total.percent ?? "", num: true }]]));
 }
@@ -496,7 +520,8 @@ async function start() {
   $("bill-plan").addEventListener("change", () => { syncPlan(); runBill(); });
   $("bill-from-preview").addEventListener("click", () => {
     const fc = state.preview && state.preview.summary.forecast;
-    if (fc && fc.available) { $("bill-deliveries").value = String(fc.deliveries_per_hour); runBill(); }
+    // the month's deliveries over its hours: the bill then counts the objects the preview shows
+    if (fc && fc.available) { $("bill-deliveries").value = String(Number(fc.deliveries_per_month) / Number(fc.hours_per_month)); runBill(); }
   });
   $("preview-form").addEventListener("submit", runPreview);
   $("preview-file").addEventListener("change", () => { $("preview-form").elements.posts.value = "upload"; });
