@@ -242,11 +242,17 @@ def test_historics_prepare_get_delete(client):
                                                         "sources": "twitter,tumblr", "sample": 10})
     assert reply.status == 202, reply
     body = reply.json()
-    assert set(body) == {"id", "dpus", "availability"}
+    assert body == {"id": body["id"], "dpus": None}  # as v1.6 answered; the DPU is ours, in a header
     assert len(body["id"]) == 20 and HEX.fullmatch(body["id"])
     # seed 004: a 0.1 DPU stream over one month at a 10 % sample is 288 DPU
-    assert body["dpus"] == 288
-    assert body["availability"]["start"] == start and body["availability"]["end"] == end
+    assert reply.headers["x-csdl-dpus"] == "288"
+    older = client.post("/v1.4/historics/prepare", form={"hash": hash, "start": start, "end": end, "name": "month",
+                                                        "sources": "twitter,tumblr", "sample": 10}).json()
+    assert older["dpus"] is None and older["availability"] == {"start": start, "end": end, "sources": []}
+    oldest = client.post("/v1.2/historics/prepare", form={"hash": hash, "start": start, "end": end, "name": "month",
+                                                         "sources": "twitter,tumblr", "sample": 10}).json()
+    assert oldest["dpus"] == 288 and oldest["availability"]["start"] == str(start)
+    assert set(oldest["availability"]["sources"]) == {"twitter", "tumblr"}
 
     got = client.get("/v1.6/historics/get", query={"id": body["id"], "with_estimate": 1})
     assert got.status == 200
@@ -257,7 +263,9 @@ def test_historics_prepare_get_delete(client):
     listing = client.get("/v1.6/historics/get", query={"max": 1, "page": 1}).json()
     assert set(listing) == {"data", "count"} and len(listing["data"]) == 1 and listing["count"] >= 1
 
-    assert client.get("/v1.6/dpu", query={"historics_id": body["id"]}).json()["dpu"] == 0.1
+    # the query's DPU, as recorded: null from v1.4 on, the figure before; never the filter's breakdown
+    assert client.get("/v1.6/dpu", query={"historics_id": body["id"]}).json() == {"dpu": None, "detail": {}}
+    assert client.get("/v1.2/dpu", query={"historics_id": body["id"]}).json() == {"dpu": 288, "detail": {}}
     assert client.request("DELETE", "/v1.6/historics/delete", query={"id": body["id"]}).status == 204
     gone = client.request("DELETE", "/v1.6/historics/delete", query={"id": body["id"]})
     assert gone.status == 404 and gone.json() == {"error": f"No historics found with the ID {body['id']} "}
@@ -270,7 +278,7 @@ def test_historics_at_a_full_sample_has_the_premium(client):
     reply = client.post("/v1.6/historics/prepare", json_body={"hash": hash, "start": 0, "end": 86400, "name": "day",
                                                              "sources": "twitter"})
     assert reply.status == 202
-    assert reply.json()["dpus"] == 30  # 1 DPU/hour minimum × 24 h × 1.25 for the 100 % sample
+    assert reply.headers["x-csdl-dpus"] == "30"  # 1 DPU/hour minimum × 24 h × 1.25 for the 100 % sample
 
 
 @pytest.mark.parametrize("change, word", [
@@ -340,9 +348,9 @@ def test_preview_parameters_as_the_python_client_joins_them(client):
 
 def test_arrays_in_a_json_body(client):
     hash = compile_hash(client)
-    prepared = client.post("/v1.6/historics/prepare", json_body={"hash": hash, "start": 0, "end": 3600, "name": "q",
+    prepared = client.post("/v1.2/historics/prepare", json_body={"hash": hash, "start": 0, "end": 3600, "name": "q",
                                                                 "sources": ["twitter", "tumblr"]})
-    assert prepared.status == 202 and prepared.json()["availability"]["sources"] == ["twitter", "tumblr"]
+    assert prepared.status == 202 and list(prepared.json()["availability"]["sources"]) == ["twitter", "tumblr"]
     preview = client.post("/v1.6/preview/create", json_body={"hash": hash, "start": 0, "end": 3600,
                                                              "parameters": ["interaction.type,freqDist,2", "interaction.id,targetVol"]})
     assert preview.status == 202

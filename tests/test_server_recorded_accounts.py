@@ -25,8 +25,8 @@ def test_identity_life(url):
     created = me.post("/v1.6/account/identity", json_body={"label": "minitest", "status": "active", "master": False})
     assert created.status == 201 and set(created.json()) == IDENTITY_KEYS
     ident = created.json()["id"]
-    assert me.post("/v1.6/account/identity", json_body={"label": "minitest"}).json() == {
-        "error": "An Identity with that label already exists"}
+    taken = me.post("/v1.6/account/identity", json_body={"label": "minitest"})
+    assert taken.status == 409 and taken.json()["error"] == "An Identity with that label already exists"
     assert me.get(f"/v1.6/account/identity/{ident}").json() == created.json()
     updated = me.request("PUT", f"/v1.6/account/identity/{ident}", json_body={"label": "minitest-update"})
     assert updated.status == 200 and updated.json()["label"] == "minitest-update"
@@ -43,21 +43,23 @@ def test_identity_life(url):
 def test_limits_and_tokens(url):
     me = Client(url, user="carol")
     ident = me.post("/v1.6/account/identity", json_body={"label": "limits"}).json()["id"]
-    limit = me.post(f"/v1.6/account/identity/{ident}/limit",
+    limit = me.post(f"/v1.5/account/identity/{ident}/limit",
                     json_body={"service": "facebook", "total_allowance": 100000, "analyze_queries": 50})
     assert (limit.status, limit.json()) == (201, {"id": ident, "service": "facebook", "total_allowance": 100000,
                                                   "analyze_queries": 50})
-    bad = me.post(f"/v1.6/account/identity/{ident}/limit", json_body={"service": "twitter", "total_allowance": 1})
+    bad = me.post(f"/v1.5/account/identity/{ident}/limit", json_body={"service": "twitter", "total_allowance": 1})
     assert (bad.status, bad.json()) == (400, {"error": "service is invalid; valid values are: facebook,linkedin"})
+    newer = me.post(f"/v1.6/account/identity/{ident}/limit", json_body={"service": "facebook", "total_allowance": 1})
+    assert newer.json() == {"error": "service is invalid; valid values are: linkedin"}  # as v1.6 answered
     assert me.get("/v1.6/account/identity/INVALID_IDENTITY_ID/limit/facebook").json() == {
         "error": "identity_id must be a valid hash"}
-    changed = me.request("PUT", f"/v1.6/account/identity/{ident}/limit/facebook",
+    changed = me.request("PUT", f"/v1.5/account/identity/{ident}/limit/facebook",
                          json_body={"total_allowance": 200000, "analyze_queries": 100})
     assert changed.json()["total_allowance"] == 200000 and changed.json()["analyze_queries"] == 100
-    page = me.get("/v1.6/account/identity/limit/facebook", query={"page": 1, "per_page": 1}).json()
+    page = me.get("/v1.5/account/identity/limit/facebook", query={"page": 1, "per_page": 1}).json()
     assert set(page) == {"count", "page", "pages", "per_page", "limits"} and page["count"] == 1
-    assert me.request("DELETE", f"/v1.6/account/identity/{ident}/limit/facebook").status == 204
-    assert me.get(f"/v1.6/account/identity/{ident}/limit/facebook").status == 404
+    assert me.request("DELETE", f"/v1.5/account/identity/{ident}/limit/facebook").status == 204
+    assert me.get(f"/v1.5/account/identity/{ident}/limit/facebook").status == 404
     token = me.post(f"/v1.6/account/identity/{ident}/token", json_body={"service": "facebook", "token": "abc"})
     assert token.status == 201 and token.json()["token"] == "abc"
     assert me.get(f"/v1.6/account/identity/{ident}/token/facebook").json()["token"] == "abc"

@@ -59,6 +59,9 @@ def _live_options(command):
                      help="Also serve the stream host here, with the stream at `/` (the Node client's consumer)."),
         click.option("--push-dir", metavar="DIR",
                      help="Where push subscriptions of output types other than http and pull write their files."),
+        click.option("--archive", metavar="PATH",
+                     help="Posts that started Historics queries run over (JSON Lines, Parquet, a directory or a glob), "
+                          "delivered to their push subscriptions."),
         click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=30, show_default=True,
                      metavar="SECONDS", help="Send an idle streaming connection a tick this often."),
     ]

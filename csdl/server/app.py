@@ -48,6 +48,9 @@ class State:
         self.library = StreamLibrary(store, settings.library)
         self.limits = RateLimits(settings.rate_limit)
         self.live = None  # live delivery (csdl.server.delivery.Live), set by create_app
+        from csdl.server.historics_run import HistoricsRuns
+
+        self.historics_runs = HistoricsRuns(self)  # started Historics queries (csdl.server.historics_run)
 
 
 class RateLimits:
@@ -185,6 +188,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app):
         await state.live.start()
         yield
+        await run_in_threadpool(state.historics_runs.stop_all)
         await state.live.stop()
         store.close()  # after the last request: uvicorn drains them before the lifespan ends
 

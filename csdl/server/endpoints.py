@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from csdl.server import account, account_usage, filters, historics, identities, push_api, sources
+from csdl.server import account, account_usage, filters, historics, identities, push_api, sources, versions
 
 READ = frozenset({"GET", "POST"})
 WRITE = frozenset({"POST", "PUT"})
@@ -30,7 +30,7 @@ class Endpoint:
 ENDPOINTS: dict[str, Endpoint] = {
     "validate": Endpoint(filters.validate, READ, 5),
     "compile": Endpoint(filters.compile_, READ, 5),
-    "dpu": Endpoint(filters.dpu, READ, 5),
+    "dpu": Endpoint(historics.dpu, READ, 5),
     "pylon/validate": Endpoint(filters.pylon_validate, READ, 5),
     "pylon/compile": Endpoint(filters.pylon_compile, READ, 5),
     "analysis/validate": Endpoint(filters.pylon_validate, READ, 5),
@@ -38,10 +38,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "historics/prepare": Endpoint(historics.prepare, CREATE, 25),
     "historics/get": Endpoint(historics.get, READ, 25),
     "historics/delete": Endpoint(historics.delete, DELETE, 25),
+    "historics/start": Endpoint(historics.start, WRITE, 25),
+    "historics/stop": Endpoint(historics.stop, WRITE, 25),
+    "historics/pause": Endpoint(historics.pause, WRITE, 25),
+    "historics/resume": Endpoint(historics.resume, WRITE, 25),
+    "historics/update": Endpoint(historics.update, WRITE, 25),
+    "historics/status": Endpoint(historics.status, READ, 25),
     "preview/create": Endpoint(historics.preview_create, CREATE, 25, heavy=True),
     "preview/get": Endpoint(historics.preview_get, READ, 5),
     "usage": Endpoint(account.usage, READ, 25),
-    "balance": Endpoint(account.balance, READ, 25),
+    "balance": Endpoint(versions.balance, READ, 25),
     "account/usage": Endpoint(account_usage.usage, READ, 25),
     "source/create": Endpoint(sources.create, WRITE, 25),
     "source/update": Endpoint(sources.update, WRITE, 25),

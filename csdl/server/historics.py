@@ -1,8 +1,10 @@
-"""``historics/prepare|get|delete`` and ``preview/create|get``.
+"""Historics (``prepare``, ``start``, ``stop``, ``pause``, ``resume``, ``update``, ``status``, ``get``,
+``delete``, ``dpu?historics_id=``) and previews (``preview/create|get``).
 
-A Historics query is prepared, never run (there is no archive offline): ``prepare`` answers at
-once with the Historics DPU of the billing module (``dpus``: duration × sample factor × the
-filter's DPU, 1 DPU/hour minimum), where DataSift answered ``null`` while it was still computing.
+``prepare`` answers in the shape of the API version asked for (``csdl.server.versions``); the
+Historics DPU of the billing module (duration × sample factor × the filter's DPU, 1 DPU/hour
+minimum) is kept with the query and sent in the ``X-Csdl-Dpus`` header (ours) where DataSift
+answered ``null``. A started query runs over ``--archive`` (``csdl.server.historics_run``).
 A preview is computed when it is created, by running the filter over the ``--sample`` posts.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from csdl.server import incoming
+from csdl.server import incoming, versions
 from csdl.server.errors import ApiError
 from csdl.server.filters import stream_report
 
@@ -57,6 +59,12 @@ def _window(call, *, end_required: bool = True) -> tuple[int, int]:
 
 # Historics -------------------------------------------------------------------------------------------
 
+#: What ``historics/get`` answers of a query, as recorded (v1.1-v1.6).
+PUBLIC = ("id", "definition_id", "name", "start", "end", "created_at", "status", "progress", "sources", "sample",
+          "estimated_completion", "delivery_count")
+#: The header carrying the Historics DPU where DataSift answered ``null`` (ours).
+DPUS_HEADER = "X-Csdl-Dpus"
+
 
 def prepare(call):
     from decimal import Decimal
@@ -84,21 +92,25 @@ def prepare(call):
         "estimated_completion": 0, "delivery_count": 0, "dpus": dpus,
     }
     call.state.store.put_document("historics", record["id"], call.user, record)
-    return 202, {"id": record["id"], "dpus": dpus, "availability": {"start": start, "end": end, "sources": sources}}
+    call.headers[DPUS_HEADER] = str(dpus)
+    return 202, versions.prepared(call.version, record)
 
 
 def _public(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "dpus"}
+    return {k: record[k] for k in PUBLIC if k in record}
+
+
+def _record(call, *, missing: str = "No historic found with the ID {id} ") -> dict:
+    id = incoming.hex_id(call.params, "id", 20)
+    record = call.state.store.get_document("historics", id, call.user)
+    if record is None:
+        raise ApiError(404, missing.format(id=id))
+    return record
 
 
 def get(call):
-    id = incoming.text(call.params, "id")
-    if id is not None:
-        id = incoming.check_hex(id, 20, "id")
-        record = call.state.store.get_document("historics", id, call.user)
-        if record is None:
-            raise ApiError(404, f"No historic found with the ID {id} ")
-        return 200, _public(record)
+    if incoming.text(call.params, "id") is not None:
+        return 200, _public(_record(call))
     per_page = incoming.integer(call.params, "max", default=20, minimum=1, maximum=100)
     page = incoming.integer(call.params, "page", default=1, minimum=1, maximum=1_000_000)
     records, count = call.state.store.list_documents("historics", call.user, limit=per_page, offset=(page - 1) * per_page)
@@ -107,9 +119,97 @@ def get(call):
 
 def delete(call):
     id = incoming.hex_id(call.params, "id", 20)
+    run = call.state.historics_runs.get(id)
+    if run is not None and run.owner == call.user:
+        run.stopped.set()
     if not call.state.store.delete_document("historics", id, call.user):
         raise ApiError(404, f"No historics found with the ID {id} ")
     return 204, None
+
+
+def start(call):
+    record = _record(call)
+    if record["status"] != "init":
+        raise ApiError(400, f"The historic {record['id']} cannot be started: it is {record['status']}")
+
+    def queue(body):  # queued before the answer, so that a stop or pause right after finds it started
+        body["status"] = "queued"
+        return body
+
+    call.state.store.update_document("historics", record["id"], call.user, queue)
+    call.state.historics_runs.start(call.user, record["id"])
+    return 204, None
+
+
+def _running(call, *, allowed: tuple[str, ...], action: str):
+    record = _record(call)
+    run = call.state.historics_runs.get(record["id"])
+    if record["status"] not in allowed or run is None:
+        raise ApiError(400, f"The historic {record['id']} cannot be {action}: it is {record['status']}")
+    return record, run
+
+
+def stop(call):
+    record, run = _running(call, allowed=("running", "paused", "queued"), action="stopped")
+    run.update(status="stopping")
+    run.stopped.set()
+    run.resumed.set()
+    return 204, None
+
+
+def pause(call):
+    record, run = _running(call, allowed=("running", "queued"), action="paused")
+    run.resumed.clear()
+    run.update(status="paused")
+    return 204, None
+
+
+def resume(call):
+    record, run = _running(call, allowed=("paused",), action="resumed")
+    run.update(status="running" if call.state.settings.archive is not None else "queued")
+    run.resumed.set()
+    return 204, None
+
+
+def update(call):
+    record = _record(call)
+    name = incoming.text(call.params, "name", required=True)
+    if len(name) > 255:
+        raise ApiError(400, "The name parameter is longer than 255 characters")
+
+    def change(body):
+        body["name"] = name
+        return body
+
+    call.state.store.update_document("historics", record["id"], call.user, change)
+    return 204, None
+
+
+def status(call):
+    """``historics/status``: what the archive holds for a window, per source (DataSift's shape:
+    ``[{"start", "end", "sources": {source: {"status", "versions", "augmentations"}}}]``); every
+    source of the request is answered as fully available (ours: the archive is what it is)."""
+    start, end = _window(call)
+    sources = _sources(call, required=False) or ["twitter"]
+    return 200, [{"start": start, "end": end,
+                  "sources": {s: {"status": 100, "versions": [3], "augmentations": {}} for s in sources}}]
+
+
+def dpu(call):
+    """``dpu`` with ``historics_id``: the query's DPU as recorded (``{"dpu", "detail": {}}``, the
+    figure ``null`` from v1.4 on, ours in the ``X-Csdl-Dpus`` header); with ``hash`` the filter's."""
+    from csdl.server import filters
+
+    historics_id = incoming.text(call.params, "historics_id")
+    if incoming.text(call.params, "hash") is not None or historics_id is None:
+        return filters.dpu(call)
+    if not incoming.is_hex(historics_id, 20):
+        return filters.dpu(call)  # DataSift's "Unable to get DPU" answer
+    record = call.state.store.get_document("historics", historics_id.lower(), call.user)
+    if record is None:
+        return filters.dpu(call)
+    call.headers[DPUS_HEADER] = str(record["dpus"])
+    return 200, {"dpu": versions.historics_dpus(call.version, record["dpus"]), "detail": {}}
 
 
 # Previews ----------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ its tokens and limits live inside it, one per service. Paths and answers, as rec
   platform's answer in every recording (2015-2018), so the emulator keeps identities too.
 - ``…/<id>/limit`` (``service``, ``total_allowance``, ``analyze_queries``) and ``…/<id>/limit/<service>``
   (GET, PUT, DELETE 204); ``account/identity/limit/<service>`` lists one service's limits. Only
-  ``facebook`` and ``linkedin`` take limits (400 ``service is invalid; valid values are: …``).
+  ``facebook`` and ``linkedin`` take limits, ``linkedin`` alone from v1.6 (400 ``service is invalid;
+  valid values are: …``, as each version answered).
 - ``…/<id>/token`` (``service``, ``token``, ``expires_at``) and ``…/<id>/token/<service>``; **ours**
   (no token answer was recorded): ``{"service", "token", "expires_at", "created_at", "updated_at"}``.
 - An identity id in a token or limit path that is not 32 hex digits is 400 ``identity_id must be
@@ -30,7 +31,11 @@ from csdl.server import incoming
 from csdl.server.errors import ApiError
 
 TABLE = "identities"
-LIMIT_SERVICES = ("facebook", "linkedin")
+#: The services that take limits, by API version: v1.6 answered ``valid values are: linkedin``,
+#: v1.4 and v1.5 ``facebook,linkedin``.
+LIMIT_SERVICES = {"old": ("facebook", "linkedin"), "1.6": ("linkedin",)}
+_LABEL_TAKEN = "An Identity with that label already exists"
+LABEL_TAKEN = {"error": _LABEL_TAKEN, "original_error": 'Conflict (409): {"error":"%s"}' % _LABEL_TAKEN}
 STATUSES = ("active", "disabled")
 _HASH = re.compile(r"[0-9a-f]{32}")
 _SERVICE = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -128,7 +133,7 @@ def _create(call):
 
     def guard(db):
         if _label_taken(call, label):
-            raise ApiError(409, "An Identity with that label already exists")
+            raise ApiError(409, body=LABEL_TAKEN)
 
     call.state.store.put_document(TABLE, record["id"], call.user, record, guard=guard)
     return 201, _view(record)
@@ -149,7 +154,7 @@ def _update(call, id: str):
     _identity(call, id)
     label, status, master = _label(call, required=False), _status(call), _master(call)
     if label is not None and _label_taken(call, label, but=id):
-        raise ApiError(409, "An Identity with that label already exists")
+        raise ApiError(409, body=LABEL_TAKEN)
 
     def change(record):
         for key, value in (("label", label), ("status", status), ("master", master)):
@@ -196,9 +201,16 @@ def _plural(kind: str) -> str:
     return kind + "s"
 
 
-def _check_service(kind: str, service: str) -> None:
-    if kind == "limit" and service not in LIMIT_SERVICES:
-        raise ApiError(400, f"service is invalid; valid values are: {','.join(LIMIT_SERVICES)}")
+def limit_services(version: str | None) -> tuple[str, ...]:
+    from csdl.server.versions import number
+
+    return LIMIT_SERVICES["1.6" if number(version) >= (1, 6) else "old"]
+
+
+def _check_service(call, kind: str, service: str) -> None:
+    services = limit_services(call.version)
+    if kind == "limit" and service not in services:
+        raise ApiError(400, f"service is invalid; valid values are: {','.join(services)}")
     if not _SERVICE.fullmatch(service):
         raise ApiError(400, "service is invalid")
 
@@ -208,7 +220,7 @@ def _item_fields(call, kind: str, service: str, old: dict | None) -> dict:
     if kind == "limit":
         item = dict(old or {"id": None, "service": service, "total_allowance": None, "analyze_queries": None})
         for name in ("total_allowance", "analyze_queries"):
-            value = incoming.integer(call.params, name, minimum=0, required=old is None and name == "total_allowance")
+            value = incoming.integer(call.params, name, minimum=0)
             if value is not None:
                 item[name] = value
         return item
@@ -224,7 +236,7 @@ def _item_fields(call, kind: str, service: str, old: dict | None) -> dict:
 
 
 def _put_item(call, kind: str, id: str, service: str, *, create: bool):
-    _check_service(kind, service)
+    _check_service(call, kind, service)
     result = {}
 
     def change(record):
@@ -258,7 +270,7 @@ def _delete_item(call, kind: str, id: str, service: str):
 
 
 def _limit_list(call, service: str):
-    _check_service("limit", service)
+    _check_service(call, "limit", service)
     page = incoming.integer(call.params, "page", default=1, minimum=1, maximum=1_000_000)
     per_page = incoming.integer(call.params, "per_page", default=PER_PAGE, minimum=1, maximum=500)
     limits = [r["limits"][service] for r in call.state.store.all_documents(TABLE, call.user) if service in r["limits"]]

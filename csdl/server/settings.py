@@ -44,6 +44,7 @@ class Settings:
     firehose_wait: int = 1  # stream subscriptions to wait for before the replay starts
     stream_port: int | None = None  # a second listener serving the stream host (stream at `/`)
     push_dir: str | None = None  # where non-http push outputs are written
+    archive: str | None = None  # posts Historics queries run over (--archive: JSON Lines, Parquet, a directory or a glob)
     tick_seconds: float = 30.0  # an idle streaming connection gets a tick this often
     stream_buffer: int = 10_000  # interactions one streaming connection may hold
     options: object = field(default=None, init=False, repr=False)  # csdl.config.Settings, set on creation
@@ -57,6 +58,8 @@ class Settings:
             raise SettingsError("--rate must be positive")
         if self.push_dir is not None and not os.path.isdir(self.push_dir):
             raise SettingsError(f"--push-dir {self.push_dir}: not a directory")
+        if self.archive is not None and not _archive_exists(self.archive):
+            raise SettingsError(f"--archive {self.archive}: no such file, directory or matching files")
         if self.library is not None and not os.path.isdir(self.library):
             raise SettingsError(f"--library {self.library}: not a directory")
         if self.sample is not None and not os.path.isfile(self.sample):
@@ -64,6 +67,12 @@ class Settings:
         if self.users is None and self.users_file is not None:
             self.users = read_users(self.users_file)
         self.options = resolved_options(self)
+
+
+def _archive_exists(path: str) -> bool:
+    import glob
+
+    return os.path.exists(path) or any(ch in path for ch in "*?[") and bool(glob.glob(path))
 
 
 def resolved_options(settings: Settings):
