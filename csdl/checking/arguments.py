@@ -13,7 +13,8 @@ from csdl.spans import span_at
 from csdl.checking.platform import PYLON, PYLON_MAX_LIST, diag
 
 MIN_VERTICES, MAX_VERTICES = 3, 32
-_NEAR_OPS = {"contains", "contains_any", "contains_near"}  # the operators with keep/drop switches
+#: The operators that take the `keep`/`drop` switches.
+SWITCHABLE_OPERATORS = frozenset({"contains", "contains_any", "contains_near"})
 _LIST_LIMITED = {"contains_any", "contains_all", "wildcard", "in"}
 
 
@@ -49,7 +50,7 @@ def _switches(cond: ast.Condition, platform: str, out: list) -> None:
             elif values[0] == "true" and platform == PYLON:
                 out.append(diag("E403", "case-sensitive matching is not available in PYLON query filters", switch.span))
         elif switch.name in ("keep", "drop"):
-            if cond.operator not in _NEAR_OPS:
+            if cond.operator not in SWITCHABLE_OPERATORS:
                 out.append(diag("E211", f"`{switch.name}` applies only to `contains`, `contains_any` and `contains_near`",
                                 switch.span))
             elif not switch.values:

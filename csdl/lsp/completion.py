@@ -229,7 +229,7 @@ def _operators_for(name: str, platform: str, pricing, replace, *, with_cs: bool 
 
 
 def _switches(operator: str, replace) -> list[lsp.CompletionItem]:
-    from csdl.checking.arguments import _NEAR_OPS
+    from csdl.checking.arguments import SWITCHABLE_OPERATORS
     from csdl.checking.validate import CS_OPERATORS
 
     items = []
@@ -237,7 +237,7 @@ def _switches(operator: str, replace) -> list[lsp.CompletionItem]:
         name = switch.split("(", 1)[0]
         if name == "case" and operator not in CS_OPERATORS:
             continue
-        if name in ("keep", "drop") and operator not in _NEAR_OPS:
+        if name in ("keep", "drop") and operator not in SWITCHABLE_OPERATORS:
             continue
         text = f"[{switch}]"
         items.append(lsp.CompletionItem(label=text, kind=lsp.CompletionItemKind.Property, detail=doc,
