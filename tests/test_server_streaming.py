@@ -389,3 +389,83 @@ def test_ingestion_publishes_into_running_streams_and_usage_counts_them(tmp_path
     assert payload["streams"][music]["licenses"] == {"twitter_gnip": 2}
     assert rest_usage["streams"][music]["licenses"] == {"twitter_gnip": 2}
     assert isinstance(rest_usage["streams"][music]["seconds"], int)
+
+
+def test_a_stream_that_fails_on_a_post_skips_it_and_says_so_once(monkeypatch, capsys):
+    """A matcher bug must not stop the firehose (the matcher here is a stand-in that raises)."""
+    import types
+
+    import csdl.evaluate
+    from csdl.library import Entry
+    from csdl.server.bus import Bus, Sink
+
+    class Failing:
+        def evaluate(self, post):
+            if post.get("bad"):
+                raise ValueError("cannot read this post")
+            return types.SimpleNamespace(matched=True, tags=[], tag_tree={})
+
+    class Library:
+        def resolve(self, hash):
+            return Entry(f"store:{hash}", "x", object(), hash, [])
+
+    class Collect(Sink):
+        def __init__(self):
+            self.got = []
+
+        def offer(self, hash, item, raw=None):
+            self.got.append(item)
+            return True
+
+    monkeypatch.setattr(csdl.evaluate, "compile_matcher", lambda tree, library=None: Failing())
+    bus, sink = Bus(Library()), Collect()
+    bus.subscribe(sink, "a" * 32)
+    assert bus.publish([{"n": 1}, {"bad": True}, {"n": 3}, {"bad": True}]) == 2
+    assert sink.got == [{"n": 1}, {"n": 3}] and bus.errors == 2
+    err = capsys.readouterr().err
+    assert err.count("failed on a post") == 1 and "cannot read this post" in err
+
+
+def test_firehose_loops_and_stops_on_request(tmp_path, posts):
+    import csdl
+    from csdl.library import Entry
+    from csdl.server.bus import Bus, Sink
+    from csdl.server.firehose import Firehose
+
+    class Library:
+        def resolve(self, hash):
+            return Entry(f"store:{hash}", MUSIC, csdl.parse(MUSIC), hash, [])
+
+    class Collect(Sink):
+        def __init__(self):
+            self.got = []
+
+        def offer(self, hash, item, raw=None):
+            self.got.append(item["interaction"]["id"] if "interaction" in item else None)
+            return True
+
+    bus, sink = Bus(Library()), Collect()
+    bus.subscribe(sink, "a" * 32)
+    once = [p["interaction"]["id"] for p in posts if "music" in words(p)] + ["p0000"]  # the delete comes last
+    firehose = Firehose(bus, write_firehose(tmp_path, posts), loop=True, wait_for=1)
+    firehose.start()
+    deadline = time.monotonic() + 30
+    while len(sink.got) < 3 * len(once):
+        assert time.monotonic() < deadline and not firehose.done.is_set()
+        time.sleep(0.01)
+    firehose.stop()
+    assert firehose.done.is_set() and firehose.passes >= 2 and firehose.bad_lines >= 2  # "not json", each pass
+    assert sink.got[: 3 * len(once)] == once * 3
+
+
+def test_shutdown_ends_open_streams_cleanly(tmp_path):
+    server = Server(tmp_path)
+    music = server.compile(MUSIC)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    conn.request("GET", f"/{music}", headers={"Authorization": "me:secret"})
+    response = conn.getresponse()
+    assert json.loads(response.readline())["status"] == "initialised"
+    server.stop()
+    # the answer ends with its last chunk (an abrupt close would raise IncompleteRead here)
+    assert response.read() == b""
+    conn.close()

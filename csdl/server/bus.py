@@ -18,6 +18,7 @@ slow consumer: it dropped data and sent a warning.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import Counter
@@ -62,6 +63,7 @@ class Bus:
         self._matchers: dict[str, object] = {}
         self._routes: tuple = ()  # a snapshot (hash, matcher, sinks) the publisher reads without the lock
         self.published = 0
+        self.errors = 0  # (stream, post) evaluations that raised
         self.delivered: Counter = Counter()  # hash -> interactions delivered (for usage)
         self.changed = threading.Condition(self._lock)
         self._stalled: set = set()  # sinks a patient publisher gave up waiting for (set operations are atomic)
@@ -140,7 +142,11 @@ class Bus:
                     delivered += self._offer(sinks, hash, _deletion(post), patient)
                 continue
             for hash, matcher, sinks in routes:
-                evaluation = matcher.evaluate(post)
+                try:
+                    evaluation = matcher.evaluate(post)
+                except Exception as exc:  # a matcher bug must not stop the firehose: skip, say so once
+                    self._failed(hash, exc)
+                    continue
                 if evaluation.matched:
                     item = tagged(post, evaluation.tags, evaluation.tag_tree)
                     raw = raws[index] if raws is not None and item is post else None
@@ -151,6 +157,12 @@ class Bus:
             for sink in sinks:
                 sink.flush()
         return delivered
+
+    def _failed(self, hash: str, exc: Exception) -> None:
+        self.errors += 1
+        if self.errors == 1:
+            print(f"csdl serve: stream {hash} failed on a post and skipped it: {type(exc).__name__}: {exc} "
+                  "(later failures are only counted)", file=sys.stderr)
 
     def _offer(self, sinks, hash: str, item: dict, patient: bool, raw: bytes | None = None) -> int:
         count = 0
