@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # a JVM per session (`pytest -m "not slow"` leaves it out)
+
 pytest.importorskip("pyspark")
 pytest.importorskip("duckdb")
 

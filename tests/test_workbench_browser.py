@@ -20,7 +20,7 @@ from workbench_browser import ROOT, launch, require_browser, screenshot
 SAMPLE = os.path.join(ROOT, "csdl", "server", "workbench", "sample.jsonl.gz")
 BRANDS = os.path.join(ROOT, "examples", "filters", "brands.csdl")
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # slow: Chromium
 
 
 def csdl_cli(*args, check=True) -> str:
