@@ -340,3 +340,56 @@ def test_node_client_creates_a_pull_subscription_and_pulls_each_interaction_once
     assert out["created"]["output_type"] == "pull" and out["created"]["hash"] == music
     assert ids(out["pulled"]) == music_ids(posts) and out["pulled"][-1]["deleted"] is True
     assert out["got"]["status"] == "active" and out["stopped"]["status"] == "finished"
+
+
+def test_historics_deliver_through_their_push_subscriptions(tmp_path):
+    """The interface Historics use: subscriptions made for a query id receive what the query
+    delivers, then finish when it is done."""
+    receiver = Receiver()
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        prepared = server.client.post("/v1.6/historics/prepare", form={
+            "hash": music, "start": 1477958400, "end": 1478044800, "name": "q", "sources": "twitter"})
+        assert prepared.status == 202, prepared
+        historics_id = prepared.json()["id"]
+        created = server.client.post("/v1.6/push/create", json_body={
+            "historics_id": historics_id, "name": "h", "output_type": "http",
+            "output_params": {"url": receiver.url, "format": "json_meta", "delivery_frequency": 0}})
+        assert created.status == 200 and created.json()["hash_type"] == "historic"
+        assert created.json()["hash"] == historics_id
+        listed = server.client.get("/v1.6/push/get", query={"historics_id": historics_id}).json()
+        registry = server.live.push
+        items = [{"interaction": {"id": f"h{i}", "content": "music"}} for i in range(25)]
+        assert registry.deliver_historics(historics_id, items) == 25
+        registry.historics_done(historics_id)
+        ident = created.json()["id"]
+        wait_for(lambda: server.client.get("/v1.6/push/get", query={"id": ident}).json()["status"] == "finished",
+                 what="finished")
+        unknown = server.client.post("/v1.6/push/create", json_body={
+            "historics_id": "0" * 20, "name": "h", "output_type": "pull"})
+    finally:
+        server.stop()
+        receiver.close()
+    assert listed["count"] == 1
+    assert ids(receiver.interactions("json_meta")) == [f"h{i}" for i in range(25)]
+    assert json.loads(receiver.accepted[0][1])["hash_type"] == "historic"
+    assert unknown.status == 400 and "No historic found" in unknown.json()["error"]
+
+
+def test_update_changes_the_output_and_is_checked(tmp_path):
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        ident = server.client.post("/v1.6/push/create", json_body={
+            "hash": music, "name": "a", "output_type": "http",
+            "output_params": {"url": "http://127.0.0.1:9/a"}}).json()["id"]
+        updated = server.client.post("/v1.6/push/update", json_body={
+            "id": ident, "name": "b", "output_params": {"url": "http://127.0.0.1:9/b", "format": "json_array"}})
+        refused = server.client.post("/v1.6/push/update", json_body={"id": ident, "output_params": {"format": "xml"}})
+        missing = server.client.post("/v1.6/push/update", json_body={"id": "e" * 32, "name": "x"})
+    finally:
+        server.stop()
+    assert updated.status == 200 and shape(updated.json()) == GOT
+    assert updated.json()["name"] == "b" and updated.json()["output_params"]["url"].endswith("/b")
+    assert refused.status == 400 and missing.status == 404
