@@ -55,10 +55,10 @@ def assert_error(result, *words):
 @pytest.mark.parametrize(("args", "blocked", "extra", "who"), [
     (["sql", FILTER], ["sqlglot"], "duckdb", "csdl sql needs sqlglot"),
     (["sql", FILTER, "--dialect", "spark"], ["sqlglot"], "duckdb", "csdl sql needs sqlglot"),
-    (["run", FILTER, POSTS, "--engine", "duckdb"], ["duckdb"], "duckdb", "csdl run --engine duckdb needs duckdb"),
-    (["run", FILTER, POSTS, "--engine", "duckdb"], ["sqlglot"], "duckdb", "csdl run --engine duckdb needs sqlglot"),
-    (["run", FILTER, POSTS, "--engine", "duckdb"], ["pyarrow"], "duckdb", "csdl run --engine duckdb needs pyarrow"),
-    (["run", FILTER, POSTS, "--engine", "spark"], ["pyspark"], "spark", "csdl run --engine spark needs pyspark"),
+    (["run", FILTER, POSTS, "--engine", "duckdb"], ["duckdb"], "duckdb", "duckdb engine needs duckdb"),
+    (["run", FILTER, POSTS, "--engine", "duckdb"], ["sqlglot"], "duckdb", "duckdb engine needs sqlglot"),
+    (["run", FILTER, POSTS, "--engine", "duckdb"], ["pyarrow"], "duckdb", "duckdb engine needs pyarrow"),
+    (["run", FILTER, POSTS, "--engine", "spark"], ["pyspark"], "spark", "spark engine needs pyspark"),
     (["serve", "--port", "0"], ["uvicorn"], "serve", "csdl serve needs uvicorn"),
     (["serve", "--port", "0"], ["starlette"], "serve", "csdl serve needs starlette"),
     (["serve", "--port", "0"], ["multipart"], "serve", "csdl serve needs multipart"),
@@ -151,3 +151,29 @@ def test_a_mistyped_command_and_a_bad_selector_speak_the_same_way():
     assert_error(csdl("chek", "x.csdl"), "Did you mean `check`?")
     assert_error(csdl("check", FILTER, "--select", "Q"), "unknown rule selector")
     assert_error(csdl("rule", "Z999"), "unknown rule")
+
+
+def test_optional_modules_are_imported_only_through_csdl_extras_outside_the_gated_packages():
+    """The command line and every stage a base install runs import an optional module only through
+    ``csdl.extras.require`` (the packages behind a gate, csdl.server, csdl.lsp and csdl.engines,
+    are reached only after ``require_extra``)."""
+    import ast
+
+    from csdl.extras import EXTRA_MODULES
+
+    optional = {m for modules in EXTRA_MODULES.values() for m in modules} | {"python_multipart", "playwright"}
+    gated = tuple(os.path.join(ROOT, "csdl", p) + os.sep for p in ("server", "lsp", "engines"))
+    direct = []
+    for folder, _, files in os.walk(os.path.join(ROOT, "csdl")):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or path.startswith(gated):
+                continue
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+                direct += [f"{os.path.relpath(path, ROOT)}:{node.lineno} {n}" for n in names
+                           if n.split(".")[0] in optional]
+    assert not direct

@@ -112,8 +112,9 @@ def _schema_from_data(data_path, tree, library, dialect, targets):
         from csdl.engines import duckdb as engine
 
         con = engine.connect()
-        import sqlglot
+        from csdl.extras import require
 
+        sqlglot = require("sqlglot", purpose="csdl sql --data")
         read = sqlglot.exp.replace_placeholders(sqlglot.parse_one("DESCRIBE SELECT * FROM read_parquet(:f, union_by_name = true)", read="duckdb"),
                                                 f=sqlglot.exp.Array(expressions=[sqlglot.exp.Literal.string(f) for f in data.files]))
         try:
