@@ -118,7 +118,7 @@ def serve_command(host, port, store_path, library_dir, pricing_file, config_file
     from csdl.server.security import startup_warnings
 
     for text in startup_warnings(settings):
-        click.echo(f"csdl serve: warning: {text}", err=True)
+        warning(text)
 
     def announce(bound):
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
