@@ -39,6 +39,14 @@ Examples (any username:key works unless --users is given):
   curl -s -H 'apikey: KEY' -H 'Content-Type: application/json' -d @tasks.json http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag
   curl -s -X PUT -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/start-all
   curl -s -H 'apikey: KEY' http://127.0.0.1:8080/api/data-providers/data365/tiktok_hashtag/TASK_ID
+\b
+  # live data: a firehose, a stream over HTTP, push and pull, ODP ingestion
+  csdl serve --firehose posts.jsonl.gz --stream-port 8081
+  curl -sN -H 'Authorization: me:key' http://127.0.0.1:8080/HASH
+  curl -s -H 'Authorization: me:key' -H 'Content-Type: application/json' -d '{"hash": "HASH", "name": "p", "output_type": "http", "output_params": {"url": "http://127.0.0.1:9000/", "delivery_frequency": 0}}' http://127.0.0.1:8080/v1.6/push/create
+  curl -s -H 'Authorization: me:key' -d hash=HASH -d name=q -d output_type=pull http://127.0.0.1:8080/v1.6/push/create
+  curl -s -i -H 'Authorization: me:key' 'http://127.0.0.1:8080/v1.6/pull?id=SUBSCRIPTION_ID'
+  curl -s -H 'Authorization: me:key' --data-binary @objects.jsonl http://127.0.0.1:8080/SOURCE_ID
 
 Ctrl-C or SIGTERM stop the server cleanly. docs/serve.md describes every endpoint.
 """
