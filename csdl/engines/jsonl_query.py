@@ -38,6 +38,12 @@ class JsonLinesRelation(Relation):
     def column(self, key: str) -> exp.Expression:
         raise AssertionError("JSON Lines values are read by leaf()")
 
+    def split(self, keys) -> int:
+        return 1  # a post's keys are nested objects (a key with a dot in it is not a path)
+
+    def udf_arg_for(self, keys) -> exp.Expression:
+        return self.udf_arg(keys[0])
+
     def raw(self, keys) -> exp.Expression:
         return exp.Bracket(this=exp.column("_vals", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.leaves[keys])])
 

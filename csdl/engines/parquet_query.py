@@ -36,8 +36,9 @@ def read_parquet(files: list[str]) -> exp.Expression:
 
 def text_field(relation: Relation, path) -> exp.Expression:
     """The value at ``path`` when the schema has text there, else NULL."""
+    n = relation.split(path)
     typ, value = relation.schema, None
-    for key in path:
+    for key in (".".join(path[:n]),) + tuple(path[n:]):
         if typ.kind != STRUCT or key not in typ.fields:
             return exp.Null()
         typ = typ.fields[key]

@@ -113,10 +113,22 @@ class Relation:
     def column(self, key: str) -> exp.Expression:
         return exp.column(key, table=self.alias, quoted=True)
 
+    def split(self, keys: tuple[str, ...]) -> int:
+        """How many of ``keys`` name the column: 1 for a nested layout (``interaction`` a struct
+        column); more where the data is flat, a column named ``interaction.content`` (the
+        longest such name wins)."""
+        if keys[0] in self.schema.fields or self.schema.kind != STRUCT:
+            return 1
+        for n in range(len(keys), 1, -1):
+            if ".".join(keys[:n]) in self.schema.fields:
+                return n
+        return 1
+
     def leaf(self, keys: tuple[str, ...], typ: Type) -> exp.Expression:
-        """The typed value at ``keys`` (a path of struct fields)."""
-        expr = self.column(keys[0])
-        for key in keys[1:]:
+        """The typed value at ``keys`` (a column, then a path of struct fields)."""
+        n = self.split(keys)
+        expr = self.column(".".join(keys[:n]))
+        for key in keys[n:]:
             expr = exp.Dot(this=expr, expression=exp.to_identifier(key, quoted=True))
         return expr
 
@@ -131,6 +143,18 @@ class Relation:
     def udf_arg(self, key: str) -> exp.Expression:
         packed = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=self.column(key))])
         return exp.func("to_json", packed, dialect=self.dialect)
+
+    def udf_arg_for(self, keys: tuple[str, ...]) -> exp.Expression:
+        """The JSON a UDF decodes for a condition on ``keys``: the post's part holding them,
+        nested as a post is (a flat column ``interaction.content`` becomes
+        ``{"interaction": {"content": ...}}``)."""
+        n = self.split(keys)
+        if n == 1:
+            return self.udf_arg(keys[0])
+        value = self.column(".".join(keys[:n]))
+        for key in reversed(keys[:n]):
+            value = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=value)])
+        return exp.func("to_json", value, dialect=self.dialect)
 
 
 # --- small builders -------------------------------------------------------------------------
@@ -310,8 +334,7 @@ class Compiler:
         for udf in self.udfs:
             if udf.condition is node:
                 return exp.Anonymous(this=udf.name, expressions=[udf.arg.copy()])
-        key = node.target.split(".")[0]
-        udf = Udf(f"csdl_cond_{len(self.udfs)}", node, self.rel.udf_arg(key))
+        udf = Udf(f"csdl_cond_{len(self.udfs)}", node, self.rel.udf_arg_for(tuple(node.target.split("."))))
         self.udfs.append(udf)
         return exp.Anonymous(this=udf.name, expressions=[udf.arg.copy()])
 
@@ -319,8 +342,9 @@ class Compiler:
         """(expression, type, path) of the target's values; ABSENT; or None when the path
         crosses an array or an untyped value (our matcher then reads it)."""
         keys = tuple(target.split("."))
+        n = self.rel.split(keys)
         typ = self.rel.schema
-        for key in keys:
+        for key in (".".join(keys[:n]),) + keys[n:]:
             if typ.kind != STRUCT:
                 if typ.kind in (LIST, OTHER):
                     return None
