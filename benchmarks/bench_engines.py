@@ -1,22 +1,26 @@
-"""Benchmarks for the SQL engines (csdl/engines/): posts per second of DuckDB on Parquet, DuckDB
-on JSON Lines and Spark local[1]/local[2], each as a ratio to the Python engine on the same posts
-in the same run; and DuckDB's peak memory under a memory_limit.
+"""Benchmarks for the SQL engines (csdl/engines/): per filter, the Python engine, DuckDB on Parquet
+and on JSON Lines, and beside them the hand-written DuckDB query kept as the reference
+(``benchmarks/engine_queries``, ``engine_cases.py``), all on the same posts in the same run and all
+returning the same ids (asserted); Spark local[1]/local[2] on the 10-condition filter; DuckDB's
+peak memory under a memory_limit.
 
-    python -m benchmarks.bench_engines [--quick]     # standalone
-    python -m benchmarks --only engines [--quick]    # with the suite
+    python -m benchmarks.bench_engines [--quick]                   # 200,000 posts (20,000 quick)
+    CSDL_BENCH_FULL=1 python -m benchmarks.bench_engines           # the full profile: 1,000,000
+    python -m benchmarks --only engines [--quick]                  # with the suite
 
-Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``: 100,000 generated
-(10,000 in --quick), repeated to 1,000,000 lines (20,000 in --quick) with fresh ids, written once as
-JSON Lines and as Parquet. Every engine produces the summary and the forecast (the posts
-themselves are not written: ``--format json``), so the figures compare evaluation, not output.
-Spark runs in a child process per master (one SparkContext per JVM); its figure is the second of
-two runs in that process (the first pays the JVM's warm-up).
+Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``, repeated with fresh ids,
+written once as JSON Lines and as Parquet (CSDL_BENCH_ENGINE_POSTS=N sets their number). Our engines
+produce the summary and the forecast (``--format json``: no posts written), the reference queries
+their ids; each figure is the median of interleaved runs (3, or 1 in --quick). The ids are compared
+in separate, untimed runs in which our engines write the matching posts. Spark runs in a child
+process per master (one SparkContext per JVM); its figure is the second of two runs there.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +29,9 @@ import time
 from .rows import row, standalone_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOALS = {"duckdb-parquet": 10.0, "duckdb-jsonl": 1.3}
+#: DuckDB against the hand-written reference query (its time / ours), and against the Python engine.
+REFERENCE_GOALS = {"parquet": 1 / 1.5, "jsonl": 1 / 2.0}
+PYTHON_GOALS = {"parquet": 4.0, "jsonl": 2.0}  # the 10-condition filter
 SPARK_SCALING_GOAL = 1.6
 
 
@@ -34,11 +40,31 @@ class _Null:
         pass
 
 
+class _Ids:
+    """A sink that keeps the interaction.id of every post written to it."""
+
+    def __init__(self):
+        self.ids: list[str] = []
+        self._rest = b""
+
+    def write(self, data: bytes) -> None:
+        import orjson
+
+        lines = (self._rest + data).split(b"\n")
+        self._rest = lines.pop()
+        self.ids.extend(orjson.loads(line)["interaction"]["id"] for line in lines if line)
+
+
+def _sizes(quick: bool) -> int:
+    default = 20_000 if quick else (1_000_000 if os.environ.get("CSDL_BENCH_FULL") else 200_000)
+    return int(os.environ.get("CSDL_BENCH_ENGINE_POSTS", default))
+
+
 def _posts(workdir: str, quick: bool) -> tuple[str, str, int]:
     from .bench_run import make_lines
 
     base = make_lines(10_000 if quick else 50_000, seed=31)
-    total = int(os.environ.get("CSDL_BENCH_ENGINE_POSTS", 20_000 if quick else 1_000_000))
+    total = _sizes(quick)
     jsonl = os.path.join(workdir, "posts.jsonl")
     with open(jsonl, "wb") as f:
         written = 0
@@ -61,13 +87,7 @@ def _posts(workdir: str, quick: bool) -> tuple[str, str, int]:
     return jsonl, parquet, total
 
 
-def _filters() -> dict[str, str]:
-    from .bench_run import FILTER_10, keyword_filter
-
-    return {"10-condition filter": FILTER_10, "10,000-keyword contains_any": keyword_filter(10_000)}
-
-
-def _python_engine(text: str, jsonl: str) -> tuple[float, int]:
+def _python_engine(text: str, jsonl: str, sink=None) -> tuple[float, int]:
     import csdl
     from csdl.evaluate import compile_matcher
     from csdl.evaluate.runner import run
@@ -75,11 +95,11 @@ def _python_engine(text: str, jsonl: str) -> tuple[float, int]:
     matcher = compile_matcher(csdl.parse(text))
     start = time.perf_counter()
     with open(jsonl, "rb") as posts:
-        result = run(matcher, posts, _Null())
+        result = run(matcher, posts, sink or _Null())
     return time.perf_counter() - start, result.stats.matched
 
 
-def _duckdb_engine(text: str, path: str, memory_limit: str | None = None) -> tuple[float, int]:
+def _duckdb_engine(text: str, path: str, memory_limit: str | None = None, sink=None) -> tuple[float, int]:
     import csdl
     from csdl.engines import duckdb as engine
     from csdl.engines import inputs
@@ -87,8 +107,76 @@ def _duckdb_engine(text: str, path: str, memory_limit: str | None = None) -> tup
     tree = csdl.parse(text)
     data = inputs.resolve(path)
     start = time.perf_counter()
-    result, _ = engine.run(tree, data, _Null(), memory_limit=memory_limit, want_posts=False)
+    result, _ = engine.run(tree, data, sink or _Null(), memory_limit=memory_limit, want_posts=sink is not None)
     return time.perf_counter() - start, result.stats.matched
+
+
+def _reference(con, stem: str, path: str, parquet: bool, text: str) -> tuple[float, int]:
+    from .engine_cases import reference_ids
+
+    start = time.perf_counter()
+    ids = reference_ids(con, stem, path, parquet, text)
+    return time.perf_counter() - start, len(ids)
+
+
+def _same_ids(text: str, stem: str, jsonl: str, parquet: str) -> int:
+    """Every engine and both reference queries return the same ids (untimed runs)."""
+    import duckdb
+
+    from .engine_cases import reference_ids
+
+    found = {}
+    for label, go in (("python engine", lambda s: _python_engine(text, jsonl, s)),
+                      ("duckdb on parquet", lambda s: _duckdb_engine(text, parquet, sink=s)),
+                      ("duckdb on jsonl", lambda s: _duckdb_engine(text, jsonl, sink=s))):
+        sink = _Ids()
+        go(sink)
+        found[label] = sorted(sink.ids)
+    con = duckdb.connect()
+    found["reference on parquet"] = sorted(reference_ids(con, stem, parquet, True, text))
+    found["reference on jsonl"] = sorted(reference_ids(con, stem, jsonl, False, text))
+    expected = found["python engine"]
+    for label, ids in found.items():
+        if ids != expected:
+            raise AssertionError(f"{label} returned {len(ids):,} ids, the python engine {len(expected):,} (or other ids)")
+    return len(expected)
+
+
+def _timed(quick: bool, text: str, stem: str, jsonl: str, parquet: str) -> dict[str, float]:
+    """Median seconds of each way of running the filter, the runs interleaved."""
+    import duckdb
+
+    con = duckdb.connect()
+    ways = {
+        "python engine": lambda: _python_engine(text, jsonl),
+        "duckdb on parquet": lambda: _duckdb_engine(text, parquet),
+        "reference on parquet": lambda: _reference(con, stem, parquet, True, text),
+        "duckdb on jsonl": lambda: _duckdb_engine(text, jsonl),
+        "reference on jsonl": lambda: _reference(con, stem, jsonl, False, text),
+    }
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    for _ in range(1 if quick else 3):
+        for label, go in ways.items():
+            times[label].append(go()[0])
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def _case_rows(case: str, text: str, stem: str, jsonl: str, parquet: str, total: int, quick: bool) -> list[dict]:
+    matched = _same_ids(text, stem, jsonl, parquet)
+    seconds = _timed(quick, text, stem, jsonl, parquet)
+    rate = {k: total / v for k, v in seconds.items()}
+    out = [row(case, f"python engine, {total:,} posts (JSON Lines)", rate["python engine"], "posts/s",
+               note=f"{matched:,} matched; every engine and reference query returned the same ids")]
+    for fmt in ("parquet", "jsonl"):
+        ours, ref = rate[f"duckdb on {fmt}"], rate[f"reference on {fmt}"]
+        out.append(row(case, f"hand-written duckdb query on {fmt}", ref, "posts/s"))
+        goal = REFERENCE_GOALS[fmt]
+        out.append(row(case, f"duckdb on {fmt}", ours, "posts/s", baseline=f"hand-written on {fmt}", baseline_value=ref,
+                       goal=f"within {1 / goal:.1f}x of hand-written", met=ours / ref >= goal))
+        python_goal = PYTHON_GOALS[fmt] if stem == "ten_conditions" else None
+        out.append(row(case, f"duckdb on {fmt} / python engine", ours / rate["python engine"], "x",
+                       **({"goal": f">= {python_goal}x", "met": ours / rate["python engine"] >= python_goal} if python_goal else {})))
+    return out
 
 
 def _spark_child(master: str, filter_file: str, path: str) -> dict:
@@ -141,51 +229,15 @@ def run(quick: bool) -> list[dict]:
     except ImportError:
         print("engines: skipped (install the [duckdb] extra)", file=sys.stderr)
         return []
+    from .engine_cases import cases
+
     rows = _Rows()
     with tempfile.TemporaryDirectory() as workdir:
         jsonl, parquet, total = _posts(workdir, quick)
-        for name, text in _filters().items():
-            case = f"engines, {name}"
-            py_seconds, py_matched = _python_engine(text, jsonl)
-            py_rate = total / py_seconds
-            rows.append(row(case, f"python engine, {total:,} posts (JSON Lines)", py_rate, "posts/s", note=f"{py_matched:,} matched"))
-            for label, path in (("duckdb-parquet", parquet), ("duckdb-jsonl", jsonl)):
-                seconds, matched = _duckdb_engine(text, path)
-                if matched != py_matched:
-                    raise AssertionError(f"{label} matched {matched}, the python engine {py_matched}")
-                rate = total / seconds
-                goal = GOALS[label]
-                rows.append(row(case, f"{label.replace('-', ' on ')}", rate, "posts/s", baseline="python engine",
-                                baseline_value=py_rate, goal=f">= {goal}x the python engine", met=rate / py_rate >= goal))
-            from csdl.engines.spark import java_problem
-
-            try:
-                import pyspark  # noqa: F401
-            except ImportError:
-                java = "no pyspark"
-            else:
-                java = java_problem()
-            if java:
-                print(f"engines: spark skipped ({java})", file=sys.stderr)
-                continue
-            if name != "10-condition filter" and (quick or not os.environ.get("CSDL_BENCH_SPARK_KEYWORDS")):
-                # Spark's arrays_overlap with a 10,000-word list costs the list per row: minutes at
-                # this size. CSDL_BENCH_SPARK_KEYWORDS=1 measures it anyway.
-                continue
-            filter_file = os.path.join(workdir, "filter.csdl")
-            with open(filter_file, "w", encoding="utf-8") as f:
-                f.write(text)
-            spark_rates = {}
-            for master in ("local[1]", "local[2]"):
-                result = _spark_child(master, filter_file, parquet)
-                if result["matched"] != py_matched:
-                    raise AssertionError(f"spark {master} matched {result['matched']}, the python engine {py_matched}")
-                spark_rates[master] = total / result["seconds"]
-                rows.append(row(case, f"spark {master} on parquet", spark_rates[master], "posts/s",
-                                baseline="python engine", baseline_value=py_rate))
-            scaling = spark_rates["local[2]"] / spark_rates["local[1]"]
-            rows.append(row(case, "spark local[2] / local[1]", scaling, "x", goal=f">= {SPARK_SCALING_GOAL}x",
-                            met=scaling >= SPARK_SCALING_GOAL))
+        for name, (text, stem) in cases().items():
+            for entry in _case_rows(f"engines, {name}", text, stem, jsonl, parquet, total, quick):
+                rows.append(entry)
+        _spark_rows(rows, workdir, parquet, total)
         # Memory: DuckDB on the JSON Lines under a memory_limit, as a whole process.
         limit = "256MB" if quick else "512MB"
         code = ("import benchmarks.bench_engines as b\n"
@@ -196,6 +248,38 @@ def run(quick: bool) -> list[dict]:
                         goal="peak RSS <= memory_limit + 300 MB (Python, pyarrow)", met=rss <= limit_mb + 300,
                         note=f"file {os.path.getsize(jsonl) / 1e6:,.0f} MB"))
     return rows
+
+
+def _spark_rows(rows, workdir: str, parquet: str, total: int) -> None:
+    """Spark local[1] and local[2] on the 10-condition filter (Parquet), beside the Python engine."""
+    from csdl.engines.spark import java_problem
+
+    from .bench_run import FILTER_10
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        java = "no pyspark"
+    else:
+        java = java_problem()
+    if java:
+        print(f"engines: spark skipped ({java})", file=sys.stderr)
+        return
+    case = "engines, 10-condition filter"
+    filter_file = os.path.join(workdir, "filter.csdl")
+    with open(filter_file, "w", encoding="utf-8") as f:
+        f.write(FILTER_10)
+    py_seconds, py_matched = _python_engine(FILTER_10, parquet.replace(".parquet", ".jsonl"))
+    spark_rates = {}
+    for master in ("local[1]", "local[2]"):
+        result = _spark_child(master, filter_file, parquet)
+        if result["matched"] != py_matched:
+            raise AssertionError(f"spark {master} matched {result['matched']}, the python engine {py_matched}")
+        spark_rates[master] = total / result["seconds"]
+        rows.append(row(case, f"spark {master} on parquet", spark_rates[master], "posts/s",
+                        baseline="python engine", baseline_value=total / py_seconds))
+    scaling = spark_rates["local[2]"] / spark_rates["local[1]"]
+    rows.append(row(case, "spark local[2] / local[1]", scaling, "x", goal=f">= {SPARK_SCALING_GOAL}x", met=scaling >= SPARK_SCALING_GOAL))
 
 
 def main(argv=None) -> int:
