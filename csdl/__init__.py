@@ -17,7 +17,7 @@ from csdl.language.parser import parse  # noqa: E402
 _LAZY = {
     "format": ("csdl.language.printer", "format"),
     "check": ("csdl.checking.checker", "check"),
-    "fix": ("csdl.checking.fixes", "fix"),
+    "fix": ("csdl.checking.fix_loop", "fix"),
     "cost": ("csdl.compiler", "cost"),
     "compile": ("csdl.compiler", "compile"),
     "check_payload": ("csdl.payloads", "check_payload"),

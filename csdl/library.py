@@ -71,14 +71,14 @@ class Library:
         self.memo: dict = {}  # costs of entries, kept by the cost estimator
 
     def _files(self) -> list[str]:
-        from csdl.sources import filter_files
+        from csdl.reading import filter_files
 
         return filter_files(self.directory)
 
     def _load(self) -> dict[str, Entry]:
         if self._index is not None:
             return self._index
-        from csdl.sources import read_path
+        from csdl.reading import read_path
         from csdl.language.canonical import canonical_text, text_hash
         from csdl.checking.checker import validated_tree
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 
 import csdl
 from csdl.checking.checker import check
-from csdl.checking.fixes import SAFE, applicability, fix_text
+from csdl.checking.fix_loop import SAFE, applicability, fix_text
 from strategies import filters
 
 MIXED = 'twitter.text contains "a" OR twitter.text contains "b" AND NOT twitter.source == "web"\n'

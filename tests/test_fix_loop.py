@@ -1,13 +1,13 @@
-"""The one fixing loop (``csdl.checking.fixes.fix_until_stable``) that filters and payloads share:
+"""The one fixing loop (``csdl.checking.fix_loop.fix_until_stable``) that filters and payloads share:
 non-overlapping fixes per pass, a pass that would not parse retried one fix at a time, unsafe
 fixes counted but left alone. The subject here is a tiny language of its own (balanced
 parentheses, no `x`), so the loop's contract is tested apart from any rule."""
 
 from __future__ import annotations
 
-from csdl.checking.fixes import fix_until_stable
+from csdl.checking.fix_loop import fix_until_stable
 from csdl.diagnostics import SAFE, UNSAFE, Diagnostic, Fix
-from csdl.payloads.fixes import PayloadFixes
+from csdl.payloads.payload_fixes import PayloadFixes
 from csdl.spans import span_at
 
 

@@ -10,7 +10,7 @@ pytest.importorskip("lsprotocol")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from csdl.lsp.fixes import minimal_edit, noqa_edit  # noqa: E402
+from csdl.lsp.edits import minimal_edit, noqa_edit  # noqa: E402
 from csdl.lsp.positions import UTF8, UTF16, UTF32, LineIndex  # noqa: E402
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab \t\r\n\f\v\u2028é😀\"")), max_size=40)

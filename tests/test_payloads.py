@@ -431,7 +431,7 @@ def test_docs_list_every_payload_rule_and_mark_our_decisions():
 # --- fixes -----------------------------------------------------------------------------------
 
 def test_fix_payload_applies_safe_fixes_and_rechecks():
-    from csdl.payloads.fixes import fix_payload
+    from csdl.payloads.payload_fixes import fix_payload
 
     text = ('{"id": "DA4F8DF71A0F43698ACF9240B5AD668F", "source_type": "facebook_page", '
             '"parameters": {"comments": "TRUE"}, '
@@ -452,7 +452,7 @@ def test_fix_payload_applies_safe_fixes_and_rechecks():
 
 
 def test_fix_payload_leaves_invalid_json_alone():
-    from csdl.payloads.fixes import fix_payload
+    from csdl.payloads.payload_fixes import fix_payload
 
     text = '{"resources": [{"parameters": {"id": 1}}],}'
     result = fix_payload(text, "source-create")

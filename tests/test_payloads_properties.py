@@ -99,7 +99,7 @@ def test_cli_never_crashes_on_payload_bytes(data):
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(EXAMPLES), st.booleans())
 def test_fixing_is_idempotent_and_keeps_json_valid(text, unsafe):
-    from csdl.payloads.fixes import fix_payload
+    from csdl.payloads.payload_fixes import fix_payload
 
     once = fix_payload(text, unsafe=unsafe, today="2024-01-15")
     twice = fix_payload(once.text, unsafe=unsafe, today="2024-01-15")

@@ -89,7 +89,7 @@ def test_a_cr_only_file_has_the_same_positions_in_the_terminal_and_in_the_editor
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_the_editor_puts_a_noqa_comment_at_the_end_of_the_diagnostics_line(newline):
     from csdl.language.parser import parse
-    from csdl.lsp.fixes import noqa_edit
+    from csdl.lsp.edits import noqa_edit
 
     text = newline.join(LINES)
     tree = parse(text)

@@ -91,7 +91,7 @@ def _identity_problems(diagnostics) -> list[str]:
 
 
 def test_filter_diagnostics_carry_the_registry_name_and_severity():
-    from csdl.sources import decode
+    from csdl.reading import decode
 
     texts = [text for _, kind, text in FILTER_EXAMPLES if kind == "Bad:"]
     texts += ["(" * 120 + "twitter.text exists" + ")" * 120,                     # E006

@@ -55,7 +55,7 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
       csdl cost filters/ --fail-above 2 --fail-on-increase 20 --compare-to base.json
     """
     import csdl
-    from csdl.costing import budget, payload as payloads, render
+    from csdl.costing import budget, json_report, render
     from csdl.costing.diff import diff as compute_diff
 
     settings = resolved(library_dir, pricing_file, config_file, isolated, platform=platform)
@@ -73,23 +73,23 @@ def cost_command(paths, output_format, output, compare_to, stdin_filename, platf
     base = None
     if compare_to is not None:
         try:
-            base = payloads.load(compare_to)
-        except payloads.PayloadError as exc:
+            base = json_report.load(compare_to)
+        except json_report.ReportFileError as exc:
             raise click.ClickException(f"--compare-to: {exc}") from None
 
     records = []
     for source in sources(paths, stdin_filename):
         if source.error is not None:
-            records.append(payloads.file_record(source.path, errors=[source.error]))
+            records.append(json_report.file_record(source.path, errors=[source.error]))
             continue
         try:
             report = csdl.cost(source.text, library=settings.library, pricing=settings.pricing,
                                checks=settings.checks(None if source.is_stdin else source.path))
         except csdl.CSDLError as exc:
-            records.append(payloads.file_record(source.path, errors=exc.diagnostics))
+            records.append(json_report.file_record(source.path, errors=exc.diagnostics))
             continue
-        records.append(payloads.file_record(source.path, report))
-    payload = payloads.build(records)
+        records.append(json_report.file_record(source.path, report))
+    payload = json_report.build(records)
     diff = compute_diff(base, payload) if base is not None else None
     breaches = budget.check(budgets, payload, diff)
 

@@ -1,7 +1,7 @@
 """``csdl check --fix``, ``--diff`` and ``--fix-only``: apply the checker's fixes to each file and
 say what was done ("3 fixed, 1 remaining").
 
-The fixing itself is ``csdl.checking.fixes`` (iterated until stable, never a result that fails to
+The fixing itself is ``csdl.checking.fix_loop`` (iterated until stable, never a result that fails to
 parse); this module writes files back (through ``csdl.cli.output.write_file``: symlinks followed,
 modes kept, atomic), shows diffs, and counts.
 """
@@ -43,7 +43,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def fix_source(source, options: dict, *, unsafe: bool, diff: bool, tally: FixTally):
     """Fix one readable source; returns the ``FixResult``. Writes the file unless ``diff`` (or
     standard input, whose fixed text the caller prints)."""
-    from csdl.checking.fixes import fix_text
+    from csdl.checking.fix_loop import fix_text
 
     return record(source, fix_text(source.text, unsafe=unsafe, **options), diff=diff, tally=tally)
 

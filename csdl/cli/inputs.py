@@ -1,5 +1,5 @@
 """The inputs named on the command line: files, directories (every ``*.csdl`` below, sorted) and ``-``
-for standard input, read one at a time through ``csdl.sources``."""
+for standard input, read one at a time through ``csdl.reading``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import os
 import click
 
 from csdl.cli.output import unreadable_inputs, warning
-from csdl.sources import read_path as read_source_path
-from csdl.sources import EXTENSION, STDIN, Source, decode, filter_files, read_stdin  # noqa: F401 - the CLI's names
+from csdl.reading import EXTENSION, STDIN, Source, filter_files, read_stdin
+from csdl.reading import read_path as read_source_path
 
 
 def read_path(path: str) -> Source:
-    """``csdl.sources.read_path``, noting a file that cannot be read (missing, a directory, no
+    """``csdl.reading.read_path``, noting a file that cannot be read (missing, a directory, no
     permission) so that the command exits 2 after reporting it (``csdl.cli.main``)."""
     source = read_source_path(path)
     if source.error is not None and (not os.path.isfile(path) or not os.access(path, os.R_OK)):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.inputs import STDIN, parsed, read_path, read_stdin
+from csdl.cli.inputs import parsed, single_source
 from csdl.cli.output import use_color, write_output
 from csdl.cli.reporters import REPORTERS, FileResult
 
@@ -22,7 +22,7 @@ def parse_command(path, output_format, stdin_filename):
       echo 'twitter.text contains "coffee"' | csdl parse -
       csdl parse filter.csdl --format tree
     """
-    source = read_stdin(stdin_filename) if path == STDIN else read_path(path)
+    source = single_source(path, stdin_filename)
     tree, diagnostics = parsed(source)
     if tree is None:
         click.echo(REPORTERS["full"]([FileResult(source.path, source.text, diagnostics)], color=use_color()), err=True, nl=False)

@@ -16,7 +16,7 @@ import click
 
 from csdl.cli.output import note, warning
 from csdl.cli.reporters import FileResult
-from csdl.sources import STDIN, Source
+from csdl.reading import STDIN, Source
 
 PAYLOAD_EXTENSION = ".json"
 
@@ -69,7 +69,7 @@ class PayloadInputs:
         """``--fix``/``--diff`` for a payload: the ``FixResult``, the file written back unless
         ``diff`` or standard input (as for filters); None for a discovered non-payload."""
         from csdl.cli.fixing import record
-        from csdl.payloads.fixes import fix_payload
+        from csdl.payloads.payload_fixes import fix_payload
 
         if self.check(source, config, selection) is None:
             return None

@@ -87,7 +87,7 @@ def _file_signature(path: str) -> tuple:
 
 def _tree_signature(directory: str) -> tuple:
     """What changes when a library file is added, removed or edited."""
-    from csdl.sources import filter_files
+    from csdl.reading import filter_files
 
     try:
         files = filter_files(directory)

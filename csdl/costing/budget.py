@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from csdl.units import dpu_text
-from csdl.costing.payload import dpu_of
+from csdl.costing.json_report import dpu_of
 
 
 class Budgets:

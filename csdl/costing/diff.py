@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from csdl.units import dpu_json
-from csdl.costing.payload import dpu_of
+from csdl.costing.json_report import dpu_of
 
 ADDED, CHANGED, REMOVED, UNCHANGED = "added", "changed", "removed", "unchanged"
 SYMBOLS = {ADDED: "+", CHANGED: "~", REMOVED: "-", UNCHANGED: " "}

@@ -8,7 +8,7 @@ listing terminal names, and an unclosed `{` or `(` can be traced to where it was
 from __future__ import annotations
 
 from csdl.diagnostics import Diagnostic
-from csdl.sources import UNREADABLE, UNREADABLE_NAME
+from csdl.reading import UNREADABLE, UNREADABLE_NAME
 from csdl.spans import LINE_BREAK, Span
 
 SYNTAX_CODES = {

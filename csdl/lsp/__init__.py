@@ -3,5 +3,5 @@
 The modules translate; they do not re-implement: diagnostics come from ``csdl check``'s checker,
 hover and cost from the catalogue and the cost model, fixes from the lint rules, formatting from
 the printer. ``server`` is the only module that wires pygls; ``positions``, ``analysis``,
-``fixes`` and ``explain`` do not need it (the grammar's words are ``csdl.language.vocabulary``).
+``edits`` and ``explain`` do not need it (the grammar's words are ``csdl.language.vocabulary``).
 """

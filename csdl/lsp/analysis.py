@@ -90,7 +90,7 @@ def analyse(text: str, version, path: str | None, settings: Settings) -> Analysi
 
 def analyse_file(path: str, settings: Settings) -> Analysis:
     """A workspace file that is not open in the editor, read from disk (E009 when unreadable)."""
-    from csdl.sources import read_path
+    from csdl.reading import read_path
 
     source = read_path(path)
     if source.error is not None:

@@ -14,7 +14,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from csdl.lsp import completion, cost_view, fixes, hover, symbols, translate
+from csdl.lsp import completion, cost_view, edits, hover, symbols, translate
 from csdl.lsp.analysis import analyse, analyse_file
 from csdl.lsp.documents import Documents, path_of
 from csdl.lsp.pipeline import Pipeline
@@ -132,7 +132,7 @@ class CSDLServer(LanguageServer):
         return analysis
 
     async def check_workspace_files(self) -> None:
-        from csdl.sources import filter_files
+        from csdl.reading import filter_files
 
         files: list[str] = []
         loop = asyncio.get_running_loop()
@@ -173,9 +173,9 @@ class CSDLServer(LanguageServer):
     def offset(self, document, position: lsp.Position) -> int:
         return document.index(self.encoding).offset(position.line, position.character)
 
-    def edit_for(self, document, edits: list[fixes.Edit]) -> lsp.WorkspaceEdit:
+    def edit_for(self, document, changes: list[edits.Edit]) -> lsp.WorkspaceEdit:
         index = document.index(self.encoding)
-        text_edits = [lsp.TextEdit(range=translate.offsets_range(index, e.start, e.end), new_text=e.text) for e in edits]
+        text_edits = [lsp.TextEdit(range=translate.offsets_range(index, e.start, e.end), new_text=e.text) for e in changes]
         if _capability(self.client_capabilities, "workspace", "workspace_edit", "document_changes"):
             return lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(
                 text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=document.uri, version=document.version),
@@ -330,7 +330,7 @@ def build() -> CSDLServer:
         if document is None:
             return None
         text = document.text
-        edit, problem = await ls.pipeline.run(fixes.format_edit, text)
+        edit, problem = await ls.pipeline.run(edits.format_edit, text)
         if problem is not None:
             ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"csdl: {problem}"))
             from pygls.exceptions import JsonRpcException
@@ -451,15 +451,15 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
         for d in here:
             lsp_diag = by_key.get(_key(translate.diagnostic(d, index)))
             if d.fix is not None:
-                edit = fixes.fix_edit(d)
-                unsafe = fixes.is_unsafe(d, analysis.text, analysis.tree)
+                edit = edits.fix_edit(d)
+                unsafe = edits.is_unsafe(d, analysis.text, analysis.tree)
                 title = (d.fix.title or f"Fix {d.code}") + (" (unsafe: may change what the filter matches)"
                                                            if unsafe else "")
                 actions.append(lsp.CodeAction(
                     title=title + _saving(analysis, edit),
                     kind=lsp.CodeActionKind.QuickFix, diagnostics=[lsp_diag] if lsp_diag else None,
                     is_preferred=not unsafe, edit=ls.edit_for(document, [edit])))
-            noqa = fixes.noqa_edit(analysis.text, analysis.tree, d)
+            noqa = edits.noqa_edit(analysis.text, analysis.tree, d)
             if noqa is not None:
                 actions.append(lsp.CodeAction(
                     title=f"Suppress {d.code} on this line (// noqa: {d.code})",
@@ -467,15 +467,15 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
                     edit=ls.edit_for(document, [noqa])))
     fixable = [d for d in analysis.diagnostics if d.fix is not None]
     if want_fix_all and fixable:
-        result = fixes.fix_all(analysis.text, analysis.checks)
-        edit = fixes.minimal_edit(analysis.text, result.text)
+        result = edits.fix_all(analysis.text, analysis.checks)
+        edit = edits.minimal_edit(analysis.text, result.text)
         if edit is not None:  # once, as source.fixAll.csdl (not again as a quick fix: menus showed it twice)
             actions.append(lsp.CodeAction(title=f"Fix all: {len(result.fixed)} safe csdl fix"
                                                 f"{'es' if len(result.fixed) != 1 else ''} (csdl check --fix)",
                                           kind=FIX_ALL_KIND, edit=ls.edit_for(document, [edit])))
         if result.hidden and want_quickfix:
-            unsafe = fixes.fix_all(analysis.text, analysis.checks, unsafe=True)
-            edit = fixes.minimal_edit(analysis.text, unsafe.text)
+            unsafe = edits.fix_all(analysis.text, analysis.checks, unsafe=True)
+            edit = edits.minimal_edit(analysis.text, unsafe.text)
             if edit is not None:
                 actions.append(lsp.CodeAction(
                     title=f"Fix all, unsafe fixes too: {len(unsafe.fixed)} (csdl check --fix --unsafe-fixes)",
@@ -487,7 +487,7 @@ def _key(d: lsp.Diagnostic) -> tuple:
     return (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.message)
 
 
-def _saving(analysis, edit: fixes.Edit) -> str:
+def _saving(analysis, edit: edits.Edit) -> str:
     """`` — saves 0.1 DPU/hour`` when the cost model says the fixed text is cheaper."""
     if len(analysis.text) > SAVINGS_LIMIT:
         return ""

@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from csdl.server import account, account_usage, filters, historics, identities, push_api, sources, versions
+from csdl.server import account, account_usage, filters, historics, identities, managed_sources_api, push_api, versions
 
 READ = frozenset({"GET", "POST"})
 WRITE = frozenset({"POST", "PUT"})
@@ -49,17 +49,17 @@ ENDPOINTS: dict[str, Endpoint] = {
     "usage": Endpoint(account.usage, READ, 25),
     "balance": Endpoint(versions.balance, READ, 25),
     "account/usage": Endpoint(account_usage.usage, READ, 25),
-    "source/create": Endpoint(sources.create, WRITE, 25),
-    "source/update": Endpoint(sources.update, WRITE, 25),
-    "source/get": Endpoint(sources.get, READ, 5),
-    "source/delete": Endpoint(sources.delete, DELETE, 25),
-    "source/start": Endpoint(sources.start, WRITE, 25),
-    "source/stop": Endpoint(sources.stop, WRITE, 25),
-    "source/log": Endpoint(sources.log, READ, 5),
-    "source/auth/add": Endpoint(sources.auth_add, WRITE, 25),
-    "source/auth/remove": Endpoint(sources.auth_remove, WRITE, 25),
-    "source/resource/add": Endpoint(sources.resource_add, WRITE, 25),
-    "source/resource/remove": Endpoint(sources.resource_remove, WRITE, 25),
+    "source/create": Endpoint(managed_sources_api.create, WRITE, 25),
+    "source/update": Endpoint(managed_sources_api.update, WRITE, 25),
+    "source/get": Endpoint(managed_sources_api.get, READ, 5),
+    "source/delete": Endpoint(managed_sources_api.delete, DELETE, 25),
+    "source/start": Endpoint(managed_sources_api.start, WRITE, 25),
+    "source/stop": Endpoint(managed_sources_api.stop, WRITE, 25),
+    "source/log": Endpoint(managed_sources_api.log, READ, 5),
+    "source/auth/add": Endpoint(managed_sources_api.auth_add, WRITE, 25),
+    "source/auth/remove": Endpoint(managed_sources_api.auth_remove, WRITE, 25),
+    "source/resource/add": Endpoint(managed_sources_api.resource_add, WRITE, 25),
+    "source/resource/remove": Endpoint(managed_sources_api.resource_remove, WRITE, 25),
     # push (pull itself is a route of csdl.server.delivery: its answer is not JSON)
     "push/validate": Endpoint(push_api.validate, READ, 5),
     "push/create": Endpoint(push_api.create, WRITE, 25),

@@ -409,7 +409,7 @@ class Handlers:
             checks = checks_of(data)
 
             def go():
-                from csdl.costing import payload as payloads
+                from csdl.costing import json_report
                 from csdl.costing.diff import diff as compute_diff
 
                 base_text = self.context.store.get_stream(base_hash)
@@ -418,11 +418,11 @@ class Handlers:
                 name = "filter"  # both sides under one name: the diff matches files by path
                 try:
                     base_report = self._cost(base_text, {})
-                    base_record = payloads.file_record(name, base_report)
+                    base_record = json_report.file_record(name, base_report)
                 except BadRequest:
-                    base_record = payloads.file_record(name, errors=[])
-                current_record = payloads.file_record(name, self._cost(text, checks))
-                result = compute_diff(payloads.build([base_record]), payloads.build([current_record]))
+                    base_record = json_report.file_record(name, errors=[])
+                current_record = json_report.file_record(name, self._cost(text, checks))
+                result = compute_diff(json_report.build([base_record]), json_report.build([current_record]))
                 return {
                     "diff": result,
                     "base": {"hash": base_hash, "dpu": base_record["dpu"], "detail": base_record.get("detail", {})},

@@ -1,6 +1,6 @@
-"""The JSON payload of ``csdl cost``: one record per file plus a summary.
+"""The JSON report of ``csdl cost`` (``--format json``): one record per file plus a summary.
 
-Every renderer (table, JSON, markdown), the diff and the budgets read this payload, so a base file
+Every renderer (table, JSON, markdown), the diff and the budgets read this report, so a base file
 written with ``--format json -o base.json`` is exactly what ``--compare-to`` later reads back.
 """
 
@@ -39,12 +39,12 @@ def build(records: list[dict]) -> dict:
 
 
 def dpu_of(value) -> Decimal | None:
-    """A payload DPU number back as an exact Decimal (None stays None)."""
+    """A report's DPU number back as an exact Decimal (None stays None)."""
     return None if value is None else Decimal(str(value))
 
 
-class PayloadError(ValueError):
-    """A ``--compare-to`` file that is not a ``csdl cost --format json`` payload."""
+class ReportFileError(ValueError):
+    """A ``--compare-to`` file that is not a ``csdl cost --format json`` report."""
 
 
 def load(path: str) -> dict:
@@ -54,16 +54,16 @@ def load(path: str) -> dict:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except FileNotFoundError:
-        raise PayloadError(f"{path}: no such file") from None
+        raise ReportFileError(f"{path}: no such file") from None
     except OSError as exc:
-        raise PayloadError(f"{path}: {exc.strerror or exc}") from None
+        raise ReportFileError(f"{path}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"{path}: not JSON ({exc})") from None
+        raise ReportFileError(f"{path}: not JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("version") != VERSION:
-        raise PayloadError(f"{path}: not a `csdl cost --format json` report (version {VERSION})")
+        raise ReportFileError(f"{path}: not a `csdl cost --format json` report (version {VERSION})")
     for record in data["files"]:
         if not isinstance(record, dict) or "path" not in record or "dpu" not in record:
-            raise PayloadError(f"{path}: a file record lacks `path` or `dpu`")
+            raise ReportFileError(f"{path}: a file record lacks `path` or `dpu`")
         if not isinstance(record.get("detail", {}), dict):
-            raise PayloadError(f"{path}: `detail` of {record['path']} is not an object")
+            raise ReportFileError(f"{path}: `detail` of {record['path']} is not an object")
     return data

@@ -1,7 +1,7 @@
 """Applying the payload checker's fixes (``csdl check --fix`` on ``.json`` payloads): quote a numeric
 page id, write ``"true"`` as ``true``, lower-case an id, seconds for a timestamp in milliseconds.
 
-The loop is the filters' (``csdl.checking.fixes.fix_until_stable``): each pass applies every
+The loop is the filters' (``csdl.checking.fix_loop.fix_until_stable``): each pass applies every
 applicable fix that does not overlap another and checks again, until nothing changes. A body that
 is not valid JSON (or whose kind is unknown) is not touched, and a fix whose result would not
 parse is not kept. Safe fixes keep the body's meaning; unsafe ones (the milliseconds guess) apply
@@ -10,7 +10,7 @@ only when asked.
 
 from __future__ import annotations
 
-from csdl.checking.fixes import FixResult, fix_until_stable
+from csdl.checking.fix_loop import FixResult, fix_until_stable
 from csdl.diagnostics import SAFE
 from csdl.payloads.checker import check_payload
 from csdl.payloads.rules import BLOCKING

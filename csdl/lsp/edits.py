@@ -2,7 +2,7 @@
 ``// noqa: CODE`` comment, the canonical layout. Offsets in, offsets out; the server turns them
 into ``TextEdit``s.
 
-``fix all`` is ``csdl check --fix`` (``csdl.checking.fixes``): safe fixes, re-checked until
+``fix all`` is ``csdl check --fix`` (``csdl.checking.fix_loop``): safe fixes, re-checked until
 stable; unsafe ones only when asked.
 """
 
@@ -53,13 +53,13 @@ def minimal_edit(old: str, new: str) -> Edit | None:
 def fix_all(text: str, checks: dict, unsafe: bool = False):
     """What ``csdl check --fix`` makes of ``text`` with the same options (``unsafe``: as with
     ``--unsafe-fixes``): a ``FixResult`` (``.text``, ``.fixed``, ``.hidden`` unsafe fixes left)."""
-    from csdl.checking.fixes import fix_text
+    from csdl.checking.fix_loop import fix_text
 
     return fix_text(text, unsafe=unsafe, **checks)
 
 
 def is_unsafe(diagnostic, text: str, tree) -> bool:
-    from csdl.checking.fixes import applicability
+    from csdl.checking.fix_loop import applicability
     from csdl.diagnostics import UNSAFE
 
     return applicability(diagnostic, text, tree.comments if tree is not None else ()) == UNSAFE

@@ -103,7 +103,7 @@ def apply_fixes(text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Dia
 
 
 def fix_until_stable(text: str, subject, *, unsafe: bool = False) -> FixResult:
-    """The one fixing loop, for filters (``FilterFixes``) and payloads (``csdl.payloads.fixes``).
+    """The one fixing loop, for filters (``FilterFixes``) and payloads (``csdl.payloads.payload_fixes``).
 
     ``subject`` has ``diagnose(text) -> (fixable, diagnostics)``, ``parses(text) -> bool`` and
     ``safe(diagnostic, text) -> bool``. Each pass applies every usable fix that does not overlap
