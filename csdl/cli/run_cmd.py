@@ -10,7 +10,7 @@ import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
 from csdl.cli.common_options import DECIMAL, resolved, shared_options
-from csdl.cli.output import log, use_color
+from csdl.cli.output import error, log, note, use_color, warning
 
 
 def parse_rates(values) -> dict:
@@ -39,13 +39,13 @@ def read_filter(path: str):
     return source.path, source.text
 
 
-def fail_on_diagnostics(path: str, text: str, diagnostics, command: str = "csdl run") -> None:
+def fail_on_diagnostics(path: str, text: str, diagnostics) -> None:
     """The filter's problems, as ``csdl check`` shows them, then exit 2."""
     from csdl.cli.reporters import REPORTERS, FileResult
 
     report = REPORTERS["full"]([FileResult(path, text, diagnostics)], color=use_color(sys.stderr))
     click.echo(report, err=True, nl=False)
-    click.echo(f"{command}: {path} cannot run: fix the problems above", err=True)
+    error(f"{path} cannot run: fix the problems above")
     raise SystemExit(EXIT_ERROR)
 
 
@@ -132,7 +132,7 @@ def run(filter_path, posts_path, output, output_format, jobs, strict, source_rat
     except StrictFailure as exc:
         _discard(writer)
         log(f"{shown_posts}:{exc.bad.line}: {exc.bad.code} {exc.bad.message}")
-        log(f"csdl run: stopped at the first bad post (--strict){'; ' + output + ' not written' if output else ''}")
+        error(f"stopped at the first bad post (--strict){'; ' + output + ' not written' if output else ''}")
         raise SystemExit(EXIT_PROBLEMS) from None
     except RunError as exc:
         _discard(writer)
@@ -155,8 +155,8 @@ def _discard(writer) -> None:
 
 def _render(summary, output_format: str, quiet: bool, shown_posts: str) -> None:
     path = summary.filter_name
-    for warning in summary.warnings:
-        log(warning.one_line(path, severity=True))
+    for found in summary.warnings:
+        log(found.one_line(path, severity=True))
     if not summary.matcher.has_return:
         log(f"{path}: warning: no return block: a tag-only filter delivers nothing, so nothing matches")
     data = summary.to_dict()
@@ -169,12 +169,12 @@ def _render(summary, output_format: str, quiet: bool, shown_posts: str) -> None:
     elif not quiet:
         click.echo(summary.render_text(), err=True, nl=False)
     if not quiet:
-        for note in summary.notes:
-            log(f"csdl run: {note}")
+        for text in summary.notes:
+            note(str(text))
         for line in summary.bad_lines():
             log(line)
     elif summary.bad_count:
-        log(f"csdl run: {summary.bad_count:,} bad posts in {shown_posts}")
+        warning(f"{summary.bad_count:,} bad posts in {shown_posts}")
 
 
 class _progress:
