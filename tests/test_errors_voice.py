@@ -177,3 +177,18 @@ def test_optional_modules_are_imported_only_through_csdl_extras_outside_the_gate
                 direct += [f"{os.path.relpath(path, ROOT)}:{node.lineno} {n}" for n in names
                            if n.split(".")[0] in optional]
     assert not direct
+
+
+def test_no_command_speaks_in_another_voice():
+    """The old voices ("csdl: error: …", "csdl run: … cannot run", "csdl serve: warning: …") are gone
+    from the command line's sources: failures go through csdl.cli.output.error/warning/note."""
+    import re
+
+    old = re.compile(r"""["'](csdl(?: [a-z]+)?: (?:error|warning|note|internal error)\b|csdl run: |Error: )""")
+    found = []
+    for folder in ("cli", "engines"):
+        for name in sorted(os.listdir(os.path.join(ROOT, "csdl", folder))):
+            if name.endswith(".py"):
+                with open(os.path.join(ROOT, "csdl", folder, name), encoding="utf-8") as f:
+                    found += [f"csdl/{folder}/{name}:{n}" for n, line in enumerate(f, 1) if old.search(line)]
+    assert not found
