@@ -99,3 +99,28 @@ def test_duckdb_parquet_agrees_with_python(filter_text, batch):
         _RUN["parquet"] = _parquet_runner()
     got = observed(EngineMatcher(_RUN["parquet"], tree), batch)
     assert got == expected(filter_text, batch), filter_text
+
+
+def _wrong_typed_lines(filter_text: str, batch: list[dict]) -> list[int]:
+    """The lines the Python engine reports as R201 (its runner: tags only for matching posts)."""
+    matcher = compile_matcher(csdl.parse(filter_text))
+    return [n for n, post in enumerate(batch, 1) if matcher.deliver(json.loads(json.dumps(post))).issues]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(filter_text=filters(), batch=st.lists(posts(), min_size=1, max_size=12), sample=st.sampled_from([1, 2000]))
+def test_duckdb_json_lines_reports_the_same_wrong_typed_posts(filter_text, batch, sample):
+    """R201 is a run report like the others: DuckDB names the same lines as the Python engine."""
+    from hypothesis import assume
+
+    from csdl.engines import duckdb as engine
+
+    tree = _compile_or_skip(filter_text)
+    assume(tree is not None)
+    saved = engine.SAMPLE_LINES
+    engine.SAMPLE_LINES = sample
+    try:
+        got = [n for n, ev in enumerate(EngineMatcher(_duckdb(), tree).evaluate_many(batch), 1) if ev.issues]
+    finally:
+        engine.SAMPLE_LINES = saved
+    assert got == _wrong_typed_lines(filter_text, batch), filter_text

@@ -161,3 +161,21 @@ def test_the_same_summary_from_python_and_duckdb(tmp_path):
     duck = csdl.run(FILTER, posts, engine="duckdb").to_dict()
     for key in ("read", "matched", "blank_lines", "tags", "bad_posts", "forecast", "warnings"):
         assert duck[key] == python[key], key
+
+
+def test_duckdb_on_parquet_reports_wrong_typed_values_as_python_does(tmp_path):
+    """A Parquet column whose type a condition cannot read (a struct where text is expected):
+    every row with a value there is an R201 on the Python engine, so it is on DuckDB."""
+    pytest.importorskip("duckdb")
+    from csdl.engines.duckdb import write_parquet
+
+    posts = [{"interaction": {"type": "t", "content": {"a": "coffee"}}}, {"interaction": {"type": "x"}},
+             {"interaction": {"type": "t", "content": {"a": "x"}}}]
+    jsonl = write_posts(tmp_path / "p.jsonl", posts)
+    write_parquet(jsonl, str(tmp_path / "p.parquet"))
+    text = 'interaction.content contains "coffee" or interaction.type == "x"'
+    python = csdl.run(text, jsonl, engine="python").to_dict()
+    duck = csdl.run(text, str(tmp_path / "p.parquet"), engine="duckdb").to_dict()
+    assert [(d["line"], d["code"]) for d in python["bad_posts"]["details"]] == [(1, "R201"), (3, "R201")]
+    assert duck["bad_posts"] == python["bad_posts"]
+    assert (duck["read"], duck["matched"]) == (python["read"], python["matched"]) == (3, 1)

@@ -220,7 +220,11 @@ def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_pos
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
     relation = Relation(schema, DUCKDB)
     plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
-    queries = build_queries(relation, plan, data.files, want_posts=want_posts)
+    from .wrong_types import suspect_targets
+
+    # rows with a value that may be wrong-typed: the Python engine decides and reports them (R201)
+    queries = build_queries(relation, plan, data.files, want_posts=want_posts,
+                            suspects=suspect_targets(filter_ast, library, schema))
     return Prepared(plan, queries.matched, relation, data.files, parquet=queries)
 
 

@@ -46,7 +46,21 @@ def text_field(relation: Relation, path) -> exp.Expression:
     return value if typ.kind == TEXT else exp.Null()
 
 
-def build_queries(relation: Relation, plan, files: list[str], *, want_posts: bool) -> ParquetQueries:
+def present(relation: Relation, path) -> exp.Expression | None:
+    """True where the row has a value at ``path`` (None: the schema has no such field)."""
+    typ, value = relation.schema, None
+    for key in path:
+        if typ.kind != STRUCT or key not in typ.fields:
+            return None
+        typ = typ.fields[key]
+        value = relation.column(key) if value is None else exp.Dot(this=value, expression=exp.to_identifier(key, quoted=True))
+    return exp.Not(this=exp.Is(this=value, expression=exp.Null()))
+
+
+def build_queries(relation: Relation, plan, files: list[str], *, want_posts: bool, suspects=()) -> ParquetQueries:
+    """``suspects``: targets whose values a condition may call wrong-typed (csdl.engines.wrong_types):
+    a row with a value there is returned flagged ``_python`` and decided (and reported, R201) by the
+    Python engine."""
     alias = relation.alias
     source = exp.alias_(read_parquet(files), alias, table=True)
     file_name = exp.column("filename", table=alias) if len(files) > 1 else exp.Literal.string(files[0])
@@ -69,15 +83,31 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     row_source = wrap_derived(read_parquet(files), plan.derived, alias) if plan.derived else read_parquet(files)
     columns = [k for k in relation.schema.fields]
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
-    out_json = exp.func("to_json", row, dialect=DUCKDB) if columns and want_posts else exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+    checks = [c for c in (present(relation, tuple(t.split("."))) for t in suspects) if c is not None]
+    python = _any(checks) if checks else exp.false()
+    if columns and want_posts:
+        out_json = exp.func("to_json", row, dialect=DUCKDB)
+    elif columns and checks:  # the Python engine reads the post of a flagged row
+        out_json = exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row.copy(), dialect=DUCKDB))])
+    else:
+        out_json = exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+    where = plan.where.copy() if not checks else exp.Or(this=exp.paren(plan.where.copy()), expression=exp.paren(python.copy()))
     matched = exp.select(
         exp.alias_(file_name.copy(), "_file"), exp.alias_(number.copy(), "_n"), exp.alias_(exp.Literal.number(3), "_status"),
         exp.alias_(exp.cast(exp.Null(), exp.DataType.build("DOUBLE")), "_epoch"), exp.alias_(exp.cast(exp.Null(), exp.DataType.build("VARCHAR")), "_created"),
-        exp.alias_(text_field(relation, ("interaction", "type")), "_source"), exp.alias_(exp.true(), "_matched"),
-        exp.alias_(out_json, "_out"),
+        exp.alias_(text_field(relation, ("interaction", "type")), "_source"),
+        exp.alias_(exp.true() if not checks else exp.Coalesce(this=plan.where.copy(), expressions=[exp.false()]), "_matched"),
+        exp.alias_(python, "_python"), exp.alias_(out_json, "_out"),
         *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
-    ).from_(exp.alias_(row_source, alias, table=True)).where(plan.where.copy())
+    ).from_(exp.alias_(row_source, alias, table=True)).where(where)
     return ParquetQueries(stats.sql(DUCKDB), untimed.sql(DUCKDB), matched.sql(DUCKDB))
+
+
+def _any(parts: list) -> exp.Expression:
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.Or(this=out, expression=p)
+    return exp.paren(out) if len(parts) > 1 else out
 
 
 def parquet_schema(schema: Type) -> Type:

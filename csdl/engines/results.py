@@ -35,6 +35,7 @@ class Collector:
         self.tag_columns = [t.column for t in plan.tags]
         self.nulls_are_absent = nulls_are_absent  # Parquet rows: a NULL field is a key the post did not have
         self.fallback = fallback  # the Python matcher, for posts only our decoder reads
+        self.counting = True  # whether add_batch counts the posts (Parquet's are counted apart)
         self.last = (-1, 0)
         self.pending: list[tuple] = []  # posts that arrived out of order (then sorted at the end)
         self._untimed = None  # (file, line) of the first post without a readable timestamp (add_untimed)
@@ -62,6 +63,7 @@ class Collector:
         stats.blank += pc.sum(pc.equal(status, BLANK)).as_py() or 0
         special = pc.or_(pc.and_(pc.not_equal(status, POST), pc.not_equal(status, BLANK)), verify)
         normal = pc.and_(pc.equal(status, POST), pc.invert(verify))
+        self.counting = counted  # (Parquet: every row is counted by its own query)
         if counted:
             self._count(batch, normal)
         # Rows one at a time: matching posts in order, with the doubtful lines among them.
@@ -225,7 +227,8 @@ class Collector:
         """A post only our decoder reads: our matcher evaluates it."""
         interaction = post.get("interaction")
         stamp = interaction.get("created_at") if interaction.__class__ is dict else None
-        self._timing(None, stamp if stamp.__class__ is str else None, number)
+        if self.counting:
+            self._timing(None, stamp if stamp.__class__ is str else None, number)
         if self.fallback is None:
             return
         ev = self.fallback.deliver(post)
