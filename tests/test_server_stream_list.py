@@ -119,3 +119,26 @@ def test_users_see_only_their_own_streams(tmp_path):
         assert bobs["referenced_by"] == []  # alice's referring stream is not bob's to see
     finally:
         stop()
+
+
+def test_a_diff_is_based_only_on_the_callers_own_stream(tmp_path):
+    users = tmp_path / "users"
+    users.write_text("alice:alice-key\nbob:bob-key\n", encoding="utf-8")
+    url, stop = start_server(tmp_path, users_file=str(users))
+    try:
+        alice, bob = Client(url, user="alice", key="alice-key"), Client(url, user="bob", key="bob-key")
+        as_alice = {"Authorization": basic("alice", "alice-key")}
+        as_bob = {"Authorization": basic("bob", "bob-key")}
+        mine = alice.post("/api/compile", json_body={"csdl": 'interaction.content contains "alice"'},
+                          headers=as_alice).json()["hash"]
+        theirs = bob.post("/api/compile", json_body={"csdl": 'interaction.content contains_any "bob, carol"'},
+                          headers=as_bob).json()["hash"]
+        change = {"csdl": 'interaction.content contains "alice" and interaction.type == "twitter"'}
+        own = alice.post("/api/diff", json_body={**change, "base": mine}, headers=as_alice)
+        assert own.status == 200 and own.json()["base"]["hash"] == mine
+        other = alice.post("/api/diff", json_body={**change, "base": theirs}, headers=as_alice)
+        assert other.status == 404 and other.json()["error"] == f"no stored stream {theirs}"
+        assert "detail" not in other.json()  # nothing of bob's filter or its cost
+        assert bob.post("/api/diff", json_body={**change, "base": theirs}, headers=as_bob).status == 200
+    finally:
+        stop()

@@ -205,6 +205,16 @@ def test_bad_bodies(client, body, status, words):
         assert words in reply.json()["error"]
 
 
+def test_an_invalid_filter_reads_as_the_command_line_writes_it(client):
+    text = "interaction.type exists\rand interaction.content contains"  # CR alone ends a line
+    reply = post(client, "/api/compile", {"csdl": text})
+    assert reply.status == 422
+    concise = cli("check", "--isolated", "--format", "concise", "-", stdin=text).splitlines()
+    first = [line for line in concise if line.startswith("<stdin>:")][0]
+    assert first.startswith("<stdin>:2:")
+    assert reply.json()["error"] == "the filter has errors: " + first[len("<stdin>:"):]
+
+
 def test_invalid_filters_and_hashes(client):
     reply = post(client, "/api/cost", {"csdl": "a.b contains"})
     assert reply.status == 422 and reply.json()["diagnostics"][0]["code"] == "E004"

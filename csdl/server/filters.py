@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from csdl.diagnostics import CSDLError, Diagnostic
+from csdl.diagnostics import CSDLError
 from csdl.server import incoming
 from csdl.server.errors import ApiError, csdl_error_text
 
@@ -48,7 +48,9 @@ def refuse_unknown_streams(text: str, report) -> None:
     unknown = [w for w in report.warnings if w.code in INCOMPLETE_CODES]
     if unknown:
         first = unknown[0]
-        problem = Diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
+        from csdl.codes import diagnostic
+
+        problem = diagnostic(first.code, f"{_reference(text, first)} is not known to this server: compile its "
                              "filter here first, or put it in the --library directory", first.span)
         raise ApiError(400, csdl_error_text(text, [problem]))
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from csdl.server import values
 from csdl.server.errors import ApiError
+from csdl.spans import span_at
 
 
 async def read_body(request, limit: int) -> bytes:
@@ -78,7 +79,10 @@ def json_value(body: bytes):
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        # positions counted as everywhere else (csdl.spans: CR LF, CR and LF end a line); the json
+        # module counts LF only
+        where = span_at(text, exc.pos, 0)
+        raise ApiError(400, f"Malformed JSON body: {exc.msg} at line {where.line} column {where.column}") from None
     except RecursionError:
         raise ApiError(400, "Malformed JSON body: nested too deeply") from None
     except ValueError as exc:  # an integer of more than 4,300 digits

@@ -44,8 +44,7 @@ def refuse(error: BadRequest) -> Response:
 
 def invalid(exc: CSDLError) -> BadRequest:
     first = exc.diagnostics[0] if exc.diagnostics else None
-    where = f"line {first.span.line}, column {first.span.column}: " if first else ""
-    message = f"the filter has errors: {where}{first.code} {first.message}" if first else "the filter has errors"
+    message = f"the filter has errors: {first.one_line()}" if first else "the filter has errors"
     return BadRequest(message, 422, diagnostics=[d.to_dict() for d in exc.diagnostics])
 
 
@@ -407,13 +406,16 @@ class Handlers:
             text = text_field(data)
             base_hash = hash_field(data.get("base"))
             checks = checks_of(data)
+            owner = self.owner(request)
 
             def go():
                 from csdl.costing import json_report
                 from csdl.costing.diff import diff as compute_diff
 
-                base_text = self.context.store.get_stream(base_hash)
-                if base_text is None:
+                store = self.context.store
+                base_text = store.get_stream(base_hash)
+                # with --users the base is one of the caller's own streams, as /api/streams/{hash}
+                if base_text is None or (owner is not None and not store.owns_stream(owner, base_hash)):
                     raise BadRequest(f"no stored stream {base_hash}", 404)
                 name = "filter"  # both sides under one name: the diff matches files by path
                 try:
