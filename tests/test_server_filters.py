@@ -308,6 +308,23 @@ def test_historics_of_another_user_are_not_visible(server, client):
 # Previews ----------------------------------------------------------------------------------------------
 
 
+def finished_preview(client, id: str, *, method: str = "GET") -> dict:
+    """preview/get until it succeeded: queued, running, then succeeded, one step a read (a bound of 5)."""
+    statuses = []
+    for _ in range(5):
+        if method == "GET":
+            reply = client.get("/v1.6/preview/get", query={"id": id})
+        else:
+            reply = client.post("/v1.6/preview/get", form={"id": id})
+        assert reply.status == 202, reply
+        preview = reply.json()
+        statuses.append((preview["status"], preview["progress"]))
+        if preview["status"] == "succeeded":
+            assert statuses == [("queued", 0), ("running", 50), ("succeeded", 100)]
+            return preview
+    raise AssertionError(f"the preview did not succeed: {statuses}")
+
+
 def test_preview_runs_the_filter_over_the_sample(client):
     hash = compile_hash(client, 'interaction.type == "twitter"')
     reply = client.post("/v1.6/preview/create", form={
@@ -317,9 +334,7 @@ def test_preview_runs_the_filter_over_the_sample(client):
     assert reply.status == 202, reply
     body = reply.json()
     assert set(body) == {"id", "created_at"} and len(body["id"]) == 40 and isinstance(body["created_at"], int)
-    got = client.post("/v1.6/preview/get", form={"id": body["id"]})
-    assert got.status == 202
-    preview = got.json()
+    preview = finished_preview(client, body["id"], method="POST")
     for key in ("id", "status", "progress", "hash", "start", "end", "parameters", "feeds", "created_at", "user"):
         assert key in preview
     assert preview["status"] == "succeeded" and preview["progress"] == 100 and preview["hash"] == hash
@@ -339,10 +354,10 @@ def test_preview_parameters_as_the_python_client_joins_them(client):
         "hash": hash, "start": 1477958400, "sources": "twitter",
         "parameters": "interaction.type,freqDist,3,interaction.id,targetVol,day,twitter.user.followers_count,numericStatistics"})
     assert reply.status == 202, reply
-    data = client.get("/v1.6/preview/get", query={"id": reply.json()["id"]}).json()["data"]
+    data = finished_preview(client, reply.json()["id"])["data"]
     assert [(d["target"], d["analysis"], d["parameter"]) for d in data] == [
         ("interaction.type", "freqDist", "3"), ("interaction.id", "targetVol", "day"),
-        ("twitter.user.followers_count", "numericStatistics", None)]
+        ("twitter.user.followers_count", "numStats", None)]
     assert data[1]["result"][0]["key"] % 86400 == 0
 
 
@@ -354,7 +369,7 @@ def test_arrays_in_a_json_body(client):
     preview = client.post("/v1.6/preview/create", json_body={"hash": hash, "start": 0, "end": 3600,
                                                              "parameters": ["interaction.type,freqDist,2", "interaction.id,targetVol"]})
     assert preview.status == 202
-    data = client.get("/v1.6/preview/get", query={"id": preview.json()["id"]}).json()["data"]
+    data = finished_preview(client, preview.json()["id"])["data"]
     assert [d["analysis"] for d in data] == ["freqDist", "targetVol"]
 
 

@@ -36,6 +36,7 @@ def test_identity_life(url):
     gone = me.request("DELETE", f"/v1.6/account/identity/{ident}")  # as recorded, 2015-2018
     assert (gone.status, gone.json()) == (404, {"error": "Deletion of Identities is currently unavailable"})
     assert me.request("DELETE", "/v1.1/account/identity/").status == 405
+    assert me.request("DELETE", f"/v1/account/identity/{ident}").json() == "Deletion of Identities is currently unavailable"
     other = Client(url, user="bob")
     assert other.get(f"/v1.6/account/identity/{ident}").status == 404
 

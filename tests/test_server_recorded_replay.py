@@ -27,7 +27,7 @@ with open(os.path.join(recorded_replay.DATA, "known_differences.json"), encoding
     KNOWN = json.load(f)
 STEPS = [(v, i) for v, steps in VERSIONS.items() for i in range(len(steps))]
 #: Of all recorded interactions (sent or not), the part that must match in full.
-GOAL = 0.62
+GOAL = 0.90
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@
 ``period is invalid; valid values are: hourly,daily,monthly``. ``start`` and ``end`` (unix seconds)
 bound the report (default: the last 30 days). The answer is ``{"usage": [{"quantity", "cost",
 "category", "unit", "source", "timestamp"}]}`` with one item per period, category, unit and
-source, ``timestamp`` the period's start: here the Historics queries the user ran (``historics``,
+source, ``timestamp`` the period's start (with nothing used ``{"usage": []}``: DataSift answered
+``[]`` once, in 2015, but every other recording has the object, which clients read ``usage`` from): here the Historics queries the user ran (``historics``,
 ``dpu``, their DPU; and ``interaction`` per source, what they delivered). ``cost`` is 0, as in
 every recording (the platform billed elsewhere).
 """

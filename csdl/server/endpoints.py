@@ -11,7 +11,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from csdl.server import account, account_usage, filters, historics, identities, managed_sources_api, push_api, versions
+from csdl.server import (account, account_usage, filters, historics, identities, linkedin, managed_sources_api, push_api,
+                         pylon, versions)
+from csdl.server.push_answers import hidden
+from csdl.server.source_answers import normalised
 
 READ = frozenset({"GET", "POST"})
 WRITE = frozenset({"POST", "PUT"})
@@ -31,10 +34,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     "validate": Endpoint(filters.validate, READ, 5),
     "compile": Endpoint(filters.compile_, READ, 5),
     "dpu": Endpoint(historics.dpu, READ, 5),
-    "pylon/validate": Endpoint(filters.pylon_validate, READ, 5),
-    "pylon/compile": Endpoint(filters.pylon_compile, READ, 5),
-    "analysis/validate": Endpoint(filters.pylon_validate, READ, 5),
-    "analysis/compile": Endpoint(filters.pylon_compile, READ, 5),
     "historics/prepare": Endpoint(historics.prepare, CREATE, 25),
     "historics/get": Endpoint(historics.get, READ, 25),
     "historics/delete": Endpoint(historics.delete, DELETE, 25),
@@ -49,42 +48,76 @@ ENDPOINTS: dict[str, Endpoint] = {
     "usage": Endpoint(account.usage, READ, 25),
     "balance": Endpoint(versions.balance, READ, 25),
     "account/usage": Endpoint(account_usage.usage, READ, 25),
-    "source/create": Endpoint(managed_sources_api.create, WRITE, 25),
-    "source/update": Endpoint(managed_sources_api.update, WRITE, 25),
-    "source/get": Endpoint(managed_sources_api.get, READ, 5),
+    "source/create": Endpoint(normalised(managed_sources_api.create), WRITE, 25),
+    "source/update": Endpoint(normalised(managed_sources_api.update), WRITE, 25),
+    "source/get": Endpoint(normalised(managed_sources_api.get), READ, 5),
     "source/delete": Endpoint(managed_sources_api.delete, DELETE, 25),
-    "source/start": Endpoint(managed_sources_api.start, WRITE, 25),
-    "source/stop": Endpoint(managed_sources_api.stop, WRITE, 25),
+    "source/start": Endpoint(normalised(managed_sources_api.start), WRITE, 25),
+    "source/stop": Endpoint(normalised(managed_sources_api.stop), WRITE, 25),
     "source/log": Endpoint(managed_sources_api.log, READ, 5),
-    "source/auth/add": Endpoint(managed_sources_api.auth_add, WRITE, 25),
-    "source/auth/remove": Endpoint(managed_sources_api.auth_remove, WRITE, 25),
-    "source/resource/add": Endpoint(managed_sources_api.resource_add, WRITE, 25),
-    "source/resource/remove": Endpoint(managed_sources_api.resource_remove, WRITE, 25),
+    "source/auth/add": Endpoint(normalised(managed_sources_api.auth_add), WRITE, 25),
+    "source/auth/remove": Endpoint(normalised(managed_sources_api.auth_remove), WRITE, 25),
+    "source/resource/add": Endpoint(normalised(managed_sources_api.resource_add), WRITE, 25),
+    "source/resource/remove": Endpoint(normalised(managed_sources_api.resource_remove), WRITE, 25),
     # push (pull itself is a route of csdl.server.delivery: its answer is not JSON)
     "push/validate": Endpoint(push_api.validate, READ, 5),
-    "push/create": Endpoint(push_api.create, WRITE, 25),
-    "push/get": Endpoint(push_api.get, READ, 5),
-    "push/update": Endpoint(push_api.update, WRITE, 25),
-    "push/pause": Endpoint(push_api.pause, WRITE, 25),
-    "push/resume": Endpoint(push_api.resume, WRITE, 25),
-    "push/stop": Endpoint(push_api.stop, WRITE, 25),
+    "push/create": Endpoint(hidden(push_api.create), WRITE, 25),
+    "push/get": Endpoint(hidden(push_api.get), READ, 5),
+    "push/update": Endpoint(hidden(push_api.update), WRITE, 25),
+    "push/pause": Endpoint(hidden(push_api.pause), WRITE, 25),
+    "push/resume": Endpoint(hidden(push_api.resume), WRITE, 25),
+    "push/stop": Endpoint(hidden(push_api.stop), WRITE, 25),
     "push/delete": Endpoint(push_api.delete, DELETE | {"PUT"}, 25),
     "push/log": Endpoint(push_api.log, READ, 5),
 }
 
-# `pylon/<service>/validate` (the Node client's v1.5 routes): the service does not change the answer.
-_PYLON_SERVICE = re.compile(r"pylon/[a-z][a-z0-9_]{0,30}/(validate|compile)")
-
-
 ANY = frozenset({"GET", "POST", "PUT", "DELETE"})
+
+# PYLON (csdl.server.pylon): call -> handler, methods, cost (DataSift's recorded costs: 5 to
+# validate, compile and change a recording, 25 to read and analyse it).
+PYLON_CALLS = {
+    "validate": (pylon.validate, READ, 5),
+    "compile": (pylon.compile_, READ, 5),
+    "start": (pylon.start, WRITE, 5),
+    "stop": (pylon.stop, WRITE, 5),
+    "update": (pylon.update, WRITE, 5),
+    "get": (pylon.get, READ, 25),
+    "analyze": (pylon.analyze, READ, 25),
+    "tags": (pylon.tags, READ, 25),
+    "sample": (pylon.sample, READ, 25),
+}
+# 2015's `analysis/<call>`, `pylon/<call>` and the 2016+ `pylon/<service>/<call>` (the service is
+# kept with a recording; it does not change an answer).
+_PYLON = re.compile(r"(?:analysis|pylon)/(?:(?P<service>[a-z][a-z0-9_]{0,30})/)?(?P<call>[a-z]+)")
+
+
+def _with_service(handler, service):
+    def handle(call):
+        call.params["_service"] = service  # always ours: a client's own `_service` is overwritten
+        return handler(call)
+
+    return handle
+
+
+def _pylon(name: str) -> Endpoint | None:
+    m = _PYLON.fullmatch(name)
+    if m is None or m.group("call") not in PYLON_CALLS:
+        return None
+    if m.group("service") is not None and name.startswith("analysis/"):
+        return None
+    handler, methods, cost = PYLON_CALLS[m.group("call")]
+    return Endpoint(_with_service(handler, m.group("service")), methods, cost)
 
 
 def find(name: str) -> Endpoint | None:
     endpoint = ENDPOINTS.get(name)
-    if endpoint is None:
-        m = _PYLON_SERVICE.fullmatch(name)
-        if m:
-            endpoint = ENDPOINTS["pylon/" + m.group(1)]
+    if endpoint is None and name.startswith(("pylon/linkedin/reference", "pylon/linkedin/task")):
+        found = linkedin.route(name)
+        if found is not None:
+            handler, args = found
+            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if "task" in name else 5)
+    if endpoint is None and name.startswith(("pylon/", "analysis/")):
+        endpoint = _pylon(name)
     if endpoint is None and name.startswith("account/identity"):
         args = identities.route(name)
         if args is not None:  # the handler tells the methods apart (DataSift's costs: 5 to read, 25 to change)

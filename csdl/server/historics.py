@@ -230,7 +230,7 @@ def preview_create(call):
     result = run_preview(entry.tree, analyses, call.state)
     now = int(time.time())
     record = {
-        "id": secrets.token_hex(20), "name": "preview", "progress": 100, "status": "succeeded",
+        "id": secrets.token_hex(20), "name": "preview", "progress": 0, "status": "queued",
         "feeds": ",".join(sources), "sample": 1, "start": start, "end": end, "created_at": now,
         "user": call.user, "parameters": parameters, "hash": hash, **result,
     }
@@ -238,9 +238,26 @@ def preview_create(call):
     return 202, {"id": record["id"], "created_at": now}
 
 
+#: A preview's status at its first, second and later reads: DataSift's sequence, one step a read
+#: (ours: the platform took minutes; the emulator has the figures at once).
+PREVIEW_STEPS = (("queued", 0), ("running", 50), ("succeeded", 100))
+#: What a preview answers before it succeeded: the keys DataSift recorded.
+PREVIEW_KEYS = ("id", "name", "progress", "status", "feeds", "sample", "end", "created_at", "start", "user",
+                "parameters", "hash")
+
+
 def preview_get(call):
     id = incoming.hex_id(call.params, "id", 40)
-    record = call.state.store.get_document("previews", id, call.user)
+
+    def step(record):
+        reads = record.get("_reads", 0) + 1
+        record["_reads"] = reads
+        record["status"], record["progress"] = PREVIEW_STEPS[min(reads, len(PREVIEW_STEPS)) - 1]
+        return record
+
+    record = call.state.store.update_document("previews", id, call.user, step)
     if record is None:
         raise ApiError(404, f"No preview found with the ID {id}")
-    return 202, record
+    if record["status"] != "succeeded":
+        return 202, {k: record[k] for k in PREVIEW_KEYS if k in record}
+    return 202, {k: v for k, v in record.items() if not k.startswith("_")}

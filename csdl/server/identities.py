@@ -42,6 +42,7 @@ _SERVICE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _PATH = re.compile(r"account/identity(?:/(?P<id>[A-Za-z0-9_]{1,64}))?(?:/(?P<sub>token|limit)(?:/(?P<service>[A-Za-z0-9_]{1,64}))?)?")
 _LIMIT_LIST = re.compile(r"account/identity/limit/(?P<service>[A-Za-z0-9_]{1,64})")
 PER_PAGE = 25
+NO_DELETION = "Deletion of Identities is currently unavailable"
 
 
 def route(name: str):
@@ -73,7 +74,11 @@ def handle(call, kind: str, id: str | None = None, service: str | None = None):
         if method in ("PUT", "POST"):
             return _update(call, id)
         if method == "DELETE":
-            raise ApiError(404, "Deletion of Identities is currently unavailable")
+            from csdl.server.versions import number
+
+            if number(call.version) < (1, 1):  # v1 answered the bare text as a JSON string
+                raise ApiError(404, body=NO_DELETION)
+            raise ApiError(404, NO_DELETION)
         raise ApiError(405, f"Method {method} not allowed for this endpoint")
     return _sub_resource(call, kind, id, service)
 

@@ -3,7 +3,8 @@
 DataSift's ``parameters`` are ``target,analysis[,argument]`` items separated by ``;``
 (``language.tag,freqDist,5;interaction.id,targetVol,hour``). The analyses and the shape of their
 results are ours (DataSift's were not recorded): ``freqDist`` (the N most frequent values),
-``targetVol`` (matching posts with the target per hour/day/week), ``numericStatistics`` and
+``targetVol`` (matching posts with the target per hour/day/week), ``numStats`` (DataSift's name;
+``numericStatistics`` is accepted too) and
 ``wordCount`` (the N most frequent words). The sample stands in for the preview's period: posts are
 not filtered by date. Work is bounded: at most ``max_sample_posts`` posts per preview.
 """
@@ -16,7 +17,9 @@ from collections import Counter
 
 from csdl.server.errors import ApiError
 
-ANALYSES = ("freqDist", "targetVol", "numericStatistics", "wordCount")
+ANALYSES = ("freqDist", "targetVol", "numStats", "wordCount")
+#: Earlier names of csdl's, still accepted: DataSift's name is ``numStats``.
+ALIASES = {"numericStatistics": "numStats"}
 MAX_ANALYSES = 20
 MAX_TOP = 100
 _TARGET = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
@@ -54,7 +57,7 @@ def parse_parameters(text: str) -> list[tuple[str, str, str | None]]:
         fields = [f.strip() for f in item.split(",")]
         if len(fields) not in (2, 3):
             raise ApiError(400, f"Preview parameter {item[:80]!r}: expected target,analysis[,argument]")
-        target, analysis = fields[0].lower(), fields[1]
+        target, analysis = fields[0].lower(), ALIASES.get(fields[1], fields[1])
         argument = fields[2] if len(fields) == 3 else None
         if not _TARGET.fullmatch(target) or len(target) > 200:
             raise ApiError(400, f"Preview parameter {item[:80]!r}: {fields[0][:80]!r} is not a target")
@@ -68,7 +71,7 @@ def parse_parameters(text: str) -> list[tuple[str, str, str | None]]:
             if argument is not None and argument not in _UNITS:
                 raise ApiError(400, f"Preview parameter {item[:80]!r}: the unit is one of {', '.join(_UNITS)}")
         elif argument is not None:
-            raise ApiError(400, f"Preview parameter {item[:80]!r}: numericStatistics takes no argument")
+            raise ApiError(400, f"Preview parameter {item[:80]!r}: numStats takes no argument")
         out.append((target, analysis, argument))
     return out
 
