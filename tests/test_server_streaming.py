@@ -469,3 +469,22 @@ def test_shutdown_ends_open_streams_cleanly(tmp_path):
     # the answer ends with its last chunk (an abrupt close would raise IncompleteRead here)
     assert response.read() == b""
     conn.close()
+
+
+def test_websocket_multi_answers_bad_messages_and_stop(tmp_path):
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        messages = asyncio.run(ws_collect(
+            f"ws://{server.host}:{server.port}/multi?username=me&api_key=secret",
+            send=[{"action": "subscribe", "hash": "nothex"}, {"action": "dance"}, {"action": "subscribe", "hash": music},
+                  {"action": "unsubscribe", "hash": music}, {"action": "stop"}],
+            until=lambda ms: any(m.get("message") == "Stopped by request" for m in ms)))
+        still = server.client.post("/v1.6/validate", form={"csdl": MUSIC})
+    finally:
+        server.stop()
+    statuses = [(m["status"], m["message"]) for m in messages if "status" in m and "tick" not in m]
+    assert statuses == [("failure", "Invalid hash: nothex"), ("failure", "Unknown action: dance"),
+                        ("success", f"Successfully subscribed to {music}"),
+                        ("success", f"Successfully unsubscribed from {music}"), ("failure", "Stopped by request")]
+    assert still.status == 200

@@ -147,6 +147,7 @@ class Session:
         self.live = live
         self.connection = connection
         self.user = user
+        self.closed = False
         connection.on_delivered = lambda items: live.usage.delivered(user, items)
 
     def subscribe(self, hash) -> bytes:
@@ -188,6 +189,10 @@ class Session:
         return status("failure", f"Unknown action: {str(action)[:64]}"), False
 
     def close(self) -> None:
+        """Unsubscribe everything (once: usage counts each connection once)."""
+        if self.closed:
+            return
+        self.closed = True
         self.connection.close()
         self.live.bus.unsubscribe(self.connection)
         for hash in self.connection.hashes:
@@ -293,7 +298,6 @@ class HttpStream:
             for hash in hashes:
                 answer = orjson.loads(session.subscribe(hash))
                 if answer["status"] == "failure":
-                    session.close()
                     return await _refuse(send, 404 if "not found" in answer["message"] else 400, answer)
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]})
@@ -389,7 +393,7 @@ class WebSocketStream:
                     connection.control(answer)
                     if end:
                         break
-            except (WebSocketDisconnect, RuntimeError):
+            except (WebSocketDisconnect, RuntimeError, KeyError):  # KeyError: a binary frame
                 pass
             finally:
                 stopped.set()
