@@ -203,215 +203,223 @@ def _capability(root, *path):
 server = None  # the running CSDLServer (one per process)
 
 
+def _initialize(ls: CSDLServer, params: lsp.InitializeParams):
+    encoding = str(getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding) or UTF16)
+    ls.encoding = encoding if encoding in ENCODINGS else UTF16
+    options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+    if isinstance(options.get("debounce"), (int, float)) and options["debounce"] >= 0:
+        ls.pipeline.delay = options["debounce"] / 1000.0
+    if isinstance(options.get("ruleUrl"), str) and options["ruleUrl"]:
+        ls.rule_url = options["ruleUrl"]
+    if options.get("checkWorkspace") is False:
+        ls.check_workspace = False
+    roots = [path_of(f.uri) for f in params.workspace_folders or []]
+    if not roots and params.root_uri:
+        roots = [path_of(params.root_uri)]
+    ls.roots = [r for r in roots if r and os.path.isdir(r)]
+    name = params.client_info.name if params.client_info else ""
+    ls.is_vscode = "code" in name.lower()  # VS Code, Code - OSS, VSCodium: they know editor.action.triggerSuggest
+    ls.settings = SettingsCache(
+        config_path=options.get("config") if isinstance(options.get("config"), str) else None,
+        isolated=options.get("isolated") is True,
+        root=ls.roots[0] if ls.roots else None,
+    )
+
+def _initialized(ls: CSDLServer, params):
+    if _capability(ls.client_capabilities, "workspace", "did_change_watched_files", "dynamic_registration"):
+        watchers = [lsp.FileSystemWatcher(glob_pattern=f"**/{name}") for name in ("*.csdl", *CONFIG_NAMES)]
+        asyncio.ensure_future(_register_watchers(ls, watchers))
+    if ls.check_workspace and ls.roots:
+        asyncio.ensure_future(ls.check_workspace_files())
+
+def _did_open(ls: CSDLServer, params: lsp.DidOpenTextDocumentParams):
+    item = params.text_document
+    document = ls.documents.open(item.uri, item.text, item.version)
+    document.received = time.perf_counter()
+    ls.pipeline.changed(document)
+
+def _did_change(ls: CSDLServer, params: lsp.DidChangeTextDocumentParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        log.warning("change to a document that is not open: %s", params.text_document.uri)
+        return
+    document.received = time.perf_counter()
+    document.apply(params.content_changes, params.text_document.version, ls.encoding)
+    ls.pipeline.changed(document)
+
+def _did_close(ls: CSDLServer, params: lsp.DidCloseTextDocumentParams):
+    document = ls.documents.close(params.text_document.uri)
+    ls.pipeline.closed(params.text_document.uri)
+    path = document.path if document is not None else None
+    if path and ls.in_workspace(path) and os.path.isfile(path) and ls.check_workspace:
+        asyncio.ensure_future(_recheck_file(ls, path))
+    else:
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+def _did_save(ls: CSDLServer, params: lsp.DidSaveTextDocumentParams):
+    path = path_of(params.text_document.uri)
+    if path and os.path.basename(path) in CONFIG_NAMES:
+        ls.rechecked_all()
+
+def _watched(ls: CSDLServer, params: lsp.DidChangeWatchedFilesParams):
+    config_changed = False
+    for change in params.changes:
+        path = path_of(change.uri)
+        if not path:
+            continue
+        if os.path.basename(path) in CONFIG_NAMES:
+            config_changed = True
+        elif path.endswith(".csdl"):
+            ls.settings.invalidate()  # a library file may have changed
+            if ls.documents.get(change.uri) is None and ls.check_workspace and ls.in_workspace(path):
+                if change.type == lsp.FileChangeType.Deleted:
+                    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=change.uri, diagnostics=[]))
+                else:
+                    asyncio.ensure_future(_recheck_file(ls, path))
+    if config_changed:
+        ls.rechecked_all()
+
+async def _on_hover(ls: CSDLServer, params: lsp.HoverParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    offset = ls.offset(document, params.position)
+    found = await ls.pipeline.run(hover.hover, analysis, offset)
+    if found is None:
+        return None
+    text, span = found
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+                     range=translate.span_range(document.index(ls.encoding), span))
+
+def _on_completion(ls: CSDLServer, params: lsp.CompletionParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    index = document.index(ls.encoding)
+    offset = index.offset(params.position.line, params.position.character)
+    settings = ls.settings.for_path(document.path)
+    return completion.complete(document.text, offset, settings.platform, settings.library, settings.pricing,
+                               lambda start, end: translate.offsets_range(index, start, end),
+                               retrigger="editor.action.triggerSuggest" if ls.is_vscode else None)
+
+async def _on_code_action(ls: CSDLServer, params: lsp.CodeActionParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    return await ls.pipeline.run(_code_actions, ls, document, analysis, params)
+
+async def _on_formatting(ls: CSDLServer, params: lsp.DocumentFormattingParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    text = document.text
+    edit, problem = await ls.pipeline.run(edits.format_edit, text)
+    if problem is not None:
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"csdl: {problem}"))
+        from pygls.exceptions import JsonRpcException
+
+        raise JsonRpcException(message=f"csdl: {problem}", code=lsp.LSPErrorCodes.RequestFailed)
+    if document.text is not text:
+        return None  # edited meanwhile: the edit would be stale
+    if edit is None:
+        return []
+    index = document.index(ls.encoding)
+    return [lsp.TextEdit(range=translate.offsets_range(index, edit.start, edit.end), new_text=edit.text)]
+
+async def _on_symbols(ls: CSDLServer, params: lsp.DocumentSymbolParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    if analysis.outline is None:
+        return []
+    return symbols.document_symbols(analysis.outline, document.index(ls.encoding))
+
+async def _on_definition(ls: CSDLServer, params: lsp.DefinitionParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    if analysis.outline is None:
+        return None
+    offset = ls.offset(document, params.position)
+    return await ls.pipeline.run(symbols.definition, analysis.outline, offset, analysis.settings.library)
+
+async def _on_code_lens(ls: CSDLServer, params: lsp.CodeLensParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    if analysis.text is None:
+        return []
+    lenses = await ls.pipeline.run(cost_view.lenses, analysis)
+    index = document.index(ls.encoding)
+    out = []
+    for offset, title in lenses:
+        line, _ = index.position(offset)
+        where = lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
+        out.append(lsp.CodeLens(range=where, command=lsp.Command(title=title, command=cost_view.COMMAND,
+                                                                 arguments=[document.uri])))
+    return out
+
+async def _on_inlay_hint(ls: CSDLServer, params: lsp.InlayHintParams):
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    if analysis.text is None:
+        return []
+    hints = await ls.pipeline.run(cost_view.line_costs, analysis)
+    index = document.index(ls.encoding)
+    first, last = params.range.start.line, params.range.end.line
+    out = []
+    for offset, label in hints:
+        line, character = index.position(offset)
+        if first <= line <= last:
+            out.append(lsp.InlayHint(position=lsp.Position(line=line, character=character), label=label,
+                                     padding_left=True))
+    return out
+
+async def _show_cost(ls: CSDLServer, *args):
+    uri = args[0] if args and isinstance(args[0], str) else None
+    document = ls.documents.get(uri) if uri else None
+    if document is None:
+        return None
+    analysis = await ls.pipeline.current(document)
+    lenses = await ls.pipeline.run(cost_view.lenses, analysis)
+    ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=lenses[0][1]))
+    return lenses[0][1]
+
+
+# The LSP methods the server answers: (the arguments of ``LanguageServer.feature``, the handler).
+_FEATURES = [
+    ((lsp.INITIALIZE,), _initialize),
+    ((lsp.INITIALIZED,), _initialized),
+    ((lsp.TEXT_DOCUMENT_DID_OPEN,), _did_open),
+    ((lsp.TEXT_DOCUMENT_DID_CHANGE,), _did_change),
+    ((lsp.TEXT_DOCUMENT_DID_CLOSE,), _did_close),
+    ((lsp.TEXT_DOCUMENT_DID_SAVE,), _did_save),
+    ((lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,), _watched),
+    ((lsp.TEXT_DOCUMENT_HOVER,), _on_hover),
+    ((lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", " ", '"', "["])), _on_completion),
+    ((lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[
+        lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll, FIX_ALL_KIND])), _on_code_action),
+    ((lsp.TEXT_DOCUMENT_FORMATTING,), _on_formatting),
+    ((lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL,), _on_symbols),
+    ((lsp.TEXT_DOCUMENT_DEFINITION,), _on_definition),
+    ((lsp.TEXT_DOCUMENT_CODE_LENS,), _on_code_lens),
+    ((lsp.TEXT_DOCUMENT_INLAY_HINT,), _on_inlay_hint),
+]
+
+
 def build() -> CSDLServer:
+    """A server with every handler above registered (pygls passes each the server as ``ls``)."""
     ls = CSDLServer()
-
-    @ls.feature(lsp.INITIALIZE)
-    def initialize(ls: CSDLServer, params: lsp.InitializeParams):
-        encoding = str(getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding) or UTF16)
-        ls.encoding = encoding if encoding in ENCODINGS else UTF16
-        options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        if isinstance(options.get("debounce"), (int, float)) and options["debounce"] >= 0:
-            ls.pipeline.delay = options["debounce"] / 1000.0
-        if isinstance(options.get("ruleUrl"), str) and options["ruleUrl"]:
-            ls.rule_url = options["ruleUrl"]
-        if options.get("checkWorkspace") is False:
-            ls.check_workspace = False
-        roots = [path_of(f.uri) for f in params.workspace_folders or []]
-        if not roots and params.root_uri:
-            roots = [path_of(params.root_uri)]
-        ls.roots = [r for r in roots if r and os.path.isdir(r)]
-        name = params.client_info.name if params.client_info else ""
-        ls.is_vscode = "code" in name.lower()  # VS Code, Code - OSS, VSCodium: they know editor.action.triggerSuggest
-        ls.settings = SettingsCache(
-            config_path=options.get("config") if isinstance(options.get("config"), str) else None,
-            isolated=options.get("isolated") is True,
-            root=ls.roots[0] if ls.roots else None,
-        )
-
-    @ls.feature(lsp.INITIALIZED)
-    def initialized(ls: CSDLServer, params):
-        if _capability(ls.client_capabilities, "workspace", "did_change_watched_files", "dynamic_registration"):
-            watchers = [lsp.FileSystemWatcher(glob_pattern=f"**/{name}") for name in ("*.csdl", *CONFIG_NAMES)]
-            asyncio.ensure_future(_register_watchers(ls, watchers))
-        if ls.check_workspace and ls.roots:
-            asyncio.ensure_future(ls.check_workspace_files())
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: CSDLServer, params: lsp.DidOpenTextDocumentParams):
-        item = params.text_document
-        document = ls.documents.open(item.uri, item.text, item.version)
-        document.received = time.perf_counter()
-        ls.pipeline.changed(document)
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: CSDLServer, params: lsp.DidChangeTextDocumentParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            log.warning("change to a document that is not open: %s", params.text_document.uri)
-            return
-        document.received = time.perf_counter()
-        document.apply(params.content_changes, params.text_document.version, ls.encoding)
-        ls.pipeline.changed(document)
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: CSDLServer, params: lsp.DidCloseTextDocumentParams):
-        document = ls.documents.close(params.text_document.uri)
-        ls.pipeline.closed(params.text_document.uri)
-        path = document.path if document is not None else None
-        if path and ls.in_workspace(path) and os.path.isfile(path) and ls.check_workspace:
-            asyncio.ensure_future(_recheck_file(ls, path))
-        else:
-            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: CSDLServer, params: lsp.DidSaveTextDocumentParams):
-        path = path_of(params.text_document.uri)
-        if path and os.path.basename(path) in CONFIG_NAMES:
-            ls.rechecked_all()
-
-    @ls.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def watched(ls: CSDLServer, params: lsp.DidChangeWatchedFilesParams):
-        config_changed = False
-        for change in params.changes:
-            path = path_of(change.uri)
-            if not path:
-                continue
-            if os.path.basename(path) in CONFIG_NAMES:
-                config_changed = True
-            elif path.endswith(".csdl"):
-                ls.settings.invalidate()  # a library file may have changed
-                if ls.documents.get(change.uri) is None and ls.check_workspace and ls.in_workspace(path):
-                    if change.type == lsp.FileChangeType.Deleted:
-                        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=change.uri, diagnostics=[]))
-                    else:
-                        asyncio.ensure_future(_recheck_file(ls, path))
-        if config_changed:
-            ls.rechecked_all()
-
-    @ls.feature(lsp.TEXT_DOCUMENT_HOVER)
-    async def on_hover(ls: CSDLServer, params: lsp.HoverParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        offset = ls.offset(document, params.position)
-        found = await ls.pipeline.run(hover.hover, analysis, offset)
-        if found is None:
-            return None
-        text, span = found
-        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
-                         range=translate.span_range(document.index(ls.encoding), span))
-
-    @ls.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", " ", '"', "["]))
-    def on_completion(ls: CSDLServer, params: lsp.CompletionParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        index = document.index(ls.encoding)
-        offset = index.offset(params.position.line, params.position.character)
-        settings = ls.settings.for_path(document.path)
-        return completion.complete(document.text, offset, settings.platform, settings.library, settings.pricing,
-                                   lambda start, end: translate.offsets_range(index, start, end),
-                                   retrigger="editor.action.triggerSuggest" if ls.is_vscode else None)
-
-    @ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll, FIX_ALL_KIND]))
-    async def on_code_action(ls: CSDLServer, params: lsp.CodeActionParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        return await ls.pipeline.run(_code_actions, ls, document, analysis, params)
-
-    @ls.feature(lsp.TEXT_DOCUMENT_FORMATTING)
-    async def on_formatting(ls: CSDLServer, params: lsp.DocumentFormattingParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        text = document.text
-        edit, problem = await ls.pipeline.run(edits.format_edit, text)
-        if problem is not None:
-            ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"csdl: {problem}"))
-            from pygls.exceptions import JsonRpcException
-
-            raise JsonRpcException(message=f"csdl: {problem}", code=lsp.LSPErrorCodes.RequestFailed)
-        if document.text is not text:
-            return None  # edited meanwhile: the edit would be stale
-        if edit is None:
-            return []
-        index = document.index(ls.encoding)
-        return [lsp.TextEdit(range=translate.offsets_range(index, edit.start, edit.end), new_text=edit.text)]
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    async def on_symbols(ls: CSDLServer, params: lsp.DocumentSymbolParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        if analysis.outline is None:
-            return []
-        return symbols.document_symbols(analysis.outline, document.index(ls.encoding))
-
-    @ls.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-    async def on_definition(ls: CSDLServer, params: lsp.DefinitionParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        if analysis.outline is None:
-            return None
-        offset = ls.offset(document, params.position)
-        return await ls.pipeline.run(symbols.definition, analysis.outline, offset, analysis.settings.library)
-
-    @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-    async def on_code_lens(ls: CSDLServer, params: lsp.CodeLensParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        if analysis.text is None:
-            return []
-        lenses = await ls.pipeline.run(cost_view.lenses, analysis)
-        index = document.index(ls.encoding)
-        out = []
-        for offset, title in lenses:
-            line, _ = index.position(offset)
-            where = lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
-            out.append(lsp.CodeLens(range=where, command=lsp.Command(title=title, command=cost_view.COMMAND,
-                                                                     arguments=[document.uri])))
-        return out
-
-    @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
-    async def on_inlay_hint(ls: CSDLServer, params: lsp.InlayHintParams):
-        document = ls.documents.get(params.text_document.uri)
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        if analysis.text is None:
-            return []
-        hints = await ls.pipeline.run(cost_view.line_costs, analysis)
-        index = document.index(ls.encoding)
-        first, last = params.range.start.line, params.range.end.line
-        out = []
-        for offset, label in hints:
-            line, character = index.position(offset)
-            if first <= line <= last:
-                out.append(lsp.InlayHint(position=lsp.Position(line=line, character=character), label=label,
-                                         padding_left=True))
-        return out
-
-    @ls.command(cost_view.COMMAND)
-    async def show_cost(ls: CSDLServer, *args):
-        uri = args[0] if args and isinstance(args[0], str) else None
-        document = ls.documents.get(uri) if uri else None
-        if document is None:
-            return None
-        analysis = await ls.pipeline.current(document)
-        lenses = await ls.pipeline.run(cost_view.lenses, analysis)
-        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=lenses[0][1]))
-        return lenses[0][1]
-
+    for arguments, handler in _FEATURES:
+        ls.feature(*arguments)(handler)
+    ls.command(cost_view.COMMAND)(_show_cost)
     return ls
 
 
