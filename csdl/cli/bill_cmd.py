@@ -5,7 +5,7 @@ import sys
 import click
 
 from csdl.cli import EXIT_PROBLEMS
-from csdl.cli.common_options import DECIMAL, resolved, shared_options
+from csdl.cli.common_options import DECIMAL, parse_rates, resolved, shared_options
 from csdl.cli.inputs import single_source, sources
 from csdl.cli.output import log, use_color, write_output
 
@@ -60,21 +60,6 @@ def _licence_options(func):
     func = click.option("--rate", "rates", multiple=True, metavar="SOURCE=PRICE",
                         help="Licence fee per object for a source (overrides the pricing file); repeatable.")(func)
     return func
-
-
-def _rates(values) -> dict:
-    from csdl.units import parse_decimal
-
-    out = {}
-    for value in values:
-        name, sep, price = value.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"`{value}`: expected SOURCE=PRICE, e.g. twitter=0.0001", param_hint="--rate")
-        try:
-            out[name.strip().lower()] = parse_decimal(price, f"--rate {name.strip()}")
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--rate") from None
-    return out
 
 
 class _Context:
@@ -200,7 +185,7 @@ def bill_stream(paths, stdin_filename, dpus, hours, objects, objects_per_hour, s
     filters = _filter_dpus(paths, stdin_filename, dpus, ctx)
     total_objects = objects if objects is not None else (objects_per_hour or 0) * hours
     result = _billing_call(billing.stream, [f["dpu"] for f in filters], hours, objects=total_objects, source=source,
-                           rates=_rates(rates), pricing=ctx.pricing)
+                           rates=parse_rates(rates), pricing=ctx.pricing)
     _emit(result, filters, output_format, output)
 
 
@@ -230,7 +215,7 @@ def bill_credits(paths, stdin_filename, dpus, balance, buy, objects_per_hour, ho
     filters = _filter_dpus(paths, stdin_filename, dpus, ctx)
     result = _billing_call(billing.credit_balance, [f["dpu"] for f in filters], balance=balance, buy=buy,
                            objects_per_hour=objects_per_hour, hours=hours, low=low, source=source,
-                           rates=_rates(rates), pricing=ctx.pricing)
+                           rates=parse_rates(rates), pricing=ctx.pricing)
     _emit(result, filters, output_format, output)
 
 
@@ -270,7 +255,7 @@ def bill_subscription(paths, stdin_filename, dpus, allowance, limit, objects_per
     draws = [_dpu_at(v, "--historics-dpu") for v in historics]
     result = _billing_call(billing.subscription, [f["dpu"] for f in filters], allowance=allowance, limit=limit,
                            objects_per_hour=objects_per_hour, source=source, fee=fee, hours=month_hours,
-                           rates=_rates(rates), pricing=ctx.pricing, limit_changes=changes, historics=draws)
+                           rates=parse_rates(rates), pricing=ctx.pricing, limit_changes=changes, historics=draws)
     _emit(result, filters, output_format, output)
 
 
@@ -325,7 +310,7 @@ def bill_historics(paths, stdin_filename, dpus, start, end, hours, days, sample,
     ctx = _Context(library_dir, pricing_file, config_file, isolated)
     filters = _filter_dpus(paths, stdin_filename, dpus, ctx, single=True)
     result = _billing_call(billing.historics, filters[0]["dpu"], duration, sample=int(sample), objects=objects,
-                           source=source, rates=_rates(rates), pricing=ctx.pricing, start=begin, end=finish,
+                           source=source, rates=parse_rates(rates), pricing=ctx.pricing, start=begin, end=finish,
                            progress=progress, stopped_at=stop, allowance=allowance)
     _emit(result, filters, output_format, output)
 

@@ -71,3 +71,19 @@ def resolved(library_dir=None, pricing_file=None, config_file=None, isolated=Fal
         from csdl.cli.output import UsageProblem
 
         raise UsageProblem(str(exc)) from None
+
+
+def parse_rates(values) -> dict:
+    """``--rate SOURCE=PRICE`` values as {source: Decimal}."""
+    from csdl.units import parse_decimal
+
+    out = {}
+    for value in values:
+        name, sep, price = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"`{value}`: expected SOURCE=PRICE, e.g. twitter=0.0001", param_hint="--rate")
+        try:
+            out[name.strip().lower()] = parse_decimal(price, f"--rate {name.strip()}")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--rate") from None
+    return out

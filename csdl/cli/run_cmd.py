@@ -9,24 +9,8 @@ import sys
 import click
 
 from csdl.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS
-from csdl.cli.common_options import DECIMAL, resolved, shared_options
+from csdl.cli.common_options import DECIMAL, parse_rates, resolved, shared_options
 from csdl.cli.output import error, log, note, use_color, warning
-
-
-def parse_rates(values) -> dict:
-    """``--rate SOURCE=PRICE`` values as {source: Decimal}."""
-    from csdl.units import parse_decimal
-
-    out = {}
-    for value in values:
-        name, sep, price = value.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"`{value}`: expected SOURCE=PRICE, e.g. twitter=0.0001", param_hint="--rate")
-        try:
-            out[name.strip().lower()] = parse_decimal(price, f"--rate {name.strip()}")
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--rate") from None
-    return out
 
 
 def read_filter(path: str):
