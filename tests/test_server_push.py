@@ -190,12 +190,15 @@ def test_pause_resume_and_stop(tmp_path):
         assert paused["status"] == "paused"
         ingest("a", "b")
         assert state(ident)["remaining_bytes"] == 2 and receiver.interactions("json_array") == []
-        assert server.client.request("PUT", "/v1.6/push/resume", json_body={"id": ident}).json()["status"] == "active"
+        resumed = server.client.request("PUT", "/v1.6/push/resume", json_body={"id": ident}).json()
+        assert resumed["status"] == "active" and shape(resumed) == CHANGED
         wait_for(lambda: len(receiver.interactions("json_array")) == 2, what="delivery after resume")
         server.client.request("PUT", "/v1.6/push/pause", json_body={"id": ident})
         ingest("c", "d", "e")
         stopped = server.client.request("PUT", "/v1.6/push/stop", json_body={"id": ident}).json()
-        assert stopped["status"] == "finishing" and isinstance(stopped["end"], int)
+        # the recorded stop answer's keys; it has delivered, so last_request/last_success are times
+        assert stopped["status"] == "finishing" and set(stopped) == set(CREATED) and isinstance(stopped["end"], int)
+        assert isinstance(stopped["last_success"], int) and stopped["remaining_bytes"] is None
         ingest("f")  # after stop: not taken
         wait_for(lambda: state(ident)["status"] == "finished", what="finished")
         again = server.client.request("PUT", "/v1.6/push/resume", json_body={"id": ident})
@@ -213,6 +216,8 @@ CREATED = {"id": str, "output_type": str, "name": str, "created_at": int, "user_
            "hash_type": str, "output_params": dict, "status": str, "last_request": type(None),
            "last_success": type(None), "remaining_bytes": type(None), "lost_data": bool, "start": int, "end": int}
 GOT = {**CREATED, "interaction_count": int, "remaining_bytes": int, "end": type(None)}
+CHANGED = {**CREATED, "end": type(None)}  # pause and resume (stop: "end" is the time it stopped)
+UPDATED = {**CREATED, "remaining_bytes": int, "end": type(None)}
 
 
 def shape(value: dict) -> dict:
@@ -254,7 +259,7 @@ def test_push_answers_have_the_recorded_shapes(tmp_path):
     assert got.status == 200 and shape(got.json()) == GOT
     assert listing.status == 200 and set(listing.json()) == {"subscriptions", "count"}
     assert by_hash.json()["count"] == 1 and by_hash.json()["subscriptions"][0]["id"] == ident
-    assert paused.status == 200 and paused.json()["status"] == "paused"
+    assert paused.status == 200 and paused.json()["status"] == "paused" and shape(paused.json()) == CHANGED
     assert log.status == 200 and log.json() == {"success": True, "count": 0, "log_entries": []}
     assert empty.status == 204 and empty.headers["x-datasift-format"] == "json_new_line"
     assert len(empty.headers["x-datasift-cursor-current"]) == 32
@@ -390,6 +395,6 @@ def test_update_changes_the_output_and_is_checked(tmp_path):
         missing = server.client.post("/v1.6/push/update", json_body={"id": "e" * 32, "name": "x"})
     finally:
         server.stop()
-    assert updated.status == 200 and shape(updated.json()) == GOT
+    assert updated.status == 200 and shape(updated.json()) == UPDATED
     assert updated.json()["name"] == "b" and updated.json()["output_params"]["url"].endswith("/b")
     assert refused.status == 400 and missing.status == 404

@@ -102,14 +102,19 @@ class PushSubscription(Sink):
             self.cond.notify_all()
 
     # -- the answer ---------------------------------------------------------------------------
-    def view(self, *, created: bool = False) -> dict:
+    def view(self, answer: str = "get") -> dict:
+        """The subscription as DataSift's recorded answers showed it, which differ by call:
+        ``get`` has ``interaction_count`` and a number in ``remaining_bytes``; ``create`` neither,
+        and ``"end": 0``; ``update`` the number but no count; ``change`` (pause, resume, stop)
+        neither."""
         with self.cond:
             record = dict(self.record)
             pending = len(self.pull) if self.pull is not None else len(self.buffer)
-        record["remaining_bytes"] = None if created else pending  # ours: interactions held, not bytes
-        if created:
+        record["remaining_bytes"] = pending if answer in ("get", "update") else None  # ours: interactions held
+        if answer != "get":
             record.pop("interaction_count", None)
-            record["end"] = record["end"] or 0  # DataSift's create answer said 0 where get says null
+        if answer == "create":
+            record["end"] = record["end"] or 0
         return record
 
     def set_status(self, status: str) -> None:
@@ -256,7 +261,7 @@ class PushRegistry:
         if output_type != "pull":
             subscription.thread = threading.Thread(target=subscription.run, name=f"csdl-push-{ident[:8]}", daemon=True)
             subscription.thread.start()
-        return subscription.view(created=True)
+        return subscription.view("create")
 
     def get(self, owner: str, ident: str) -> PushSubscription:
         with self.lock:
@@ -291,7 +296,7 @@ class PushRegistry:
                 subscription.record["output_params"] = _shown(output_params)
         if name:
             subscription.record["name"] = name
-        return subscription.view()
+        return subscription.view("update")
 
     def change(self, owner: str, ident: str, action: str) -> dict:
         subscription = self.get(owner, ident)
@@ -306,7 +311,7 @@ class PushRegistry:
             if subscription.pull is not None:
                 to = "finished"
         subscription.set_status(to)
-        return subscription.view()
+        return subscription.view("change")
 
     def delete(self, owner: str, ident: str) -> None:
         subscription = self.get(owner, ident)
