@@ -262,7 +262,7 @@ def test_push_answers_have_the_recorded_shapes(tmp_path):
     assert paused.status == 200 and paused.json()["status"] == "paused" and shape(paused.json()) == CHANGED
     assert log.status == 200 and log.json() == {"success": True, "count": 0, "log_entries": []}
     assert empty.status == 204 and empty.headers["x-datasift-format"] == "json_new_line"
-    assert len(empty.headers["x-datasift-cursor-current"]) == 32
+    assert len(empty.headers["x-datasift-cursor-current"]) == 32 and "x-datasift-cursor-next" not in empty.headers
     assert flat.status == 200
     assert [r.status for r in refused] == [400, 400, 400] and "url" in refused[0].json()["error"]
     assert "colour" in refused[2].json()["error"]

@@ -158,7 +158,8 @@ def pull(call) -> tuple[int, bytes, dict]:
     else:
         items, current, following = subscription.pull.pull(min(size, PULL_MAX), incoming.text(call.params, "cursor"))
     headers = {"X-DataSift-Format": fmt, "X-DataSift-Cursor-Current": current, "X-DataSift-Cursor-Next": following}
-    if not items:
+    if not items:  # as recorded: nothing to read, and no next cursor
+        del headers["X-DataSift-Cursor-Next"]
         return 204, b"", headers
     # no newline after the last line: the Node client parses every line of the answer
     return 200, push_outputs.encode(fmt, subscription.record, items, last_newline=False), headers
