@@ -53,7 +53,7 @@ class Recorder(Sink):
         self.lock = threading.Lock()
         self.full = False
 
-    def offer(self, hash: str, item: dict) -> bool:
+    def offer(self, hash: str, item: dict, raw: bytes | None = None) -> bool:
         if item.get("deleted"):
             return True  # a delete notification: PYLON's index removes the interaction (ours: ignored)
         with self.lock:
