@@ -123,15 +123,42 @@ def _internal(exc: BaseException) -> ApiError:
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
-    from csdl.server.security import Guard, OriginError, Policy
-
     settings = settings or Settings()
-    try:
-        policy = Policy(settings.host, settings.allowed_hosts, settings.cors_origin)
-    except OriginError as exc:
-        raise SettingsError(str(exc)) from None
+    policy = _policy(settings)
     store = store or Store(settings.store)
     state = State(settings, store)
+    app = Starlette(routes=_routes(state), middleware=_middleware(settings, policy), lifespan=_lifespan(state),
+                    exception_handlers=_exception_handlers(store))
+    app.state.csdl = state
+    return app
+
+
+def _policy(settings: Settings):
+    """The host and origin policy of ``--host``, ``--allowed-host`` and ``--cors-origin``."""
+    from csdl.server.security import OriginError, Policy
+
+    try:
+        return Policy(settings.host, settings.allowed_hosts, settings.cors_origin)
+    except OriginError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _routes(state: State) -> list:
+    """Data365, the workbench, live delivery, then DataSift's REST API for every other path."""
+    from csdl.server import data365
+    from csdl.server.delivery import Live
+
+    routes = list(data365.routes(state, _responder(state.store)))
+    routes += _workbench_routes(state.settings, state.store)
+    state.live = Live(state)  # streaming, push, ingestion, firehose
+    routes += state.live.routes()
+    routes.append(Route("/{path:path}", _datasift(state), methods=ALL_METHODS))
+    return routes
+
+
+def _datasift(state: State):
+    """The handler of every DataSift call: find the endpoint, read the call, charge it, answer."""
+    settings, store = state.settings, state.store
 
     async def datasift(request):
         match = _PATH.fullmatch(request.url.path)
@@ -162,37 +189,40 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         headers.update(call.headers)
         return json_response(status, payload, headers)
 
+    return datasift
+
+
+def _responder(store: Store):
+    """``respond(request, work)``: the answer of ``await work()``, or its failure as JSON (as in
+    the DataSift handler above)."""
+
     async def respond(request, work):
         try:
             status, payload = await work()
-        except Exception as exc:  # as in datasift() above
+        except Exception as exc:
             error = as_api_error(exc, store)
             return json_response(error.status, error.body, error.headers)
         return json_response(status, payload)
 
-    from csdl.server import data365
+    return respond
 
-    routes = list(data365.routes(state, respond))
-    routes += _workbench_routes(settings, store)
-    from csdl.server.delivery import Live
 
-    state.live = Live(state)  # streaming, push, ingestion, firehose
-    routes += state.live.routes()
-    routes.append(Route("/{path:path}", datasift, methods=ALL_METHODS))
-
-    async def http_error(request, exc: HTTPException):
-        text = {404: f"Endpoint not found: {request.url.path[:200]}", 405: f"Method {request.method} not allowed"}
-        return json_response(exc.status_code, {"error": text.get(exc.status_code, exc.detail)}, exc.headers)
-
+def _lifespan(state: State):
     @asynccontextmanager
     async def lifespan(app):
         await state.live.start()
         yield
         await run_in_threadpool(state.historics_runs.stop_all)
         await state.live.stop()
-        store.close()  # after the last request: uvicorn drains them before the lifespan ends
+        state.store.close()  # after the last request: uvicorn drains them before the lifespan ends
 
+    return lifespan
+
+
+def _middleware(settings: Settings, policy) -> list:
     from starlette.middleware import Middleware
+
+    from csdl.server.security import Guard
 
     # The guard is outermost: a refused request reaches neither CORS nor a route.
     middleware = [Middleware(Guard, policy=policy)]
@@ -204,14 +234,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             allow_headers=["Authorization", "Auth", "Content-Type", "apikey"],
             expose_headers=["X-Api-Version", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Cost"],
         ))
-    async def crashed(request, exc: Exception):  # escaped every handler: still a JSON answer
+    return middleware
+
+
+def _exception_handlers(store: Store) -> dict:
+    """Starlette's own 404 and 405, and anything that escaped every handler, as JSON answers."""
+
+    async def http_error(request, exc: HTTPException):
+        text = {404: f"Endpoint not found: {request.url.path[:200]}", 405: f"Method {request.method} not allowed"}
+        return json_response(exc.status_code, {"error": text.get(exc.status_code, exc.detail)}, exc.headers)
+
+    async def crashed(request, exc: Exception):
         error = as_api_error(exc, store)
         return json_response(error.status, error.body)
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error, Exception: crashed})
-    app.state.csdl = state
-    return app
+    return {HTTPException: http_error, Exception: crashed}
 
 
 def _workbench_routes(settings, store) -> list:
