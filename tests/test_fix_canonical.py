@@ -29,6 +29,17 @@ def test_a_merged_group_loses_its_parentheses(text, fixed):
     assert csdl.format(result) == result  # nothing left for `csdl format` to change
 
 
+@pytest.mark.parametrize(("text", "fixed"), [
+    ('twitter.lang exists AND (links.code == "a" OR links.code == "a")\n', 'twitter.lang exists AND links.code == "a"\n'),
+    ('(links.code == "a" AND links.code == "a") OR twitter.lang exists\n', 'links.code == "a" OR twitter.lang exists\n'),
+    ('NOT (twitter.lang exists AND twitter.lang exists)\n', "NOT twitter.lang exists\n"),
+])
+def test_a_group_left_with_one_condition_loses_its_parentheses(text, fixed):
+    result = csdl.fix(text)
+    assert result == fixed
+    assert csdl.format(result) == result
+
+
 def test_a_comment_inside_the_parentheses_keeps_them_and_the_fix_stays_safe():
     text = f'twitter.lang == "en" AND ( /* keep */ {A_OR_B})\n'
     assert csdl.fix(text) == f'twitter.lang == "en" AND ( /* keep */ {MERGED})\n'

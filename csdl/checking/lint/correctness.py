@@ -82,6 +82,28 @@ def _removal(source: str, operands, index: int, comments=()) -> Fix | None:
     return None
 
 
+def _unwrapped(source: str, group, kept, comments=()) -> Fix | None:
+    """For a parenthesised pair of a condition and its repeat (`(a AND a)`): the edit that leaves
+    the condition alone, without the parentheses `csdl format` would drop. None in any other case
+    (more operands, no parentheses, a comment the edit would delete, a result that does not parse)."""
+    from csdl.diagnostics import CSDLError
+    from csdl.language.parser import parse
+
+    if len(group.operands) != 2 or not isinstance(kept, ast.Condition):
+        return None
+    start, end = outer_extent(source, group.span.start, group.span.end, comments)
+    if (start, end) == (group.span.start, group.span.end):
+        return None
+    if any(start <= c.span.start < end and not kept.span.start <= c.span.start < kept.span.end for c in comments):
+        return None
+    text = source[kept.span.start:kept.span.end]
+    try:
+        parse(source[:start] + text + source[end:])
+    except CSDLError:
+        return None
+    return Fix(span_at(source, start, end - start), text, "Remove the repeated condition")
+
+
 @register
 class DuplicateCondition(Rule):
     """The same condition twice in one AND or OR.
@@ -115,7 +137,8 @@ class DuplicateCondition(Rule):
                 if first is None:
                     seen[key] = operand
                     continue
-                fix = _removal(ctx.source, node.operands, index, ctx.tree.comments)
+                fix = (_unwrapped(ctx.source, node, first, ctx.tree.comments)
+                       or _removal(ctx.source, node.operands, index, ctx.tree.comments))
                 yield self.diag(f"this condition repeats the one on line {first.span.line} in the same {joiner}",
                                 operand.span, fix=fix)
 
