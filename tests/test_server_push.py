@@ -398,3 +398,34 @@ def test_update_changes_the_output_and_is_checked(tmp_path):
     assert updated.status == 200 and shape(updated.json()) == UPDATED
     assert updated.json()["name"] == "b" and updated.json()["output_params"]["url"].endswith("/b")
     assert refused.status == 400 and missing.status == 404
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=st.lists(st.one_of(st.tuples(st.just("add"), st.integers(1, 5), st.just(False)),
+                                st.tuples(st.just("pull"), st.integers(1, 40), st.booleans())), max_size=40))
+def test_pull_queue_returns_each_item_once_in_order_and_a_cursor_rereads(steps):
+    """Pulls without a cursor, or with the previous answer's next cursor (the same thing), return
+    every item once and in order; a batch's own current cursor reads that batch again."""
+    from csdl.server.pull import PullQueue
+
+    queue = PullQueue("q", capacity=1000)
+    added, pulled, n, following = [], [], 0, None
+    for kind, amount, use_cursor in steps:
+        if kind == "add":
+            for _ in range(amount):
+                item = json.dumps({"n": n}).encode()
+                assert queue.add(item)
+                added.append(item)
+                n += 1
+            continue
+        batch, current, following = queue.pull(amount, following if use_cursor else None)
+        if added[len(pulled):]:
+            assert batch, "something was waiting: a pull returns at least one item"
+        assert queue.pull(amount, current)[0] == batch
+        pulled += batch
+    pulled += queue.pull(10 ** 9, None)[0]
+    assert pulled == added

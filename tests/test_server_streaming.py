@@ -488,3 +488,24 @@ def test_websocket_multi_answers_bad_messages_and_stop(tmp_path):
                         ("success", f"Successfully subscribed to {music}"),
                         ("success", f"Successfully unsubscribed from {music}"), ("failure", "Stopped by request")]
     assert still.status == 200
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_objects = st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.text(max_size=8), st.none()),
+                                max_size=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(messages=st.lists(_json_objects, max_size=6), cuts=st.lists(st.integers(0, 400), max_size=8),
+       spaces=st.sampled_from(["", "\n", " \r\n"]))
+def test_control_messages_parse_however_the_body_is_split(messages, cuts, spaces):
+    from csdl.server.streaming import MessageReader
+
+    body = ("\n" + spaces.join(json.dumps(m) for m in messages)).encode()
+    reader, got, start = MessageReader(), [], 0
+    for cut in sorted(c for c in cuts if c <= len(body)) + [len(body)]:
+        got += reader.feed(body[start:cut])
+        start = cut
+    assert got == messages
