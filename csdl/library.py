@@ -187,6 +187,16 @@ class ResolvedFilter:
                 out.append(entry.tree)
         return out
 
+    def targets(self) -> list[str]:
+        """Every target a condition reads, in the filter and in the files it reaches, once each
+        (in order of appearance)."""
+        out: list[str] = []
+        for tree in self.trees():
+            for node in tree.conditions():
+                if node.kind == "condition" and node.target not in out:
+                    out.append(node.target)
+        return out
+
     def texts(self) -> dict[str, str]:
         """Each resolved hash's CSDL text: a library that travels (to Spark's executors, say) as
         plain data, usable as ``library=texts.get``."""

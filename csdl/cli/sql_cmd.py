@@ -58,9 +58,9 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
         compiled = csdl.compile(text, library=library)
         compile_matcher(compiled.tree, library=library)  # the same refusals as csdl run
         tree = compiled.tree
-        from csdl.engines.duckdb import _targets
+        from csdl.library import resolve
 
-        targets = _targets(tree, library)
+        targets = resolve(tree, library).require().targets()
         if data_path:
             schema, lowers, note = _schema_from_data(data_path, tree, library, dialect, targets)
         else:

@@ -154,18 +154,6 @@ def _schema_from_relation(con, described) -> Type:
     return Type(STRUCT, fields=fields)
 
 
-def _targets(filter_ast, library) -> list[str]:
-    """Every target the filter reads, through referenced streams and imported tags."""
-    from csdl.library import resolve
-
-    out: list[str] = []
-    for tree in resolve(filter_ast, library).require().trees():
-        for node in tree.conditions():
-            if node.kind == "condition" and node.target not in out:
-                out.append(node.target)
-    return out
-
-
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -183,7 +171,9 @@ class Prepared:
 
 def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = True) -> Prepared:
     """The plan and the queries for running ``filter_ast`` over ``data``."""
-    targets = _targets(filter_ast, library)
+    from csdl.library import resolve
+
+    targets = resolve(filter_ast, library).require().targets()
     lowers = lower_exceptions(con)
     unfixable = lower_unfixable(con, lowers)
     if data.kind == PARQUET:
