@@ -62,81 +62,99 @@ def check(paths, output_format, select, extend_select, ignore, platform, config_
       csdl check filters/ --fix                 apply the safe fixes
       csdl check filter.csdl --diff --unsafe-fixes
     """
-    from csdl.checking.checker import check as check_text
-    from csdl.config import ConfigError, PerFolder
     from csdl.checking.selection import SelectionError
+    from csdl.cli.payload_inputs import PAYLOAD_EXTENSION, PayloadInputs, check_selectors
+    from csdl.config import ConfigError, PerFolder
 
     per_folder = PerFolder(config_path=config_path, isolated=isolated, platform=platform, select=select,
                            extend_select=extend_select, ignore=ignore, noqa=not ignore_noqa)
-    fixing = fix or show_diff or fix_only
-    stdin_fixed = False
-    if fixing:
-        from csdl.cli.fixing import FixTally, fix_source
-
-        tally = FixTally()
-    results = []
-    from csdl.cli.payload_inputs import PAYLOAD_EXTENSION, PayloadInputs, check_selectors
-
+    fixing = Fixing(unsafe=unsafe_fixes, diff=show_diff) if fix or show_diff or fix_only else None
     payload_inputs = PayloadInputs(paths, kind=kind, data365_source=data365_source, today=today,
                                    previous_path=previous, stdin_filename=stdin_filename)
+    results = []
     try:
         check_selectors(select, extend_select, ignore)
         walked = sources(paths, stdin_filename, (".csdl", PAYLOAD_EXTENSION), exclude=exclude)
         for source in with_progress(walked, paths, (".csdl", PAYLOAD_EXTENSION), exclude, "Checking",
                                     quiet=quiet, machine=output_format in MACHINE_FORMATS):
-            if source.error is not None:
-                results.append(FileResult(source.path, source.text, [source.error]))
-                continue
-            path = None if source.is_stdin else source.path
-            settings = per_folder.for_path(path)
-            config, checks = settings.config, settings.checks(path)  # the per-file ignores included
-            if payload_inputs.is_payload(source, config):
-                if fixing:
-                    fixed = payload_inputs.fix(source, config, checks, unsafe=unsafe_fixes,
-                                               diff=show_diff, tally=tally)
-                    if fixed is not None:
-                        if source.is_stdin and not show_diff:
-                            click.echo(fixed.text, nl=False)
-                            stdin_fixed = True
-                        results.append(FileResult(source.path, fixed.text, fixed.remaining))
-                    continue
-                result = payload_inputs.check(source, config, checks)
-                if result is not None:
-                    results.append(result)
-                continue
-            if fixing:
-                fixed = fix_source(source, checks, unsafe=unsafe_fixes, diff=show_diff, tally=tally)
-                if source.is_stdin and not show_diff:
-                    click.echo(fixed.text, nl=False)  # as ruff: the fixed filter on stdout, the report on stderr
-                    stdin_fixed = True
-                results.append(FileResult(source.path, fixed.text, fixed.remaining))
-                continue
-            results.append(FileResult(source.path, source.text, check_text(source.text, **checks)))
+            result = _check_source(source, per_folder, payload_inputs, fixing)
+            if result is not None:
+                results.append(result)
     except (ConfigError, SelectionError) as exc:
         error(str(exc))
         raise SystemExit(EXIT_ERROR) from None
     except OSError as exc:  # a fixed file could not be written back
         error(f"cannot write {exc.filename}: {exc.strerror or exc}")
         raise SystemExit(EXIT_ERROR) from None
-    if fixing:
-        remaining = sum(len(r.diagnostics) for r in results)
-        if show_diff or fix_only:
-            if show_diff:
-                from csdl.cli.fixing import print_diffs
-
-                print_diffs(tally)
-            if not quiet:
-                click.echo(tally.summary(remaining, would=show_diff), err=True)
-            raise SystemExit(EXIT_PROBLEMS if show_diff and tally.fixed and not exit_zero else EXIT_CLEAN)
+    if fixing is not None and (show_diff or fix_only):
+        fixing.report_only(results, quiet=quiet, exit_zero=exit_zero)
     payload_inputs.note_skipped()
+    _write_report(results, output_format, output, quiet, to_stderr=fixing is not None and fixing.stdin_fixed)
+    if fixing is not None and not quiet:
+        click.echo(fixing.tally.summary(sum(len(r.diagnostics) for r in results), would=False), err=True)
+    errors, warnings, _ = count(results)
+    raise SystemExit(EXIT_PROBLEMS if (errors or warnings) and not exit_zero else EXIT_CLEAN)
+
+
+class Fixing:
+    """``--fix``, ``--diff`` or ``--fix-only``: how to fix, what was fixed (``tally``), and whether
+    the fixed standard input went to stdout (the report then goes to stderr, as ruff does)."""
+
+    def __init__(self, *, unsafe: bool, diff: bool):
+        from csdl.cli.fixing import FixTally
+
+        self.unsafe = unsafe
+        self.diff = diff
+        self.tally = FixTally()
+        self.stdin_fixed = False
+
+    def result(self, source, fixed) -> FileResult:
+        """The report of a fixed ``source``; fixed standard input is echoed (unless ``--diff``)."""
+        if source.is_stdin and not self.diff:
+            click.echo(fixed.text, nl=False)
+            self.stdin_fixed = True
+        return FileResult(source.path, fixed.text, fixed.remaining)
+
+    def report_only(self, results, *, quiet: bool, exit_zero: bool):
+        """``--diff`` and ``--fix-only``: the diffs and the summary line, then exit."""
+        if self.diff:
+            from csdl.cli.fixing import print_diffs
+
+            print_diffs(self.tally)
+        if not quiet:
+            remaining = sum(len(r.diagnostics) for r in results)
+            click.echo(self.tally.summary(remaining, would=self.diff), err=True)
+        raise SystemExit(EXIT_PROBLEMS if self.diff and self.tally.fixed and not exit_zero else EXIT_CLEAN)
+
+
+def _check_source(source, per_folder, payload_inputs, fixing: Fixing | None) -> FileResult | None:
+    """The report of one input: unreadable, a payload, or a filter; checked, or fixed first."""
+    if source.error is not None:
+        return FileResult(source.path, source.text, [source.error])
+    path = None if source.is_stdin else source.path
+    settings = per_folder.for_path(path)
+    config, checks = settings.config, settings.checks(path)  # the per-file ignores included
+    if payload_inputs.is_payload(source, config):
+        if fixing is None:
+            return payload_inputs.check(source, config, checks)
+        fixed = payload_inputs.fix(source, config, checks, unsafe=fixing.unsafe, diff=fixing.diff,
+                                   tally=fixing.tally)
+        return fixing.result(source, fixed) if fixed is not None else None
+    if fixing is not None:
+        from csdl.cli.fixing import fix_source
+
+        fixed = fix_source(source, checks, unsafe=fixing.unsafe, diff=fixing.diff, tally=fixing.tally)
+        return fixing.result(source, fixed)
+    from csdl.checking.checker import check as check_text
+
+    return FileResult(source.path, source.text, check_text(source.text, **checks))
+
+
+def _write_report(results, output_format: str, output: str | None, quiet: bool, *, to_stderr: bool) -> None:
     text = REPORTERS[output_format](results, color=use_color() and output is None)
     if quiet and output_format not in MACHINE_FORMATS:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if text.strip() else text
-    if stdin_fixed and output is None:
+    if to_stderr and output is None:
         click.echo(text, nl=False, err=True)
     else:
         write_output(text, output)
-    if fixing and not quiet:
-        click.echo(tally.summary(sum(len(r.diagnostics) for r in results), would=False), err=True)
-    errors, warnings, _ = count(results)
-    raise SystemExit(EXIT_PROBLEMS if (errors or warnings) and not exit_zero else EXIT_CLEAN)
