@@ -509,3 +509,36 @@ def test_control_messages_parse_however_the_body_is_split(messages, cuts, spaces
         got += reader.feed(body[start:cut])
         start = cut
     assert got == messages
+
+
+NODE_INGEST = r"""
+var DataSift = require('datasift-node');
+var ds = new DataSift('me', 'secret', '127.0.0.1:%(port)d', false, false, 1.5, '127.0.0.1:%(port)d');
+ds.ingest('%(source)s', %(objects)s, function (err, body, headers, status) {
+  console.log(JSON.stringify({error: err ? String(err.statusCode || err) : null, body: body, status: status}));
+  process.exit(0);
+});
+setTimeout(function () { console.log(JSON.stringify({error: 'timed out'})); process.exit(0); }, 30000);
+"""
+
+
+@pytest.mark.timeout(120)
+def test_node_client_ingests_into_an_odp_source(tmp_path):
+    node = node_or_skip()
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        source = server.client.post("/v1.6/source/create", json_body={
+            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
+            "auth": [{"parameters": {"value": "t"}}]}).json()["id"]
+        pull = server.client.post("/v1.6/push/create", form={"hash": music, "name": "p", "output_type": "pull"}).json()
+        objects = [{"id": "n1", "interaction": {"content": "loud music"}}, {"id": "n2", "interaction": {"content": "q"}},
+                   {"id": "n3", "interaction": {"content": "music again"}}]
+        out = node.run_script(NODE_INGEST % {"port": server.port, "source": source, "objects": json.dumps(objects)})
+        pulled = server.client.get("/v1.6/pull", query={"id": pull["id"]})
+    finally:
+        server.stop()
+    assert out["error"] is None and out["status"] == 200
+    sent = sum(len(json.dumps(o, separators=(",", ":"))) + 1 for o in objects)  # the client's body: a line each
+    assert out["body"] == {"accepted": 3, "total_message_bytes": sent}
+    assert [json.loads(line)["interaction"]["id"] for line in pulled.body.split(b"\n")] == ["n1", "n3"]
