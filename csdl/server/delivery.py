@@ -170,7 +170,7 @@ class Live:
         config = uvicorn.Config(app, host=self.settings.host, port=self.settings.stream_port, log_level="warning",
                                 access_log=False, lifespan="off", server_header=False, limit_concurrency=1000,
                                 timeout_graceful_shutdown=5)
-        server = _QuietServer(config)
+        server = _quiet_server(config)
         self._stream_server = server
         self._stream_task = asyncio.ensure_future(server.serve())
         while not server.started and not self._stream_task.done():
@@ -229,15 +229,14 @@ def _guard(settings) -> list:
     return [Middleware(Guard, policy=Policy(settings.host, settings.allowed_hosts, settings.cors_origin))]
 
 
-class _QuietServer:
-    """A uvicorn server that leaves the process's signal handlers to the main server."""
+def _quiet_server(config):
+    """A uvicorn server that leaves the process's signal handlers to the main server (uvicorn is
+    imported here, lazily, as everywhere in the server)."""
+    import uvicorn
 
-    def __new__(cls, config):
-        import uvicorn
+    class Quiet(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            yield
 
-        class Quiet(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self):
-                yield
-
-        return Quiet(config)
+    return Quiet(config)
