@@ -89,6 +89,9 @@ class Replay:
             return result
         reply = self.send(client, step)
         result.status = reply.status
+        cost = reply.headers.get("x-ratelimit-cost")
+        if "cost" in step and reply.status < 400 and cost != str(step["cost"]):
+            result.problems.append(f"X-RateLimit-Cost {cost}, recorded {step['cost']}")
         if reply.status != step["status"]:
             result.problems.append(f"status {reply.status}, recorded {step['status']}: {reply.body[:200]!r}")
         try:

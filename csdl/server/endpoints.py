@@ -38,10 +38,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "historics/get": Endpoint(historics.get, READ, 25),
     "historics/delete": Endpoint(historics.delete, DELETE, 25),
     "historics/start": Endpoint(historics.start, WRITE, 25),
-    "historics/stop": Endpoint(historics.stop, WRITE, 25),
-    "historics/pause": Endpoint(historics.pause, WRITE, 25),
-    "historics/resume": Endpoint(historics.resume, WRITE, 25),
-    "historics/update": Endpoint(historics.update, WRITE, 25),
+    "historics/stop": Endpoint(historics.stop, WRITE, 5),
+    "historics/pause": Endpoint(historics.pause, WRITE, 5),
+    "historics/resume": Endpoint(historics.resume, WRITE, 5),
+    "historics/update": Endpoint(historics.update, WRITE, 5),
     "historics/status": Endpoint(historics.status, READ, 25),
     "preview/create": Endpoint(historics.preview_create, CREATE, 25, heavy=True),
     "preview/get": Endpoint(historics.preview_get, READ, 5),
@@ -52,8 +52,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "source/update": Endpoint(normalised(managed_sources_api.update), WRITE, 25),
     "source/get": Endpoint(normalised(managed_sources_api.get), READ, 5),
     "source/delete": Endpoint(managed_sources_api.delete, DELETE, 25),
-    "source/start": Endpoint(normalised(managed_sources_api.start), WRITE, 25),
-    "source/stop": Endpoint(normalised(managed_sources_api.stop), WRITE, 25),
+    "source/start": Endpoint(normalised(managed_sources_api.start), WRITE, 5),
+    "source/stop": Endpoint(normalised(managed_sources_api.stop), WRITE, 5),
     "source/log": Endpoint(managed_sources_api.log, READ, 5),
     "source/auth/add": Endpoint(normalised(managed_sources_api.auth_add), WRITE, 25),
     "source/auth/remove": Endpoint(normalised(managed_sources_api.auth_remove), WRITE, 25),
@@ -61,24 +61,24 @@ ENDPOINTS: dict[str, Endpoint] = {
     "source/resource/remove": Endpoint(normalised(managed_sources_api.resource_remove), WRITE, 25),
     # push (pull itself is a route of csdl.server.delivery: its answer is not JSON)
     "push/validate": Endpoint(push_api.validate, READ, 5),
-    "push/create": Endpoint(hidden(push_api.create), WRITE, 25),
-    "push/get": Endpoint(hidden(push_api.get), READ, 5),
-    "push/update": Endpoint(hidden(push_api.update), WRITE, 25),
-    "push/pause": Endpoint(hidden(push_api.pause), WRITE, 25),
-    "push/resume": Endpoint(hidden(push_api.resume), WRITE, 25),
-    "push/stop": Endpoint(hidden(push_api.stop), WRITE, 25),
-    "push/delete": Endpoint(push_api.delete, DELETE | {"PUT"}, 25),
-    "push/log": Endpoint(push_api.log, READ, 5),
+    "push/create": Endpoint(hidden(push_api.create), WRITE, 5),
+    "push/get": Endpoint(hidden(push_api.get), READ, 1),
+    "push/update": Endpoint(hidden(push_api.update), WRITE, 5),
+    "push/pause": Endpoint(hidden(push_api.pause), WRITE, 1),
+    "push/resume": Endpoint(hidden(push_api.resume), WRITE, 1),
+    "push/stop": Endpoint(hidden(push_api.stop), WRITE, 1),
+    "push/delete": Endpoint(push_api.delete, DELETE | {"PUT"}, 1),
+    "push/log": Endpoint(push_api.log, READ, 1),
 }
 
 ANY = frozenset({"GET", "POST", "PUT", "DELETE"})
 
-# PYLON (csdl.server.pylon): call -> handler, methods, cost (DataSift's recorded costs: 5 to
-# validate, compile and change a recording, 25 to read and analyse it).
+# PYLON (csdl.server.pylon): call -> handler, methods, cost (DataSift's recorded costs: 25 to start,
+# read and analyse a recording, 5 for the rest).
 PYLON_CALLS = {
     "validate": (pylon.validate, READ, 5),
     "compile": (pylon.compile_, READ, 5),
-    "start": (pylon.start, WRITE, 5),
+    "start": (pylon.start, WRITE, 25),
     "stop": (pylon.stop, WRITE, 5),
     "update": (pylon.update, WRITE, 5),
     "get": (pylon.get, READ, 25),
@@ -115,11 +115,12 @@ def find(name: str) -> Endpoint | None:
         found = linkedin.route(name)
         if found is not None:
             handler, args = found
-            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if "task" in name else 5)
+            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if name == "pylon/linkedin/task" else 5)
     if endpoint is None and name.startswith(("pylon/", "analysis/")):
         endpoint = _pylon(name)
     if endpoint is None and name.startswith("account/identity"):
         args = identities.route(name)
-        if args is not None:  # the handler tells the methods apart (DataSift's costs: 5 to read, 25 to change)
-            endpoint = Endpoint(functools.partial(identities.handle, **args), ANY, 25)
+        if args is not None:  # the handler tells the methods apart; recorded costs: 5 an identity, 25 its limits
+            cost = 5 if args["kind"] == "identity" else 25
+            endpoint = Endpoint(functools.partial(identities.handle, **args), ANY, cost)
     return endpoint
