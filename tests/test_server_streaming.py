@@ -167,6 +167,27 @@ def test_node_client_multi_stream_receives_exactly_the_matches_with_tags(tmp_pat
 
 
 @pytest.mark.timeout(120)
+def test_node_client_single_stream_with_the_tick_of_an_idle_connection(tmp_path, posts):
+    node = node_or_skip()
+    server = Server(tmp_path, firehose=write_firehose(tmp_path, posts), stream_port=0, tick_seconds=0.2)
+    try:
+        coffee = server.compile(COFFEE)
+        script = NODE_SCRIPT.replace(
+            "if (out.deletes.length >= hashes.length) { finish(); }",
+            # after the delete the connection is idle: wait for a "connected" tick too
+            "if (out.deletes.length >= hashes.length) { ds.on('tick', function () { finish(); }); }")
+        out = node.run_script(script % {"api_port": server.port, "stream_port": server.stream_port,
+                                        "hashes": json.dumps([coffee]), "timeout_ms": 60000}, timeout=90)
+    finally:
+        server.stop()
+    assert out["errors"] == []
+    got = [(m["data"]["interaction"]["id"], m["data"]["interaction"].get("tags", [])) for m in out["interactions"]]
+    assert got == expected_coffee(posts) and {m["hash"] for m in out["interactions"]} == {coffee}
+    assert [m["data"]["interaction"]["id"] for m in out["deletes"]] == ["p0000"]
+    assert [t["status"] for t in out["ticks"]][:1] == ["initialised"] and out["ticks"][-1]["status"] == "connected"
+
+
+@pytest.mark.timeout(120)
 def test_node_client_hears_an_unknown_hash_as_an_error(tmp_path, posts):
     node = node_or_skip()
     server = Server(tmp_path, stream_port=0)
