@@ -144,3 +144,75 @@ def test_every_subpackage_ships_in_the_wheel():
     packages = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
     missing = sorted(packages - declared)
     assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {missing}"
+
+
+# Function length ------------------------------------------------------------------------------------
+
+#: A function longer than this is split into functions with one job each.
+MAX_FUNCTION_LINES = 80
+
+#: Lark's stand-alone parser, written by scripts/generate_parser.py: generated, not ours to split.
+GENERATED_CODE = {"csdl.language._lalr"}
+
+#: Functions still longer, each with the reason it is not split yet.
+LONG_FUNCTIONS = {
+    "csdl.evaluate.runner.BatchRunner.run": "the Python engine's run loop, being reworked (issue 22's one `run` call)",
+}
+
+
+def long_functions(module: str, path: pathlib.Path) -> dict[str, int]:
+    """Every function of ``module`` (methods and nested functions too) longer than
+    ``MAX_FUNCTION_LINES``, from its ``def`` line to its last line, by qualified name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: dict[str, int] = {}
+
+    def visit(node, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}.{child.name}"
+                length = child.end_lineno - child.lineno + 1
+                if not isinstance(child, ast.ClassDef) and length > MAX_FUNCTION_LINES:
+                    found[name] = length
+                visit(child, name)
+            else:
+                visit(child, prefix)
+
+    visit(tree, module)
+    return found
+
+
+def test_no_function_is_longer_than_80_lines():
+    found = {}
+    for module, path in MODULES.items():
+        if module not in GENERATED_CODE:
+            found.update(long_functions(module, path))
+    unexplained = {name: length for name, length in found.items() if name not in LONG_FUNCTIONS}
+    assert not unexplained, f"split these into functions with one job each: {unexplained}"
+    stale = sorted(set(LONG_FUNCTIONS) - set(found))
+    assert not stale, f"no longer too long (or gone): drop them from LONG_FUNCTIONS: {stale}"
+
+
+def test_the_length_rule_can_fail(tmp_path):
+    code = tmp_path / "long.py"
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    code.write_text(f"class A:\n    def short(self):\n        return 1\n\n    def long(self):\n{body.replace('    ', '        ')}\n"
+                    f"def fine():\n{body[: -len(body.splitlines()[-1]) - 1]}")
+    assert long_functions("m", code) == {"m.A.long": MAX_FUNCTION_LINES + 1}
+
+
+# Diagnostics above the registry -------------------------------------------------------------------------
+
+def direct_diagnostics(path: pathlib.Path) -> list[int]:
+    """Lines where ``Diagnostic(...)`` is constructed directly rather than by ``csdl.codes.diagnostic``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "Diagnostic")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "Diagnostic"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "diagnostics")))
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if (rank_of(m) or 0) > rank_of("csdl.codes")))
+def test_above_the_registry_diagnostics_come_from_it(module):
+    """The registry alone names a code and gives its severity: every stage above it builds a
+    diagnostic with ``csdl.codes.diagnostic(code, message, span)``, never ``Diagnostic(...)``."""
+    assert direct_diagnostics(MODULES[module]) == [], f"{module}: use csdl.codes.diagnostic"
