@@ -85,7 +85,7 @@ def test_a_filter_with_errors_clears_the_previous_forecast(page):
     page.wait_for_selector("#bill-table:has-text(\"Fix the filter's errors first\")")
     assert "Total" not in page.inner_text("#bill-table") and "$" not in page.inner_text("#bill-table")
     assert page.locator("#bill-notes li").count() == 0
-    screenshot(page, "26-forecast-cleared-on-errors")
+    screenshot(page, "26-forecast-cleared-on-errors", full_page=True)
 
 
 def test_deliveries_per_month_and_the_licence_say_one_whole_figure(page):
@@ -118,7 +118,7 @@ def test_the_cost_comparison_says_absent_as_its_chart_does(page):
     assert "?" not in page.inner_text("#diff-table")
     absent_in_chart = page.locator("#diff-chart svg text.absent").all_text_contents()
     assert absent_in_chart == [stored]  # one bar is missing: the stored contains_any
-    screenshot(page, "26-compare-absent")
+    screenshot(page, "26-compare-absent", full_page=True)
 
 
 def test_an_empty_preview_keeps_its_headings_whole(page):
@@ -144,7 +144,7 @@ def test_a_forecast_without_a_time_span_speaks_the_pages_words(page, tmp_path):
     assert "Source posts per hour" in forecast.inner_text()
     assert "--" not in page.inner_text("body")  # no command-line option named on the page
     assert lines_of(forecast.locator("td").first) == 1  # "Forecast", never "Foreca / st"
-    screenshot(page, "26-forecast-in-page-words")
+    screenshot(page, "26-forecast-in-page-words", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 760])
