@@ -18,7 +18,7 @@ SWITCHABLE_OPERATORS = frozenset({"contains", "contains_any", "contains_near"})
 _LIST_LIMITED = {"contains_any", "contains_all", "wildcard", "in"}
 
 
-def check_argument(cond: ast.Condition, source: str, platform: str, target_ok: bool = True) -> list[Diagnostic]:
+def check_argument(cond: ast.Condition, source: str, platform: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     op = cond.operator
     arg = cond.argument
@@ -31,7 +31,7 @@ def check_argument(cond: ast.Condition, source: str, platform: str, target_ok: b
     elif isinstance(arg, ast.TextList):
         _text_list(op, arg, source, platform, out)
     elif isinstance(arg, ast.NumberList):
-        _number_list(arg, source, platform, out)
+        _number_list(arg, platform, out)
     elif op in ("regex_partial", "regex_exact") and isinstance(arg, ast.Text):
         _regex(arg, out)
     return out
@@ -178,7 +178,7 @@ def _text_list(op: str, arg: ast.TextList, source: str, platform: str, out: list
                 out.append(diag("E405", f"a PYLON `wildcard` item may contain only letters, digits, `*` and `?`: \"{item}\"", span))
 
 
-def _number_list(arg: ast.NumberList, source: str, platform: str, out: list) -> None:
+def _number_list(arg: ast.NumberList, platform: str, out: list) -> None:
     if not arg.items:
         out.append(diag("E207", "the list is empty", arg.span))
     for number in arg.items:

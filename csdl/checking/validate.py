@@ -67,8 +67,8 @@ class _Validator:
             if isinstance(node, ast.StreamRef):
                 self.hash(node.hash, node.hash_span, node.keyword)
                 continue
-            target_ok = self.condition(node)
-            self.out.extend(check_argument(node, self.source, self.platform, target_ok))
+            self.condition(node)
+            self.out.extend(check_argument(node, self.source, self.platform))
         return self.out
 
     # Statements -----------------------------------------------------------------------------

@@ -73,15 +73,6 @@ def _step(parse_conf, stack: list, kind: str) -> list | None:
             return stack
 
 
-def _accepts(parse_conf, stack: list, types) -> bool:
-    """Whether the LALR tables accept the terminals ``types`` from ``stack``."""
-    for kind in types:
-        stack = _step(parse_conf, stack, kind)
-        if stack is None:
-            return False
-    return True
-
-
 def _repair(parse_conf, stack: list, kind: str) -> tuple[str, ...] | None:
     """The shortest run of placeholder terminals after which ``kind`` is accepted, or None.
 

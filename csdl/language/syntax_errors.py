@@ -78,7 +78,7 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _found(token, text: str) -> str:
+def _found(token) -> str:
     if token.type == "$END":
         return "the end of the filter"
     value = str(token)
@@ -171,7 +171,7 @@ def _bad_token(exc, text: str) -> Diagnostic:
     at_end = token.type == "$END"
     pos = len(text) if at_end else token.start_pos
     span = Span.at(text, pos, 0 if at_end else max(1, len(str(token))))
-    found = _found(token, text)
+    found = _found(token)
 
     if at_end and not stack:
         return diagnostic("E007", "the filter is empty: it needs at least one condition", Span.at(text, 0, 0),

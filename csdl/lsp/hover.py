@@ -58,7 +58,7 @@ def hover(analysis, offset: int) -> tuple[str, object] | None:
 def _answer(analysis, offset: int, what: str, node, rule):
     pricing = analysis.settings.pricing
     if what == "target":
-        return _target(node, analysis) + _condition_cost(node, rule, analysis), node.target_span
+        return _target(node) + _condition_cost(node, rule, analysis), node.target_span
     if what == "operator":
         return _operator(node.operator, pricing, node.spelling) + _condition_cost(node, rule, analysis), node.operator_span
     if what == "condition":
@@ -76,7 +76,7 @@ def _answer(analysis, offset: int, what: str, node, rule):
 # Targets and operators --------------------------------------------------------------------------
 
 
-def _target(cond: ast.Condition, analysis) -> str:
+def _target(cond: ast.Condition) -> str:
     from csdl.checking.catalogue import lookup, readable_note, suggest
 
     target = lookup(cond.target)

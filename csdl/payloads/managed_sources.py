@@ -228,7 +228,7 @@ def _resource_parameters(ctx: Context, parameters: Node, index: int, type_name: 
     if type_name == "facebook_page":
         _facebook_resource(ctx, parameters, index, needs_id)
     elif type_name == "instagram":
-        _instagram_resource(ctx, parameters, index)
+        _instagram_resource(ctx, parameters)
 
 
 def _facebook_resource(ctx: Context, parameters: Node, index: int, needs_id: bool) -> None:
@@ -249,7 +249,7 @@ def _facebook_resource(ctx: Context, parameters: Node, index: int, needs_id: boo
             ctx.report("P114", value, f"`{name}` of resource {index} must be a string, found {value.type_word}")
 
 
-def _instagram_resource(ctx: Context, parameters: Node, index: int) -> None:
+def _instagram_resource(ctx: Context, parameters: Node) -> None:
     kind = parameters.get("type")
     if kind is not None and (kind.type != STRING or kind.value not in INSTAGRAM_TYPES):
         shown = show(kind.to_python())
