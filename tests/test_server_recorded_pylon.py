@@ -160,6 +160,12 @@ def test_per_service_routes_name_recordings_by_id(firehose, tmp_path):
         assert client.request("PUT", "/v1.6/pylon/facebook/stop", json_body={"id": ident}).status == 204
         again = client.request("PUT", "/v1.6/pylon/facebook/stop", json_body={"id": ident})
         assert (again.status, again.json()) == (409, {"error": "Subscription not running"})
+        restarted = client.post("/v1.6/pylon/facebook/start", json_body={"id": ident})
+        assert restarted.status == 204
+        assert client.get("/v1.6/pylon/facebook/get", query={"id": ident}).json()["status"] == "running"
+        running = client.post("/v1.6/pylon/facebook/start", json_body={"id": ident})
+        assert running.status == 409
+        assert client.request("PUT", "/v1.6/pylon/facebook/stop", json_body={"id": ident}).status == 204
         page = client.get("/v1.6/pylon/facebook/get").json()
         assert page["count"] == 1 and page["subscriptions"][0]["name"] == "renamed"
         empty = client.post("/v1.6/pylon/facebook/analyze", json_body={

@@ -14,7 +14,8 @@ running``; a hash that is not 32 hex digits is 400 ``hash must be a valid hash``
 ``{"volume", "start", "end", "status", "name", "reached_capacity", "hash",
 "remaining_index_capacity", "remaining_account_capacity"}``, and without a hash the list of them.
 From v1.3, and on every ``pylon/<service>/…`` route, a recording also has an ``id`` (40 hex digits):
-``start`` answers 200 ``{"id"}`` and the other calls take ``id`` (or ``hash``).
+``start`` answers 200 ``{"id"}`` and the other calls take ``id`` (or ``hash``); ``start`` with the
+``id`` of a stopped recording (and no hash) runs it again (204; 409 while it runs).
 
 ``analyze`` (``parameters``, ``filter``: a PYLON filter over the recording's interactions,
 ``start``, ``end``) is ``csdl.server.pylon_analysis``; ``tags`` lists the tags of the captured
@@ -149,6 +150,8 @@ def _save(call, record: dict) -> None:
 
 
 def start(call):
+    if incoming.text(call.params, "id") is not None and incoming.text(call.params, "hash") is None:
+        return _restart(call)
     hash = _hash_param(call)
     name = incoming.text(call.params, "name")
     if not name:
@@ -171,6 +174,18 @@ def start(call):
         _save(call, record)
     if _by_id(call):
         return 200, {"id": record["id"]}
+    return 204, None
+
+
+def _restart(call):
+    """``start`` with the ``id`` of a stopped recording (the Node client's form): it runs again."""
+    record = _find(call)
+    if record["status"] == "running":
+        raise ApiError(409, "Subscription already running")
+    name = incoming.text(call.params, "name")
+    record.update(status="running", end=None, **({"name": name} if name else {}))
+    recordings(call.state).start(record)
+    _save(call, record)
     return 204, None
 
 
