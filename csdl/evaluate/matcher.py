@@ -287,7 +287,7 @@ class Matcher:
         """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
         same thing) by what ``timed`` measured. Answers never change; only the work done."""
         changed = False
-        for mine, theirs in zip(self.junctions, timed.junctions):
+        for mine, theirs in zip(self.junctions, timed.junctions, strict=True):
             order = theirs.best_order()
             if order is not None and order != mine.order:
                 mine.apply(order)

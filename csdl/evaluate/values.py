@@ -55,51 +55,61 @@ def make_getter(target: str):
     list may still hold nested lists or nulls; ``flat`` cleans it when that matters.
     """
     keys = tuple(target.split("."))
-    if len(keys) == 1:
-        (k0,) = keys
+    unrolled = {1: _getter_1, 2: _getter_2, 3: _getter_3}.get(len(keys), _getter_n)
+    return unrolled(keys)
 
-        def get1(post):
-            return post.get(k0)
 
-        return get1
-    if len(keys) == 2:
-        k0, k1 = keys
-        rest1 = keys[1:]
+def _getter_1(keys: tuple):
+    (k0,) = keys
 
-        def get2(post):
-            v = post.get(k0)
+    def get1(post):
+        return post.get(k0)
+
+    return get1
+
+
+def _getter_2(keys: tuple):
+    k0, k1 = keys
+    rest1 = keys[1:]
+
+    def get2(post):
+        v = post.get(k0)
+        if v is None:
+            return None
+        if v.__class__ is dict:
+            return v.get(k1)
+        if v.__class__ is list:
+            return _fan_out(v, rest1)
+        return None
+
+    return get2
+
+
+def _getter_3(keys: tuple):
+    k0, k1, k2 = keys
+    rest1, rest2 = keys[1:], keys[2:]
+
+    def get3(post):
+        v = post.get(k0)
+        if v is None:
+            return None
+        if v.__class__ is dict:
+            v = v.get(k1)
             if v is None:
                 return None
             if v.__class__ is dict:
-                return v.get(k1)
+                return v.get(k2)
             if v.__class__ is list:
-                return _fan_out(v, rest1)
+                return _fan_out(v, rest2)
             return None
+        if v.__class__ is list:
+            return _fan_out(v, rest1)
+        return None
 
-        return get2
-    if len(keys) == 3:
-        k0, k1, k2 = keys
-        rest1, rest2 = keys[1:], keys[2:]
+    return get3
 
-        def get3(post):
-            v = post.get(k0)
-            if v is None:
-                return None
-            if v.__class__ is dict:
-                v = v.get(k1)
-                if v is None:
-                    return None
-                if v.__class__ is dict:
-                    return v.get(k2)
-                if v.__class__ is list:
-                    return _fan_out(v, rest2)
-                return None
-            if v.__class__ is list:
-                return _fan_out(v, rest1)
-            return None
 
-        return get3
-
+def _getter_n(keys: tuple):
     def get_n(post):
         v = post
         for i, key in enumerate(keys):
