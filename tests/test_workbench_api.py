@@ -168,6 +168,17 @@ def test_preview_of_the_sample_is_csdl_run(client):
     assert [m["line"] for m in answer["matches"]] == sorted(m["line"] for m in answer["matches"])
 
 
+def test_preview_warnings_carry_their_codes_as_csdl_run_gives_them(client, tmp_path):
+    """The preview is csdl.run's summary: its warnings are the run's (code, name and position)."""
+    text = 'interaction.content contains [keep(classic)] "coffee"'
+    answer = post(client, "/api/preview", {"csdl": text, "limit": 1}).json()
+    path = tmp_path / "f.csdl"
+    path.write_text(text, encoding="utf-8")
+    expected = json.loads(cli("run", str(path), SAMPLE, "--format", "json"))
+    assert answer["summary"]["warnings"] == expected["warnings"]
+    assert [(w["code"], w["name"]) for w in answer["summary"]["warnings"]] == [("R010", "switch-not-modelled")]
+
+
 def test_bill_is_csdl_bill(client):
     with open(BRANDS, encoding="utf-8") as f:
         text = f.read()
