@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from csdl.config.files import Config, ConfigError, load_config
 
-BUDGETS = ("fail_above", "fail_total_above", "fail_on_increase", "warn_above", "warn_total_above", "warn_on_increase")
 
 
 def shown_path(path: str) -> str:

@@ -17,7 +17,6 @@ from csdl.units import PRECISION, fixed, total
 
 _one_word = re.compile(r"\w+").fullmatch
 
-COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 REGEX_OPERATORS = frozenset({"regex_partial", "regex_exact"})
 #: Priced on the sliding scale by token weight (`contains_all` and `wildcard` like `contains_any`:
 #: [decision: all-and-wildcard-like-any]).

@@ -28,7 +28,6 @@ _TOKEN = re.compile(
 )
 _LOGIC = {"and", "or", "not"}
 _CLOSED_STRING = re.compile(r'"(?:[^"\\]|\\[\s\S])*"')
-_VALUE_END = {"string", "number", "]", ")", "exists"}
 
 
 class Token:
