@@ -20,7 +20,6 @@ from decimal import Decimal
 from csdl.config.files import Config, ConfigError, load_config
 
 
-
 def shown_path(path: str) -> str:
     """``path`` as a message shows it: relative to the current directory when it lies below it,
     absolute otherwise (a configuration in a parent folder is named in full)."""
