@@ -563,3 +563,23 @@ def test_node_client_ingests_into_an_odp_source(tmp_path):
     sent = sum(len(json.dumps(o, separators=(",", ":"))) + 1 for o in objects)  # the client's body: a line each
     assert out["body"] == {"accepted": 3, "total_message_bytes": sent}
     assert [json.loads(line)["interaction"]["id"] for line in pulled.body.split(b"\n")] == ["n1", "n3"]
+
+
+def test_a_consumer_that_disconnects_is_unsubscribed(tmp_path):
+    server = Server(tmp_path)
+    try:
+        music = server.compile(MUSIC)
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+        conn.request("GET", f"/{music}", headers={"Authorization": "me:secret"})
+        response = conn.getresponse()
+        assert json.loads(response.readline())["status"] == "initialised"
+        assert server.live.bus.subscription_count() == 1
+        conn.close()
+        deadline = time.monotonic() + 20
+        while server.live.bus.subscription_count():
+            assert time.monotonic() < deadline, "the connection's subscription was not freed"
+            time.sleep(0.01)
+        usage = server.client.get("/v1.6/usage").json()
+    finally:
+        server.stop()
+    assert usage["streams"][music]["licenses"] == {}
