@@ -53,7 +53,9 @@ def client_dir() -> str | None:
                     continue
                 member.name = member.name[len("package/"):]
                 if member.isfile() or member.isdir():
-                    archive.extract(member, target, filter="data")
+                    # the "data" filter where this Python has it (3.10.12+); the names were checked above
+                    extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    archive.extract(member, target, **extra)
         open(os.path.join(target, ".csdl-ready"), "w").close()
         if os.path.exists(_BASE):
             shutil.rmtree(_BASE, ignore_errors=True)
