@@ -76,7 +76,7 @@ class Stats:
         self.busy += other.busy
         if self.untimed_first_line is None:
             self.untimed_first_line = other.untimed_first_line
-        for i, (s, c) in enumerate(zip(other.cond_seconds, other.cond_calls)):
+        for i, (s, c) in enumerate(zip(other.cond_seconds, other.cond_calls, strict=True)):
             self.cond_seconds[i] += s
             self.cond_calls[i] += c
 
@@ -129,7 +129,7 @@ class BatchRunner:
         main, plan = self.matcher.main, self.matcher.tag_plan
         timed_main = self.profiled.main if self.profiled is not None else None
         timed_plan = self.profiled.tag_plan if self.profiled is not None else None
-        fast_loads, loads, dumps, partial = self.fast_loads, self.loads, self.dumps, self.partial
+        fast_loads, partial = self.fast_loads, self.partial
         stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
         append = out.append if keep else None
@@ -155,8 +155,7 @@ class BatchRunner:
                         continue
                 whole = post
             if post.__class__ is not dict:
-                kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
-                stats.add_bad(BadPost(number, NOT_OBJECT, f"a post must be a JSON object, found {kind}"), False)
+                _not_an_object(number, post, stats)
                 continue
             read += 1
             interaction = post.get("interaction")
@@ -191,19 +190,7 @@ class BatchRunner:
                 if append is None:  # nothing is written: the counts are all that is wanted
                     pass
                 elif tags or tree:
-                    if whole is None:  # the tags go into the whole post
-                        whole = self._decode_whole(number, line)
-                    interaction = whole.get("interaction")
-                    if interaction is None:
-                        interaction = whole["interaction"] = {}
-                    if interaction.__class__ is dict:
-                        if tags:
-                            interaction["tags"] = tags
-                        if tree:
-                            interaction["tag_tree"] = tree
-                        append(dumps(whole) + b"\n")
-                    else:  # an "interaction" that is not an object is left alone: nowhere to put tags
-                        append(_as_written(line))
+                    append(self._tagged(number, line, whole, tags, tree))
                 else:
                     append(_as_written(line))
             if memo and ISSUES in memo:
@@ -211,14 +198,34 @@ class BatchRunner:
         stats.read, stats.matched, stats.timed = read, matched, timed
         stats.first_time, stats.last_time = first_time, last_time
         if self.profiled is not None:
-            for info in self.profiled.conditions:
-                stats.cond_seconds[info.index] = info.seconds
-                stats.cond_calls[info.index] = info.calls
-                info.seconds, info.calls = 0.0, 0
-            if self.adapt:
-                self.matcher.adapt(self.profiled)
+            self._take_timings(stats)
         stats.busy = time.perf_counter() - started
         return out, stats
+
+    def _take_timings(self, stats: Stats) -> None:
+        """The sampled conditions' timings into ``stats`` (and reset); then reorder AND/OR operands."""
+        for info in self.profiled.conditions:
+            stats.cond_seconds[info.index] = info.seconds
+            stats.cond_calls[info.index] = info.calls
+            info.seconds, info.calls = 0.0, 0
+        if self.adapt:
+            self.matcher.adapt(self.profiled)
+
+    def _tagged(self, number: int, line: bytes, whole, tags, tree) -> bytes:
+        """A matching post's line with its tags written into ``interaction`` (the whole post is
+        decoded for it when only the filter's fields were)."""
+        if whole is None:
+            whole = self._decode_whole(number, line)
+        interaction = whole.get("interaction")
+        if interaction is None:
+            interaction = whole["interaction"] = {}
+        if interaction.__class__ is not dict:  # an "interaction" that is not an object: nowhere to put tags
+            return _as_written(line)
+        if tags:
+            interaction["tags"] = tags
+        if tree:
+            interaction["tag_tree"] = tree
+        return self.dumps(whole) + b"\n"
 
     def _decode_whole(self, number: int, line: bytes) -> dict:
         """The whole post of a line the partial decoder read (so a valid JSON object)."""
@@ -241,6 +248,11 @@ class BatchRunner:
 
 
 _SKIP = object()
+
+
+def _not_an_object(number: int, post, stats: Stats) -> None:
+    kind = "an array" if isinstance(post, list) else type(post).__name__.replace("NoneType", "null")
+    stats.add_bad(BadPost(number, NOT_OBJECT, f"a post must be a JSON object, found {kind}"), False)
 
 
 def _as_written(line: bytes) -> bytes:
@@ -307,7 +319,7 @@ def _ranges(path: str, pieces: int):
                 starts.append(boundary)
             position = boundary + step
     bounds = starts + [size]
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         yield path, start, end
 
 
