@@ -37,7 +37,7 @@ def usage(call):
     if period not in PERIODS:
         raise ApiError(400, f"period is invalid; valid values are: {','.join(PERIODS)}")
     now = int(time.time())
-    end = incoming.integer(call.params, "end", default=now, minimum=0, maximum=LAST_TIME)
+    end = incoming.integer(call.params, "end", default=now + 1, minimum=0, maximum=LAST_TIME)  # up to this second
     start = incoming.integer(call.params, "start", default=end - 30 * 86_400, minimum=0, maximum=LAST_TIME)
     totals: dict[tuple, float] = defaultdict(float)
     for record in call.state.store.all_documents("historics", call.user):

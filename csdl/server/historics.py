@@ -96,8 +96,16 @@ def prepare(call):
     return 202, versions.prepared(call.version, record)
 
 
+#: Statuses whose answer shows the query's ``chunks`` (as documented for a running query; the
+#: recorded answers of queries not started or finished have none).
+SHOWS_CHUNKS = ("queued", "running", "paused", "stopping")
+
+
 def _public(record: dict) -> dict:
-    return {k: record[k] for k in PUBLIC if k in record}
+    view = {k: record[k] for k in PUBLIC if k in record}
+    if record["status"] in SHOWS_CHUNKS and "chunks" in record:
+        view["chunks"] = record["chunks"]
+    return view
 
 
 def _record(call, *, missing: str = "No historic found with the ID {id} ") -> dict:
@@ -186,13 +194,17 @@ def update(call):
 
 
 def status(call):
-    """``historics/status``: what the archive holds for a window, per source (DataSift's shape:
-    ``[{"start", "end", "sources": {source: {"status", "versions", "augmentations"}}}]``); every
-    source of the request is answered as fully available (ours: the archive is what it is)."""
+    """``historics/status``: what the archive holds for a window, per day and source (DataSift's
+    documented shape: ``[{"start": "<unix seconds>", "end": <unix seconds>, "sources": {source:
+    {"status", "versions", "augmentations"}}}]``); every source asked for is answered as fully
+    available (ours: the archive is what it is)."""
+    from csdl.server.historics_run import chunk_bounds
+
     start, end = _window(call)
     sources = _sources(call, required=False) or ["twitter"]
-    return 200, [{"start": start, "end": end,
-                  "sources": {s: {"status": 100, "versions": [3], "augmentations": {}} for s in sources}}]
+    return 200, [{"start": str(first), "end": last,
+                  "sources": {s: {"status": 100, "versions": ["3"], "augmentations": {}} for s in sources}}
+                 for first, last in chunk_bounds(start, end)]
 
 
 def dpu(call):

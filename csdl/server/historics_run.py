@@ -8,9 +8,10 @@
 2. of those, the posts inside the query's window (``interaction.created_at`` in ``[start, end)``),
    of its ``sources`` (``interaction.type``) and, for a 10 % ``sample``, those whose
    ``interaction.id`` falls in the sample (**ours**: the MD5 of the id, its first 8 hex digits as a
-   number, divisible by 10), are delivered in time order, one hour of the window per chunk
-   (**ours**), to the push subscriptions created for the query's id
-   (``PushRegistry.deliver_historics``); ``progress`` is the part of the window delivered so far.
+   number, divisible by 10), are delivered in time order, chunk by chunk (the window cut at each
+   midnight UTC, DataSift's documented chunks; ``chunks`` in ``historics/get`` while it runs), to the
+   push subscriptions created for the query's id (``PushRegistry.deliver_historics``); ``progress``
+   is the part of the window delivered so far.
 
 Status as DataSift's: ``init`` → ``running`` → ``succeeded``; ``paused`` (nothing is delivered until
 ``resume``), ``stopped`` (``historics/stop``: what is left is not delivered). Without ``--archive`` a
@@ -19,14 +20,29 @@ started query has nothing to read: it stays ``queued`` until it is stopped (**ou
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 
-CHUNK_SECONDS = 3600
+DAY = 86_400
+#: Chunks a query is cut into at most (ours: longer windows get chunks of several days).
+MAX_CHUNKS = 1000
 TABLE = "historics"
+
+
+def chunk_bounds(start: int, end: int) -> list[tuple[int, int]]:
+    """DataSift's documented chunks: the window cut at each midnight UTC (``[start, end)`` each)."""
+    days = max(1, -(-(end - start) // (DAY * MAX_CHUNKS)))  # days per chunk
+    size = days * DAY
+    bounds, at = [], start
+    while at < end:
+        following = min(end, (at // size + 1) * size)
+        bounds.append((at, following))
+        at = following
+    return bounds
 
 
 def in_sample(interaction_id, sample: int) -> bool:
@@ -105,7 +121,7 @@ class Run:
         return self.runs.state.live.push
 
     def _select(self, record) -> dict[int, list[dict]]:
-        """The posts to deliver, by chunk (hour of the window) in time order."""
+        """The posts to deliver, by chunk number, in time order."""
         archive = self.runs.state.settings.archive
         chunks: dict[int, list] = defaultdict(list)
         if archive is None:
@@ -123,6 +139,7 @@ class Run:
             start, end = record["start"], record["end"]
             sources = set(record.get("sources") or ())
             sample = int(record.get("sample") or 100)
+            starts = [first for first, _ in chunk_bounds(start, end)]
             for line in spool.file:
                 if not line.strip():
                     continue
@@ -137,28 +154,33 @@ class Run:
                     continue
                 if not in_sample(interaction.get("id"), sample):
                     continue
-                chunks[int(when - start) // CHUNK_SECONDS].append((when, post))
+                chunks[bisect.bisect_right(starts, when) - 1].append((when, post))
         finally:
             spool.file.close()
         return {k: [post for _, post in sorted(v, key=lambda item: item[0])] for k, v in chunks.items()}
 
     def _deliver(self, record, chunks) -> None:
         start, end = record["start"], record["end"]
+        shown = [{"status": "init", "progress": 0, "start_time": first, "end_time": last}
+                 for first, last in chunk_bounds(start, end)]
+        self.update(chunks=shown)
         delivered = 0
         by_source: Counter = Counter()
-        for number in sorted(chunks):
+        for number, chunk in enumerate(shown):
             while not self.resumed.wait(0.2):
                 if self.stopped.is_set():
                     break
             if self.stopped.is_set():
                 break
-            posts = chunks[number]
+            chunk["status"] = "running"
+            self.update(chunks=shown)
+            posts = chunks.get(number, [])
             self._push().deliver_historics(self.id, posts)
             delivered += len(posts)
             by_source.update(p["interaction"].get("type") or "" for p in posts)
-            done = min(end, start + (number + 1) * CHUNK_SECONDS)
-            progress = min(99, int(100 * (done - start) / (end - start)))
-            self.update(progress=progress, delivery_count=delivered, delivered_by_source=dict(by_source))
+            chunk.update(status="succeeded", progress=100)
+            progress = min(99, int(100 * (chunk["end_time"] - start) / (end - start)))
+            self.update(progress=progress, delivery_count=delivered, delivered_by_source=dict(by_source), chunks=shown)
         if self.stopped.is_set():
             self.update(status="stopped", delivery_count=delivered, delivered_by_source=dict(by_source))
         else:
