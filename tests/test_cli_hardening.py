@@ -34,7 +34,7 @@ def test_random_bytes_in_a_file_never_crash_format_or_parse(tmp_path_factory, da
 def test_a_directory_where_a_file_is_expected(tmp_path):
     (tmp_path / "dir.csdl").mkdir()
     result = invoke(["parse", str(tmp_path / "dir.csdl")])
-    assert result.exit_code == 1 and "is a directory" in result.output
+    assert result.exit_code == 2 and "is a directory" in result.output  # an input that cannot be read
 
 
 def test_a_directory_without_filters_warns(tmp_path):
@@ -46,7 +46,7 @@ def test_dangling_symlink_is_reported(tmp_path):
     link = tmp_path / "gone.csdl"
     os.symlink(tmp_path / "nowhere", link)
     result = invoke(["check", str(tmp_path)])
-    assert result.exit_code == 1 and "no such file" in result.output
+    assert result.exit_code == 2 and "no such file" in result.output  # reported, and the invocation failed
 
 
 def test_directories_are_expanded_sorted_and_hidden_ones_skipped(tmp_path):

@@ -40,8 +40,16 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def invoke(self, ctx):
+        from csdl.cli.output import unreadable_inputs
+
+        unreadable_inputs.clear()
         try:
             return super().invoke(ctx)
+        except SystemExit as exc:
+            if unreadable_inputs and exc.code in (None, EXIT_CLEAN, EXIT_PROBLEMS):
+                # the command reported the file (E009 in check); the invocation still failed
+                raise SystemExit(EXIT_ERROR) from None
+            raise
         except BrokenPipeError:
             # The reader went away (`csdl run … | head -1`): not an error of ours. Caught here,
             # before Click turns it into a silent exit 1.
@@ -87,13 +95,7 @@ def main(argv=None):
     """Console entry point. Every failure is said one way, as ruff says it: ``error: …`` on stderr
     and exit code 2 (usage errors, a missing extra, an input that cannot be read, a bug of ours,
     without a traceback); 130 on Ctrl-C."""
-    from csdl.cli.output import unreadable_inputs
-
-    unreadable_inputs.clear()
-    code = invoke(argv)
-    if unreadable_inputs and code in (EXIT_CLEAN, EXIT_PROBLEMS):
-        code = EXIT_ERROR  # the commands report the file (E009 in check); the invocation still failed
-    sys.exit(code)
+    sys.exit(invoke(argv))
 
 
 def invoke(argv) -> int:
