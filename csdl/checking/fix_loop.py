@@ -38,8 +38,8 @@ class FixResult:
         return f"FixResult(fixed={len(self.fixed)}, remaining={len(self.remaining)}, changed={self.changed})"
 
 
-def applicability(diagnostic: Diagnostic, text: str, comments=()) -> str:
-    """``safe`` or ``unsafe`` for ``diagnostic.fix`` in ``text``: its own rating, and unsafe when
+def applicability(diagnostic: Diagnostic, comments=()) -> str:
+    """``safe`` or ``unsafe`` for ``diagnostic.fix``: its own rating, and unsafe when
     the edit would delete a comment."""
     fix = diagnostic.fix
     if fix.applicability == UNSAFE:
@@ -82,7 +82,7 @@ class FilterFixes:
         return True
 
     def safe(self, diagnostic: Diagnostic, text: str) -> bool:
-        return applicability(diagnostic, text, self.comments) == SAFE
+        return applicability(diagnostic, self.comments) == SAFE
 
 
 def apply_fixes(text: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:

@@ -58,11 +58,11 @@ def fix_all(text: str, checks: dict, unsafe: bool = False):
     return fix_text(text, unsafe=unsafe, **checks)
 
 
-def is_unsafe(diagnostic, text: str, tree) -> bool:
+def is_unsafe(diagnostic, tree) -> bool:
     from csdl.checking.fix_loop import applicability
     from csdl.diagnostics import UNSAFE
 
-    return applicability(diagnostic, text, tree.comments if tree is not None else ()) == UNSAFE
+    return applicability(diagnostic, tree.comments if tree is not None else ()) == UNSAFE
 
 
 def format_edit(text: str) -> tuple[Edit | None, str | None]:

@@ -460,7 +460,7 @@ def _code_actions(ls: CSDLServer, document, analysis, params: lsp.CodeActionPara
             lsp_diag = by_key.get(_key(translate.diagnostic(d, index)))
             if d.fix is not None:
                 edit = edits.fix_edit(d)
-                unsafe = edits.is_unsafe(d, analysis.text, analysis.tree)
+                unsafe = edits.is_unsafe(d, analysis.tree)
                 title = (d.fix.title or f"Fix {d.code}") + (" (unsafe: may change what the filter matches)"
                                                            if unsafe else "")
                 actions.append(lsp.CodeAction(
