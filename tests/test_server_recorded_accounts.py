@@ -75,3 +75,40 @@ def test_account_usage_periods(url, version):
     for period in ("hourly", "daily", "monthly"):
         ok = me.get(f"/v{version}/account/usage", query={"period": period, "start": 1490054400, "end": 1490572800})
         assert ok.status == 200 and ok.json() == {"usage": []}
+
+
+def test_account_usage_counts_what_streams_delivered(tmp_path):
+    import http.client
+    import json
+    import time
+
+    posts = tmp_path / "firehose.jsonl"
+    with open(posts, "w", encoding="utf-8") as f:
+        for i in range(30):
+            kind = "twitter" if i % 3 else "tumblr"
+            f.write(json.dumps({"interaction": {"id": f"p{i}", "type": kind, "content": "coffee"}}) + "\n")
+    url, stop = start_server(tmp_path, firehose=str(posts))
+    try:
+        me = Client(url, user="erin")
+        hash = me.post("/v1.6/compile", form={"csdl": 'interaction.content contains "coffee"'}).json()["hash"]
+        stream = http.client.HTTPConnection(me.host, me.port, timeout=30)
+        stream.request("GET", f"/{hash}", headers={"Authorization": "erin:secret"})
+        response = stream.getresponse()
+        received = 0
+        while received < 30:
+            line = response.fp.readline()
+            assert line, "the stream ended early"
+            if b'"interaction"' in line:
+                received += 1
+        stream.close()
+
+        def realtime():
+            items = me.get("/v1.6/account/usage", query={"period": "hourly"}).json()["usage"]
+            return {i["source"]: i["quantity"] for i in items if i["category"] == "realtime" and i["unit"] == "interaction"}
+
+        deadline = time.monotonic() + 20
+        while realtime() != {"twitter": 20, "tumblr": 10}:
+            assert time.monotonic() < deadline, realtime()
+            time.sleep(0.05)
+    finally:
+        stop()

@@ -3,11 +3,13 @@
 ``period`` is ``hourly``, ``daily`` (the default) or ``monthly``; anything else is DataSift's 400
 ``period is invalid; valid values are: hourly,daily,monthly``. ``start`` and ``end`` (unix seconds)
 bound the report (default: the last 30 days). The answer is ``{"usage": [{"quantity", "cost",
-"category", "unit", "source", "timestamp"}]}`` with one item per period, category, unit and
-source, ``timestamp`` the period's start (with nothing used ``{"usage": []}``: DataSift answered
-``[]`` once, in 2015, but every other recording has the object, which clients read ``usage`` from): here the Historics queries the user ran (``historics``,
-``dpu``, their DPU; and ``interaction`` per source, what they delivered). ``cost`` is 0, as in
-every recording (the platform billed elsewhere).
+"category", "unit", "source", "timestamp"}]}``, one item per period, category, unit and source,
+``timestamp`` the period's start: the Historics queries the user ran (``historics``: their DPU, and
+the interactions they delivered per source) and what the live bus delivered to the user's streams
+(``realtime``: the filter's DPU for their connected time, and interactions per source type, in
+the current period). ``cost`` is 0, as in every recording (the platform billed elsewhere). With
+nothing used the answer is ``{"usage": []}``: DataSift answered ``[]`` once, in 2015, but every
+other recording has the object, which clients read ``usage`` from.
 """
 
 from __future__ import annotations
@@ -48,7 +50,24 @@ def usage(call):
         totals[(at, "historics", "dpu", "")] += float(record.get("dpus") or 0)
         for source, count in (record.get("delivered_by_source") or {}).items():
             totals[(at, "historics", "interaction", source)] += count
+    _realtime(call, totals, period_start(now, period), start, end, now)
     items = [{"quantity": round(q, 5) if isinstance(q, float) and not q.is_integer() else int(q), "cost": 0,
               "category": category, "unit": unit, "source": source, "timestamp": at}
              for (at, category, unit, source), q in sorted(totals.items())]
     return 200, {"usage": items}
+
+
+def _realtime(call, totals: dict, at: int, start: int, end: int, now: int) -> None:
+    """What the live bus delivered to the user's streams (their connected ``seconds`` × the
+    filter's DPU, and the interactions per source type), counted in the current period."""
+    live = call.state.live
+    if live is None or not start <= now < max(end, start + 1):
+        return
+    from csdl.server.filters import stream_report
+
+    for hash, used in live.usage.streams(call.user).items():
+        report = stream_report(call.state, hash)
+        if report is not None and used.get("seconds"):
+            totals[(at, "realtime", "dpu", "")] += float(report.dpu) * used["seconds"] / 3600
+        for source, count in (used.get("licenses") or {}).items():
+            totals[(at, "realtime", "interaction", source)] += count
