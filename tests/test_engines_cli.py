@@ -115,6 +115,21 @@ def test_every_example_filter_gives_the_python_engine_output(filter_path, tmp_pa
         assert a[key] == b[key], key
 
 
+def test_summary_only_counts_tags_and_scores_as_the_python_engine(tmp_path):
+    """No posts written (--format json, no -o): DuckDB counts each combination of tag rules once
+    and multiplies; the counts are the Python engine's, on JSON Lines and on Parquet."""
+    import duckdb
+
+    parquet = str(tmp_path / "posts.parquet")
+    duckdb.connect().execute("COPY (SELECT * FROM read_json(?)) TO '" + parquet.replace("'", "''") + "'", [POSTS])
+    flt = os.path.join(ROOT, "examples", "filters", "brands.csdl")
+    py = json.loads(invoke("run", flt, POSTS, "--format", "json").stdout)
+    assert py["tags"]  # the example filter tags and scores some posts
+    for data in (POSTS, parquet):
+        duck = json.loads(invoke("run", flt, data, "--engine", "duckdb", "--format", "json").stdout)
+        assert (duck["matched"], duck["tags"]) == (py["matched"], py["tags"]), data
+
+
 def test_parquet_is_read_by_duckdb_by_default_and_written_with_o(tmp_path):
     import duckdb
 

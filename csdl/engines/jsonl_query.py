@@ -1,9 +1,12 @@
 """The DuckDB query over JSON Lines files, read as raw lines.
 
 Each line keeps its number (``WITH ORDINALITY``) and a matching post is written exactly as read.
-One ``json_type`` call classifies the line (blank, not JSON, not an object, a post) and types
-every path the filter reads; one ``json_extract`` call takes the values at the targets, which
-``from_json`` turns into the column types inferred once from a sample. The conditions are
+One ``json_extract`` call, the only parse of the whole line, takes the values at the targets
+(which ``from_json`` turns into the column types inferred once from a sample) and, for every
+object on the way to a target, its element ``[0]``: a value there means an array where the
+sample had an object. It fails on a line that is not JSON; the first character tells an object
+from any other JSON value. The types of the targets' values come from ``json_type`` of those
+small extracted texts, not of the line. The conditions are
 plain SQL over those values: a post whose JSON types fit the inferred ones along every target
 is decided in SQL, and a post that does not (a number where the sample had text, an array where
 it had an object, a field the sample never had) is flagged ``_python`` and decided by the Python
@@ -24,16 +27,17 @@ MAX_LINE_BYTES = 256 << 20
 
 
 class JsonLinesRelation(Relation):
-    """Posts as raw lines ``_line``; ``_types`` the json_type of the root and of every path the
-    filter reads, ``_vals`` the JSON text at each target."""
+    """Posts as raw lines ``_line``; ``_vals`` the JSON text at each target, then at element
+    ``[0]`` of every proper prefix of a target (``probe``)."""
 
     absent_reason = "not in the sampled posts: false in SQL; a post that has it goes to the Python engine"
 
     def __init__(self, schema: Type, type_paths: list[tuple[str, ...]], leaf_paths: list[tuple[str, ...]]):
         super().__init__(schema, DUCKDB)
-        self.paths = type_paths
-        self.index = {p: i for i, p in enumerate(type_paths)}
         self.leaves = {p: i for i, p in enumerate(leaf_paths)}
+        prefixes = [p for p in type_paths if p and any(len(leaf) > len(p) and leaf[:len(p)] == p for leaf in leaf_paths)]
+        self.probes = {p: len(leaf_paths) + i for i, p in enumerate(prefixes)}
+        self.slots = [json_path(p) for p in leaf_paths] + [json_path(p) + "[0]" for p in prefixes]
 
     def column(self, key: str) -> exp.Expression:
         raise AssertionError("JSON Lines values are read by leaf()")
@@ -48,7 +52,12 @@ class JsonLinesRelation(Relation):
         return exp.Bracket(this=exp.column("_vals", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.leaves[keys])])
 
     def json_type(self, keys) -> exp.Expression:
-        return exp.Bracket(this=exp.column("_types", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.index[keys])])
+        """json_type of the target's value (NULL where the line has none)."""
+        return exp.Anonymous(this="json_type", expressions=[self.raw(keys)])
+
+    def probe(self, keys) -> exp.Expression:
+        """The JSON text at element [0] of ``keys``: NULL unless a non-empty array is there."""
+        return exp.Bracket(this=exp.column("_vals", table=self.alias, quoted=True), expressions=[exp.Literal.number(self.probes[keys])])
 
     def leaf(self, keys, typ):
         return exp.Anonymous(this="from_json", expressions=[self.raw(keys), exp.Literal.string(json.dumps(duckdb_structure(typ)))])
@@ -71,32 +80,35 @@ class JsonLinesRelation(Relation):
         typ = self.schema
         for depth in range(1, len(keys) + 1):
             prefix = keys[:depth]
-            t = self.json_type(prefix)
             child = typ.fields.get(prefix[-1]) if typ.kind == STRUCT else None
-            if child is None:
-                # A field the sample never had: absent (or null) here too, else the Python engine.
-                yield _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+            if child is not None and (child.kind == OTHER or child.kind == LIST and depth < len(keys)):
+                return  # a JSON-typed value, or a path through an array: the condition runs in our matcher
+            if child is None or (child.kind != STRUCT and depth < len(keys)):
+                # A field the sample never had, or a value the sample had where it has a scalar:
+                # absent here too (no value at the target, no array on the way), else the Python engine.
+                yield self._null_at(keys)
+                yield from (self._no_array(keys[:d]) for d in range(depth, len(keys)))
                 return
-            if child.kind == OTHER:
-                # Values of several JSON types at this path: a post holding one goes to the Python
-                # engine whole, which also reports the wrong-typed ones (R201) as it does.
-                yield _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
-                return
-            allowed = _allowed(child)
-            if allowed == "not-array":
-                if depth == len(keys):
-                    yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("NULL")]))
-                else:  # an object, or a scalar (absent to both engines); an array holds values
-                    yield _or_null(t, exp.NEQ(this=t.copy(), expression=exp.Literal.string("ARRAY")))
+            if depth < len(keys):
+                yield self._no_array(prefix)  # an array holds values for the Python engine
+            elif child.kind == LIST:
+                t = self.json_type(keys)
+                yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string("ARRAY"), exp.Literal.string("NULL")]))
+                check = self._elements_fit(keys, child.element)
+                if check is not None:
+                    yield check
             else:
+                allowed = {"OBJECT"} if child.kind == STRUCT else _allowed(child)  # a text there is a value, not absent
+                t = self.json_type(keys)
                 yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string(a) for a in sorted(allowed | {"NULL"})]))
-            if child.kind == LIST:
-                if depth == len(keys):
-                    check = self._elements_fit(keys, child.element)
-                    if check is not None:
-                        yield check
-                return  # deeper than an array: the condition runs in our matcher
             typ = child
+
+    def _null_at(self, keys):
+        t = self.json_type(keys)
+        return _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+
+    def _no_array(self, prefix):
+        return exp.Is(this=self.probe(prefix), expression=exp.Null())
 
     def _elements_fit(self, keys, element: Type):
         """Every element of the array at ``keys`` fits ``element`` (json_type of the small
@@ -174,28 +186,26 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
     import sqlglot
 
     line = exp.column("_line")
-    types = exp.column("_types")
-    paths = exp.Array(expressions=[exp.Literal.string(json_path(p)) for p in relation.paths])
-    types_expr = exp.Anonymous(this="try", expressions=[exp.Anonymous(this="json_type", expressions=[line.copy(), paths])])
+    vals = exp.column("_vals")
+    slots = exp.Array(expressions=[exp.Literal.string(p) for p in relation.slots])
+    vals_expr = exp.Anonymous(this="try", expressions=[exp.Anonymous(this="json_extract", expressions=[line.copy(), slots])])
     trimmed = exp.Anonymous(this="trim", expressions=[line.copy(), exp.Literal.string(" \t\n\r\x0b\x0c")])
+    starts_object = exp.Or(this=exp.Anonymous(this="starts_with", expressions=[line.copy(), exp.Literal.string("{")]),
+                           expression=exp.RegexpLike(this=line.copy(), expression=exp.Literal.string(r"^[ \t\n\r]*\{")))
     # Posts first: the blank-line test (a trim over the whole line) runs only on lines that are not JSON.
-    root = exp.Bracket(this=types.copy(), expressions=[_n(0)])
     status = exp.Case(ifs=[
-        exp.If(this=exp.EQ(this=root, expression=exp.Literal.string("OBJECT")), true=_n(POST)),
-        exp.If(this=exp.Not(this=exp.Is(this=types.copy(), expression=exp.Null())), true=_n(NOT_AN_OBJECT)),
-        exp.If(this=exp.Or(this=exp.Is(this=line.copy(), expression=exp.Null()), expression=exp.EQ(this=trimmed, expression=exp.Literal.string(""))),
-               true=_n(BLANK)),
-    ], default=_n(NOT_JSON))
-    typed = exp.select("*", exp.alias_(types_expr, "_types")).from_(_sub(read_lines(files), "l"))
-    classified = exp.select("*", exp.alias_(status, "_status")).from_(_sub(typed, "t"))
-    is_post = exp.EQ(this=exp.column("_status"), expression=_n(POST))
-    leaves = exp.Array(expressions=[exp.Literal.string(json_path(p)) for p in relation.leaves])
-    vals = exp.Case(ifs=[exp.If(this=is_post, true=exp.Anonymous(this="json_extract", expressions=[line.copy(), leaves]))])
+        exp.If(this=exp.Is(this=vals.copy(), expression=exp.Null()), true=exp.Case(ifs=[
+            exp.If(this=exp.Or(this=exp.Is(this=line.copy(), expression=exp.Null()), expression=exp.EQ(this=trimmed, expression=exp.Literal.string(""))),
+                   true=_n(BLANK))], default=_n(NOT_JSON))),
+        exp.If(this=starts_object, true=_n(POST)),
+    ], default=_n(NOT_AN_OBJECT))
+    parsed = exp.select("*", exp.alias_(vals_expr, "_vals")).from_(_sub(read_lines(files), "l"))
+    classified = exp.select("*", exp.alias_(status, "_status")).from_(_sub(parsed, "t"))
     # Where DuckDB's JSON reader is more lenient than ours (NaN, Infinity, trailing commas):
     # our decoder looks at the line again (results.Collector).
     lenient = exp.And(this=exp.In(this=exp.column("_status"), expressions=[_n(NOT_AN_OBJECT), _n(POST)]),
                       expression=exp.paren(exp.replace_placeholders(sqlglot.parse_one(LENIENT_JSON, read="duckdb"), line=line.copy())))
-    posts = exp.select("*", exp.alias_(vals, "_vals"), exp.alias_(lenient, "_verify")).from_(_sub(classified, "c"))
+    posts = exp.select("*", exp.alias_(lenient, "_verify")).from_(_sub(classified, "c"))
     if plan.derived:
         posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(_sub(posts, "p"))
     p_status = exp.column("_status", table="p")

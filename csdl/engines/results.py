@@ -13,6 +13,8 @@ boolean per tag rule; optionally ``_verify`` (a line our decoder must read again
 
 from __future__ import annotations
 
+from collections import Counter
+
 
 from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, BadPost, codec, describe_error
 from csdl.evaluate.runner import Result, Stats, count_tags, wrong_types
@@ -108,6 +110,10 @@ class Collector:
         if not indices:
             return
         rows = batch.take(pa.array(indices, type=pa.int64()))
+        if (self.tag_plan and rows.column("_out").null_count == len(indices) and getattr(self.sink, "note", None) is None
+                and not pc.any(pc.take(special, pa.array(indices, type=pa.int64()))).as_py()):
+            self._count_tagged(rows)  # the summary only: no post to write, tags counted per combination
+            return
         cols = {name: rows.column(name).to_pylist() for name in
                 ("_file", "_n", "_out", "_source", "_status", "_epoch", "_created", "_matched", *self.tag_columns)}
         flags = pc.take(special, pa.array(indices, type=pa.int64())).to_pylist()
@@ -145,6 +151,26 @@ class Collector:
             else:
                 tags = tree = None
             self._deliver((f, number), text, tags, tree)
+
+    def _count_tagged(self, rows) -> None:
+        """Matching posts that are only counted: their sources, and their tags once per
+        distinct combination of tag rules that held (a handful), not once per post."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        stats = self.stats
+        stats.matched += rows.num_rows
+        for item in pc.value_counts(rows.column("_source")).to_pylist():
+            source = item["values"]
+            stats.matched_sources[source if source.__class__ is str else "unknown"] += item["counts"]
+        table = pa.table({c: rows.column(c).fill_null(False) for c in self.tag_columns})
+        combos = table.group_by(self.tag_columns).aggregate([([], "count_all")]).to_pylist()
+        for combo in combos:
+            tags, tree = self.tag_plan.apply([combo[c] for c in self.tag_columns], None)
+            once = Counter()
+            count_tags(once, tags, tree)
+            for key, value in once.items():
+                stats.tags[key] += value * combo["count_all"]
 
     def add_counts(self, posts: int, first, last) -> None:
         """Posts counted by the engine itself: read, not matched, timestamp read in SQL."""
