@@ -26,6 +26,7 @@ class Compiled:
         self.report = report
         self.tree = tree
         self.library = library
+        self.resolved = None  # its csdl.library.ResolvedFilter (set by compile)
         self._matcher = None
 
     @property
@@ -46,7 +47,7 @@ class Compiled:
             from csdl.evaluate import compile_matcher
 
             # The matcher takes library entries as they are, so a file with errors is named as such.
-            self._matcher = compile_matcher(self.tree, library=self.library)
+            self._matcher = compile_matcher(self.tree, library=self.resolved or self.library)
         return self._matcher
 
     def match(self, post) -> bool:
@@ -73,22 +74,27 @@ def compile(text: str, *, library=None, pricing=None, checks: dict | None = None
     from csdl.checking.checker import validated_tree
     from csdl.library import as_library
 
+    from csdl.library import resolve
+
     tree = validated_tree(text, checks)
     lib = as_library(library)
-    report = cost_tree(tree, library=lib, pricing=pricing)
+    resolved = resolve(tree, lib)  # once: the cost model and the matcher use the same answers
+    report = cost_tree(tree, library=resolved, pricing=pricing)
     canonical = canonical_text(tree)
-    return Compiled(canonical, text_hash(canonical), report, tree, lib)
+    compiled = Compiled(canonical, text_hash(canonical), report, tree, lib)
+    compiled.resolved = resolved
+    return compiled
 
 
 def cost_tree(tree, *, library=None, pricing=None) -> CostReport:
     """The cost of an already validated syntax tree."""
-    from csdl.library import References, references
+    from csdl.library import resolve
     from csdl.costing.estimate import Estimator
 
-    refs = References(library)
-    # the filter may itself be in the library: cycles through it (read only when it refers to any)
-    stack = refs.own_path(tree) if references(tree) else ()
-    return Estimator(refs, pricing).filter(tree, stack, None)
+    # the references resolved once (``library`` may be that ResolvedFilter already); the cost walk
+    # asks the same answers, from the filter's own file when the library holds it (cycles through it)
+    resolved = resolve(tree, library)
+    return Estimator(resolved.references, pricing).filter(tree, resolved.stack, None)
 
 
 def cost(text: str, *, library=None, pricing=None, checks: dict | None = None) -> CostReport:

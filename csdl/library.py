@@ -128,11 +128,12 @@ class Library:
         return len(self.entries)
 
 
-def as_library(library) -> Library | None:
-    """Accept a ``Library``, a directory path, or None."""
-    if library is None or isinstance(library, Library):
-        return library
-    return Library(os.fspath(library))
+def as_library(library):
+    """A directory path as a ``Library``; anything else ``resolve`` accepts (a ``Library``, a
+    callable ``hash -> Filter``, a mapping, None) as it is."""
+    if isinstance(library, (str, os.PathLike)):
+        return Library(os.fspath(library))
+    return library
 
 
 # --- resolving a filter's references ------------------------------------------------------------
@@ -159,13 +160,18 @@ class ResolvedFilter:
     files it reaches. ``diagnostics`` (C100-C104) are located in the filter itself, at the
     reference that leads to each fault; ``filter(hash)`` gives a resolved hash's syntax tree."""
 
-    __slots__ = ("tree", "library", "entries", "diagnostics")
+    __slots__ = ("tree", "library", "entries", "diagnostics", "references", "stack")
 
-    def __init__(self, tree, library, entries: dict[str, Entry], diagnostics: list[Diagnostic]):
+    def __init__(self, tree, library, entries: dict[str, Entry], diagnostics: list[Diagnostic], references=None,
+                 stack: tuple[str, ...] = ()):
         self.tree = tree
         self.library = library  # as given (a Library, a directory, a callable): for spawned workers
         self.entries = entries  # hash (lower case) -> the usable entry it resolved to
         self.diagnostics = diagnostics
+        # how the library answered (each hash asked once), for the cost model's walk over the same
+        # references; ``stack``: the filter's own file when the library holds it
+        self.references = references if references is not None else References(library)
+        self.stack = stack
 
     @property
     def complete(self) -> bool:
@@ -286,7 +292,8 @@ class References:
         if isinstance(library, (str, os.PathLike)):
             library = Library(os.fspath(library))
         self.library = library
-        self.find, self.where = lookup_function(library)
+        find, self.where = lookup_function(library)
+        self.find = None if find is None else _asked_once(find)
         memo = getattr(library, "memo", None)
         self.memo: dict = memo if isinstance(memo, dict) else {}  # costs of entries (the cost model's)
 
@@ -347,6 +354,19 @@ class References:
         return _diagnostic(INVALID_REFERENCE, f"{_quote(written)} ({_short(entry.path)}) cannot be used: {first.message}", span)
 
 
+def _asked_once(find):
+    """``find`` with its answers kept: a hash is looked up once per resolved filter."""
+    answers: dict[str, Entry | None] = {}
+
+    def cached(hash: str) -> Entry | None:
+        key = hash.strip().lower()
+        if key not in answers:
+            answers[key] = find(hash)
+        return answers[key]
+
+    return cached
+
+
 class _Walk:
     def __init__(self, refs: References):
         self.refs = refs
@@ -374,9 +394,10 @@ def resolve(tree, library=None) -> ResolvedFilter:
     with the faults met (C100-C104)."""
     if isinstance(library, ResolvedFilter):
         return library
-    if not tree.imports and not any(n.kind == "stream" for n in tree.conditions()):
-        return ResolvedFilter(tree, library, {}, [])  # nothing to resolve: the library is not even read
     refs = library if isinstance(library, References) else References(library)
+    if not references(tree):
+        return ResolvedFilter(tree, refs.library, {}, [], refs)  # nothing to resolve: the library is not even read
     walk = _Walk(refs)
-    diagnostics = walk.visit(tree, refs.own_path(tree))
-    return ResolvedFilter(tree, library, walk.entries, sorted(diagnostics, key=Diagnostic.sort_key))
+    stack = refs.own_path(tree)
+    diagnostics = walk.visit(tree, stack)
+    return ResolvedFilter(tree, refs.library, walk.entries, sorted(diagnostics, key=Diagnostic.sort_key), refs, stack)

@@ -270,3 +270,19 @@ def test_the_old_run_codes_for_references_are_gone():
     from csdl.codes import registry
 
     assert "R005" not in registry() and "R006" not in registry()
+
+
+def test_a_run_asks_the_library_once_per_hash(tmp_path):
+    """csdl.run costs and runs the filter from one resolution: the cost walk, the matcher and the
+    forecast do not ask the library again (here a callable that counts its questions)."""
+    asked: dict[str, int] = {}
+    texts = {A32: f'stream "{B32}" OR twitter.text contains "x"', B32: 'twitter.lang == "en"'}
+
+    def library(hash):
+        asked[hash.lower()] = asked.get(hash.lower(), 0) + 1
+        return texts.get(hash.lower())
+
+    summary = csdl.run(f'stream "{A32}" AND stream "{B32}"', [b'{"twitter": {"text": "x", "lang": "en"}}\n'],
+                       library=library)
+    assert summary.matched == 1
+    assert asked == {A32: 1, B32: 1}

@@ -72,8 +72,14 @@ def _compiled(filter, library, pricing):
     if isinstance(filter, Compiled):
         return filter
     if isinstance(filter, ast.Filter):  # parsed (and checked, if at all) by the caller: costed as it is
+        from csdl.library import resolve
+
         canonical = canonical_text(filter)
-        return Compiled(canonical, text_hash(canonical), cost_tree(filter, library=library, pricing=pricing), filter, library)
+        resolved = resolve(filter, library)
+        compiled = Compiled(canonical, text_hash(canonical), cost_tree(filter, library=resolved, pricing=pricing), filter,
+                            library)
+        compiled.resolved = resolved
+        return compiled
     if not isinstance(filter, str):
         raise TypeError(f"run takes CSDL text, a csdl.Filter or a compiled filter, not {type(filter).__name__}")
     return compile_text(filter, library=library, pricing=pricing)
@@ -103,7 +109,8 @@ def run(filter, posts, *, engine: str | None = None, output=None, library=None, 
     from csdl.library import resolve
 
     compiled = _compiled(filter, library, pricing)
-    resolved = resolve(compiled.tree, library).require()
+    # the references as the cost model resolved them (csdl.compile keeps them), else resolved now
+    resolved = resolve(compiled.tree, getattr(compiled, "resolved", None) or library).require()
     matcher = compile_matcher(compiled.tree, library=resolved)
     chosen = engine or default_engine(posts)
     if chosen not in ENGINES:
