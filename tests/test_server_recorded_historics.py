@@ -250,3 +250,25 @@ def test_a_running_query_shows_its_chunks(archive, tmp_path):
     finally:
         stop()
         receiver.close()
+
+
+def test_more_queries_than_running_slots_all_finish(archive, tmp_path):
+    from csdl.server.historics_run import RUNNING
+
+    expected = selected_by_csdl_run(archive, tmp_path)
+    receivers = [Receiver() for _ in range(RUNNING + 2)]
+    url, stop = start_server(tmp_path, archive=archive["jsonl"])
+    try:
+        client = Client(url)
+        started = [prepare_with_push(client, receiver)[0] for receiver in receivers]
+        for historics_id in started:
+            assert client.post("/v1.6/historics/start", form={"id": historics_id}).status == 204
+        for historics_id in started:  # the ones beyond the slots wait queued, then run
+            assert run_to_the_end(client, historics_id)[-1] == ("succeeded", 100)
+        for receiver in receivers:
+            wait_for(lambda r=receiver: len(r.ids) >= len(expected), "every query's deliveries")
+            assert sorted(receiver.ids) == sorted(expected)
+    finally:
+        stop()
+        for receiver in receivers:
+            receiver.close()

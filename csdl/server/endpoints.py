@@ -86,6 +86,8 @@ PYLON_CALLS = {
     "tags": (pylon.tags, READ, 25),
     "sample": (pylon.sample, READ, 25),
 }
+# These read every captured interaction of a recording: always in a worker thread.
+PYLON_HEAVY = frozenset({"analyze", "tags", "sample"})
 # 2015's `analysis/<call>`, `pylon/<call>` and the 2016+ `pylon/<service>/<call>` (the service is
 # kept with a recording; it does not change an answer).
 _PYLON = re.compile(r"(?:analysis|pylon)/(?:(?P<service>[a-z][a-z0-9_]{0,30})/)?(?P<call>[a-z]+)")
@@ -106,7 +108,7 @@ def _pylon(name: str) -> Endpoint | None:
     if m.group("service") is not None and name.startswith("analysis/"):
         return None
     handler, methods, cost = PYLON_CALLS[m.group("call")]
-    return Endpoint(_with_service(handler, m.group("service")), methods, cost)
+    return Endpoint(_with_service(handler, m.group("service")), methods, cost, heavy=m.group("call") in PYLON_HEAVY)
 
 
 def find(name: str) -> Endpoint | None:
@@ -115,7 +117,8 @@ def find(name: str) -> Endpoint | None:
         found = linkedin.route(name)
         if found is not None:
             handler, args = found
-            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if name == "pylon/linkedin/task" else 5)
+            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if name == "pylon/linkedin/task" else 5,
+                                heavy=True)  # a task read may analyse a recording
     if endpoint is None and name.startswith(("pylon/", "analysis/")):
         endpoint = _pylon(name)
     if endpoint is None and name.startswith("account/identity"):

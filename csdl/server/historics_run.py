@@ -28,6 +28,8 @@ import time
 from collections import Counter, defaultdict
 
 DAY = 86_400
+#: Queries reading the archive at once (ours; the others wait ``queued``, as on the platform).
+RUNNING = 2
 #: Chunks a query is cut into at most (ours: longer windows get chunks of several days).
 MAX_CHUNKS = 1000
 TABLE = "historics"
@@ -93,14 +95,27 @@ class Run:
             if self.runs.state.settings.archive is None:
                 self._wait_without_archive()
                 return
-            self._set_status("running")
-            chunks = self._select(record)
-            self._deliver(record, chunks)
+            if not self._take_a_slot():
+                self._wait_without_archive()  # stopped while queued
+                return
+            try:
+                self._set_status("running")
+                chunks = self._select(record)
+                self._deliver(record, chunks)
+            finally:
+                self.runs.slots.release()
         except Exception as exc:  # the query fails, as DataSift's did, with the reason kept (ours)
             self.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
             self._push().historics_done(self.id)
         finally:
             self.runs.finished(self.id)
+
+    def _take_a_slot(self) -> bool:
+        """Wait ``queued`` for one of the ``RUNNING`` slots; False when stopped meanwhile."""
+        while not self.runs.slots.acquire(timeout=0.2):
+            if self.stopped.is_set():
+                return False
+        return True
 
     def _set_status(self, status: str) -> None:
         """A status the run reaches by itself: never over a pause or stop asked meanwhile."""
@@ -190,10 +205,12 @@ class Run:
 
 
 class HistoricsRuns:
-    """The started queries of this server (one thread each); ``stop_all`` at shutdown."""
+    """The started queries of this server (one thread each, at most ``RUNNING`` reading the archive
+    at once, the others ``queued``); ``stop_all`` at shutdown."""
 
     def __init__(self, state):
         self.state = state
+        self.slots = threading.BoundedSemaphore(RUNNING)
         self.runs: dict[str, Run] = {}
         self.lock = threading.Lock()
 
