@@ -222,10 +222,30 @@ def test_pause_resume_stop_without_an_archive(tmp_path):
 
 
 def test_an_archive_that_does_not_exist_is_refused(tmp_path):
-    from csdl.server.settings import Settings, SettingsError
+    import subprocess
+    import sys
 
-    with pytest.raises(SettingsError, match="--archive"):
-        Settings(store=str(tmp_path / "s.sqlite3"), archive=str(tmp_path / "nothing*.parquet"))
+    done = subprocess.run([sys.executable, "-m", "csdl", "serve", "--port", "0", "--store", str(tmp_path / "s.sqlite3"),
+                           "--archive", str(tmp_path / "nothing*.parquet")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--archive" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_csdl_serve_archive_flag(archive, tmp_path):
+    from server_fixtures import start_process
+
+    url, process = start_process("--store", str(tmp_path / "s.sqlite3"), "--archive", archive["parquet"])
+    try:
+        client = Client(url)
+        hash = client.post("/v1.6/compile", form={"csdl": FILTER}).json()["hash"]
+        historics_id = client.post("/v1.6/historics/prepare", form={
+            "hash": hash, "start": START, "end": END, "name": "q", "sources": "twitter"}).json()["id"]
+        assert client.post("/v1.6/historics/start", form={"id": historics_id}).status == 204
+        assert run_to_the_end(client, historics_id)[-1] == ("succeeded", 100)
+    finally:
+        import signal
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
 
 
 def test_a_running_query_shows_its_chunks(archive, tmp_path):
