@@ -176,3 +176,23 @@ def test_per_service_routes_name_recordings_by_id(firehose, tmp_path):
         assert not client.post("/v1.6/pylon/compile", json_body={"csdl": FILTER}).json()["created_at"].isdigit()
     finally:
         stop()
+
+
+def test_a_recording_over_the_archive(firehose, tmp_path):
+    url, stop = start_server(tmp_path, archive=firehose["path"])
+    try:
+        client = Client(url)
+        hash = client.post("/v1.6/pylon/facebook/compile", json_body={"csdl": FILTER}).json()["hash"]
+        ident = client.post("/v1.6/pylon/facebook/start", json_body={"hash": hash, "name": "archive"}).json()["id"]
+        deadline = time.monotonic() + 60
+        while client.get("/v1.6/pylon/facebook/get", query={"id": ident}).json()["volume"] < firehose["count"]:
+            assert time.monotonic() < deadline, "the recording did not capture the archive"
+            time.sleep(0.05)
+        reply = client.post("/v1.6/pylon/facebook/analyze", json_body={
+            "id": ident, "parameters": {"analysis_type": "freqDist", "parameters": {"target": "fb.language"}}})
+        expected = sql(f"""SELECT fb.language, count(*), count(DISTINCT interaction.author.id) FROM m
+                           GROUP BY 1 HAVING count(DISTINCT interaction.author.id) >= {REDACTION}
+                           ORDER BY 2 DESC, 1 LIMIT 10""", firehose["matched"])
+        assert [(r["key"], r["interactions"], r["unique_authors"]) for r in reply.json()["analysis"]["results"]] == expected
+    finally:
+        stop()

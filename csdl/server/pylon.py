@@ -3,7 +3,8 @@ their 2015 names (``analysis/…``) and the 2016+ per-service routes (``pylon/<s
 
 A recording is a PYLON filter (a compiled hash) capturing, while it runs, the interactions its
 filter matches on the live bus (``csdl serve --firehose``, ODP ingestion): a bus consumer like a
-stream's. Its description lives in the store per user; the captured interactions live in memory
+stream's. With ``--archive`` a new recording also captures what its filter matches there (ours:
+PYLON indexed live data only). Its description lives in the store per user; the captured interactions live in memory
 (at most ``INDEX_HELD`` per recording, ours), so a restarted server has recordings with nothing
 captured yet.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 
@@ -85,13 +87,37 @@ class Recordings:
             return self.recorders.get(id)
 
     def start(self, record: dict) -> None:
-        recorder = self.recorder(record["id"]) or Recorder(record["hash"])
+        existing = self.recorder(record["id"])
+        recorder = existing or Recorder(record["hash"])
         try:
             self.state.live.bus.subscribe(recorder, record["hash"])
         except BusError as exc:
             raise ApiError(400, str(exc)) from None
         with self.lock:
             self.recorders[record["id"]] = recorder
+        if existing is None and self.state.settings.archive is not None:
+            threading.Thread(target=self._from_archive, args=(recorder,), name="csdl-pylon-archive", daemon=True).start()
+
+    def _from_archive(self, recorder: Recorder) -> None:
+        """A new recording also captures what its filter matches in ``--archive`` (ours), read by
+        ``csdl.run`` as ``csdl run`` reads it."""
+        import csdl
+        from csdl.evaluate.posts import codec
+
+        loads = codec()[0]
+
+        class Capture:
+            def write(self, data: bytes) -> None:
+                for line in data.splitlines():
+                    if line.strip():
+                        recorder.offer(recorder.hash, loads(line))
+
+        entry = self.state.library.resolve(recorder.hash)
+        try:
+            csdl.run(entry.tree, self.state.settings.archive, output=Capture(), library=self.state.library)
+        except Exception as exc:  # the recording keeps what the bus gives it; the reason goes to stderr
+            print(f"csdl serve: a PYLON recording could not read --archive: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
 
     def stop(self, id: str) -> None:
         recorder = self.recorder(id)
