@@ -81,11 +81,12 @@ class JsonLinesRelation(Relation):
         for depth in range(1, len(keys) + 1):
             prefix = keys[:depth]
             child = typ.fields.get(prefix[-1]) if typ.kind == STRUCT else None
-            if child is not None and (child.kind == OTHER or child.kind == LIST and depth < len(keys)):
-                return  # a JSON-typed value, or a path through an array: the condition runs in our matcher
-            if child is None or (child.kind != STRUCT and depth < len(keys)):
-                # A field the sample never had, or a value the sample had where it has a scalar:
-                # absent here too (no value at the target, no array on the way), else the Python engine.
+            if child is not None and child.kind == LIST and depth < len(keys):
+                return  # a path through an array: the condition runs in our matcher on the whole line
+            if child is None or child.kind == OTHER or (child.kind != STRUCT and depth < len(keys)):
+                # A field the sample never had, a value of mixed types (JSON), or a value the sample
+                # had where it has a scalar: absent here too (no value at the target, no array on the
+                # way), else the Python engine decides the post (and reports what it finds, R201).
                 yield self._null_at(keys)
                 yield from (self._no_array(keys[:d]) for d in range(depth, len(keys)))
                 return

@@ -110,9 +110,9 @@ class Collector:
         if not indices:
             return
         rows = batch.take(pa.array(indices, type=pa.int64()))
-        if (self.tag_plan and rows.column("_out").null_count == len(indices) and getattr(self.sink, "note", None) is None
+        if (rows.column("_out").null_count == len(indices) and getattr(self.sink, "note", None) is None
                 and not pc.any(pc.take(special, pa.array(indices, type=pa.int64()))).as_py()):
-            self._count_tagged(rows)  # the summary only: no post to write, tags counted per combination
+            self._count_only(rows)  # the summary only: no post to write, tags counted per combination
             return
         cols = {name: rows.column(name).to_pylist() for name in
                 ("_file", "_n", "_out", "_source", "_status", "_epoch", "_created", "_matched", *self.tag_columns)}
@@ -152,7 +152,7 @@ class Collector:
                 tags = tree = None
             self._deliver((f, number), text, tags, tree)
 
-    def _count_tagged(self, rows) -> None:
+    def _count_only(self, rows) -> None:
         """Matching posts that are only counted: their sources, and their tags once per
         distinct combination of tag rules that held (a handful), not once per post."""
         import pyarrow as pa
@@ -163,6 +163,8 @@ class Collector:
         for item in pc.value_counts(rows.column("_source")).to_pylist():
             source = item["values"]
             stats.matched_sources[source if source.__class__ is str else "unknown"] += item["counts"]
+        if not self.tag_plan:
+            return
         table = pa.table({c: rows.column(c).fill_null(False) for c in self.tag_columns})
         combos = table.group_by(self.tag_columns).aggregate([([], "count_all")]).to_pylist()
         for combo in combos:
