@@ -72,7 +72,8 @@ call('limit_list', ds.limit.list, {service: 'facebook'});
 call('limit_delete', ds.limit.delete, function () { return {identity_id: out.identity.body.id, service: 'facebook'}; });
 call('pylon_compile', ds.pylon.compile, {service: 'facebook', csdl: %(filter)s});
 call('pylon_start', ds.pylon.start, function () { return {service: 'facebook', hash: out.pylon_compile.body.hash, name: 'node'}; });
-call('pylon_get', ds.pylon.get, function () { return {service: 'facebook', id: out.pylon_start.body.id}; });
+until('pylon_get', ds.pylon.get, function () { return {service: 'facebook', id: out.pylon_start.body.id}; },
+      function (body) { return body && body.volume >= 100; }, 400);
 call('pylon_update', ds.pylon.update, function () { return {service: 'facebook', id: out.pylon_start.body.id, name: 'n2'}; });
 call('pylon_analyze', ds.pylon.analyze, function () { return {service: 'facebook', id: out.pylon_start.body.id,
     parameters: {analysis_type: 'freqDist', parameters: {target: 'fb.language', threshold: 3}}}; });
@@ -137,9 +138,12 @@ def test_node_client_historics_account_and_pylon_calls(tmp_path):
     assert out["limit_update"]["body"]["total_allowance"] == 200
     assert out["limit_list"]["body"]["count"] == 1 and out["limit_delete"]["status"] == 204
     assert out["pylon_start"]["status"] == 200 and len(out["pylon_start"]["body"]["id"]) == 40
-    assert out["pylon_get"]["body"]["status"] == "running" and out["pylon_update"]["status"] == 204
-    assert out["pylon_analyze"]["body"]["analysis"]["redacted"] is True  # nothing captured: no audience
-    assert out["pylon_tags"]["body"] == [] and out["pylon_sample"]["body"]["interactions"] == []
+    assert out["pylon_get"]["status"] == "running" and out["pylon_get"]["volume"] == 100  # the archive's matches
+    assert out["pylon_update"]["status"] == 204
+    assert out["pylon_analyze"]["body"]["analysis"]["redacted"] is True  # posts without authors: no audience
+    sample = out["pylon_sample"]["body"]["interactions"]  # the recording captured the archive's matches
+    assert len(sample) == 5 and all("coffee" in item["interaction"]["content"] for item in sample)
+    assert out["pylon_tags"]["body"] == []
     assert out["pylon_stop"]["status"] == 204
     assert out["task"]["status"] == 202 and out["task_get"]["body"]["status"] == "queued"
     assert out["task_list"]["body"]["count"] == 1

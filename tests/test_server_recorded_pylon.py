@@ -171,6 +171,14 @@ def test_per_service_routes_name_recordings_by_id(firehose, tmp_path):
         empty = client.post("/v1.6/pylon/facebook/analyze", json_body={
             "id": ident, "parameters": {"analysis_type": "timeSeries", "parameters": {"interval": "hour", "span": 12}}})
         assert empty.json()["analysis"]["redacted"] is True
+        # the Python client's tasks: POST pylon/facebook/task/, GET pylon/facebook/task lists every type
+        task = client.post("/v1.6/pylon/facebook/task/", json_body={
+            "subscription_id": ident, "name": "t", "type": "analysis",
+            "parameters": {"parameters": {"analysis_type": "freqDist", "parameters": {"target": "fb.language"}}}})
+        assert task.status == 202 and task.headers["x-ratelimit-cost"] == "25"
+        listed = client.get("/v1.6/pylon/facebook/task").json()
+        assert [t["id"] for t in listed["tasks"]] == [task.json()["id"]]
+        assert client.get("/v1.6/pylon/linkedin/task/analysis").json()["count"] == 0  # tasks are per service
         compiled_2015 = client.post("/v1/pylon/compile", json_body={"csdl": FILTER}).json()
         assert compiled_2015["created_at"].isdigit()  # unix seconds in a string, as recorded in 2015
         assert not client.post("/v1.6/pylon/compile", json_body={"csdl": FILTER}).json()["created_at"].isdigit()

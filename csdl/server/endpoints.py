@@ -113,11 +113,12 @@ def _pylon(name: str) -> Endpoint | None:
 
 def find(name: str) -> Endpoint | None:
     endpoint = ENDPOINTS.get(name)
-    if endpoint is None and name.startswith(("pylon/linkedin/reference", "pylon/linkedin/task")):
-        found = linkedin.route(name)
+    if endpoint is None and name.startswith("pylon/"):
+        found = linkedin.route(name)  # LinkedIn's reference data, tasks of any service
         if found is not None:
             handler, args = found
-            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if name == "pylon/linkedin/task" else 5,
+            creates = name.endswith("/task")  # POST creates (25), everything else reads (5), as recorded
+            endpoint = Endpoint(functools.partial(handler, **args), ANY, 25 if creates else 5,
                                 heavy=True)  # a task read may analyse a recording
     if endpoint is None and name.startswith(("pylon/", "analysis/")):
         endpoint = _pylon(name)

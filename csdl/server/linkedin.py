@@ -1,13 +1,15 @@
-"""PYLON for LinkedIn: ``pylon/linkedin/reference[/<slug>]`` and ``pylon/linkedin/task``.
+"""PYLON for LinkedIn's reference data (``pylon/linkedin/reference[/<slug>]``) and PYLON tasks
+(``pylon/<service>/task``, LinkedIn's in the recordings).
 
 ``reference`` answers the list DataSift answered (``{"count", "page", "pages", "per_page", "data":
 [{"name", "slug", "description"}]}``, 25 a page) from ``csdl/data/linkedin_reference.json``, and
 ``reference/<slug>`` its values (``{"count", "values": [{"title", "value"}]}``; values that were never
 recorded answer an empty list, ours).
 
-A task (``POST pylon/linkedin/task`` with ``subscription_id``, ``name``, ``type``: ``analysis`` or
-``strategy``, ``parameters``) is 202 ``{"id"}``; ``GET pylon/linkedin/task/<type>[/<id>]`` lists
-(``{"count", "page", "pages", "per_page", "tasks"}``, ``status`` filters) or answers one: ``{"id",
+A task (``POST pylon/<service>/task`` with ``subscription_id``, ``name``, ``type``: ``analysis`` or
+``strategy``, ``parameters``; LinkedIn's, and the Python client's for any service) is 202
+``{"id"}``; ``GET pylon/<service>/task[/<type>[/<id>]]`` lists (``{"count", "page", "pages",
+"per_page", "tasks"}``, ``status`` filters) or answers one: ``{"id",
 "identity_id", "subscription_id", "name", "type", "parameters", "result", "usage", "steps_completed",
 "total_steps", "message", "status", "created_at", "updated_at"}``, as recorded. A task is
 ``queued`` when first read and ``completed`` after (ours: the platform took seconds); an analysis
@@ -31,7 +33,7 @@ from csdl.server import incoming
 from csdl.server.errors import ApiError
 
 _DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "linkedin_reference.json")
-_TASK_PATH = re.compile(r"pylon/linkedin/task(?:/(?P<type>[a-z_]{1,32})(?:/(?P<id>[0-9a-f]{40}))?)?")
+_TASK_PATH = re.compile(r"pylon/(?P<service>[a-z][a-z0-9_]{0,30})/task(?:/(?P<type>[a-z_]{1,32})(?:/(?P<id>[0-9a-f]{40}))?)?")
 _REFERENCE_PATH = re.compile(r"pylon/linkedin/reference(?:/(?P<slug>[a-z_]{1,64}))?")
 TYPES = ("analysis", "strategy")
 MAX_TASKS = 10_000
@@ -44,7 +46,7 @@ def route(name: str):
         return reference, {"slug": m.group("slug")}
     m = _TASK_PATH.fullmatch(name)
     if m:
-        return task, {"type": m.group("type"), "id": m.group("id")}
+        return task, {"service": m.group("service"), "type": m.group("type"), "id": m.group("id")}
     return None
 
 
@@ -90,13 +92,11 @@ def _tasks(state) -> Tasks:
         return found
 
 
-def task(call, type: str | None, id: str | None):
+def task(call, service: str, type: str | None, id: str | None):
     method = call.request.method
-    if type is None:
-        if method != "POST":
-            raise ApiError(405, f"Method {method} not allowed for this endpoint")
-        return _create(call)
-    if type not in TYPES:
+    if type is None and method == "POST":
+        return _create(call, service)
+    if type is not None and type not in TYPES:
         raise ApiError(404, f"Task type {type} not found")
     if method != "GET":
         raise ApiError(405, f"Method {method} not allowed for this endpoint")
@@ -104,19 +104,20 @@ def task(call, type: str | None, id: str | None):
     if id is not None:
         with tasks.lock:
             owner, found = tasks.tasks.get(id, (None, None))
-        if found is None or owner != call.user or found["type"] != type:
+        if found is None or owner != call.user or found["type"] != type or found["_service"] != service:
             raise ApiError(404, "Task not found")
         return 200, _read(call, found)
     status = incoming.text(call.params, "status")
     with tasks.lock:
-        mine = [t for o, t in tasks.tasks.values() if o == call.user and t["type"] == type]
+        mine = [t for o, t in tasks.tasks.values()
+                if o == call.user and t["_service"] == service and type in (None, t["type"])]
     mine = [_read(call, t) for t in sorted(mine, key=lambda t: t["created_at"], reverse=True)]
     if status is not None:
         mine = [t for t in mine if t["status"] == status]
     return 200, _page(call, mine, "tasks", default=25)
 
 
-def _create(call):
+def _create(call, service: str):
     type = incoming.text(call.params, "type", required=True)
     if type not in TYPES:
         raise ApiError(400, f"type must be one of {', '.join(TYPES)}")
@@ -137,7 +138,7 @@ def _create(call):
     record = {"id": secrets.token_hex(20), "identity_id": _identity_of(call.user), "subscription_id": subscription,
               "name": name, "type": type, "parameters": parameters, "result": None, "usage": {f"{type}_tasks": 1},
               "steps_completed": None, "total_steps": None, "message": "", "status": "queued",
-              "created_at": now, "updated_at": now, "_reads": 0}
+              "created_at": now, "updated_at": now, "_reads": 0, "_service": service}
     tasks = _tasks(call.state)
     with tasks.lock:
         if len(tasks.tasks) >= MAX_TASKS:
