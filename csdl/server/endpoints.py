@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from csdl.server import (account, account_usage, filters, historics, identities, linkedin, managed_sources_api, push_api,
-                         pylon, versions)
+                         pylon, pylon_tasks, versions)
 from csdl.server.push_answers import hidden
 from csdl.server.source_answers import normalised
 
@@ -114,7 +114,7 @@ def _pylon(name: str) -> Endpoint | None:
 def find(name: str) -> Endpoint | None:
     endpoint = ENDPOINTS.get(name)
     if endpoint is None and name.startswith("pylon/"):
-        found = linkedin.route(name)  # LinkedIn's reference data, tasks of any service
+        found = linkedin.route(name) or pylon_tasks.route(name)
         if found is not None:
             handler, args = found
             creates = name.endswith("/task")  # POST creates (25), everything else reads (5), as recorded
