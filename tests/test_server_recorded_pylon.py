@@ -204,3 +204,19 @@ def test_a_recording_over_the_archive(firehose, tmp_path):
         assert [(r["key"], r["interactions"], r["unique_authors"]) for r in reply.json()["analysis"]["results"]] == expected
     finally:
         stop()
+
+
+def test_running_recordings_are_bounded(tmp_path, monkeypatch):
+    from csdl.server import pylon
+
+    monkeypatch.setattr(pylon, "MAX_RUNNING", 2)
+    url, stop = start_server(tmp_path)
+    try:
+        client = Client(url)
+        hash = client.post("/v1.6/pylon/facebook/compile", json_body={"csdl": FILTER}).json()["hash"]
+        ids = [client.post("/v1.6/pylon/facebook/start", json_body={"hash": hash, "name": f"r{i}"}) for i in range(3)]
+        assert [r.status for r in ids] == [200, 200, 400] and "At most 2" in ids[2].json()["error"]
+        assert client.request("PUT", "/v1.6/pylon/facebook/stop", json_body={"id": ids[0].json()["id"]}).status == 204
+        assert client.post("/v1.6/pylon/facebook/start", json_body={"hash": hash, "name": "again"}).status == 200
+    finally:
+        stop()

@@ -5,8 +5,8 @@ A recording is a PYLON filter (a compiled hash) capturing, while it runs, the in
 filter matches on the live bus (``csdl serve --firehose``, ODP ingestion): a bus consumer like a
 stream's. With ``--archive`` a new recording also captures what its filter matches there (ours:
 PYLON indexed live data only). Its description lives in the store per user; the captured interactions live in memory
-(at most ``INDEX_HELD`` per recording, ours), so a restarted server has recordings with nothing
-captured yet.
+(at most ``INDEX_HELD`` per recording and ``MAX_RUNNING`` running recordings, ours), so a
+restarted server has recordings with nothing captured yet.
 
 As recorded (2015, ``/v1/pylon``): a recording is named by its ``hash``; ``start`` (``hash``,
 ``name``) and ``stop`` answer 204; ``stop`` of a stopped recording is 409 ``Subscription not
@@ -42,6 +42,8 @@ TABLE = "recordings"
 INDEX_CAPACITY = 1_000_000
 #: Interactions of one recording held in memory (ours).
 INDEX_HELD = 200_000
+#: Recordings running at once on one server (ours: bounds the memory they hold).
+MAX_RUNNING = 100
 _HASH = re.compile(r"[0-9a-f]{32}")
 _ID = re.compile(r"[0-9a-f]{40}")
 SAMPLE_MAX = 100
@@ -55,6 +57,7 @@ class Recorder(Sink):
         self.items: list[dict] = []
         self.lock = threading.Lock()
         self.full = False
+        self.running = False
 
     def offer(self, hash: str, item: dict, raw: bytes | None = None) -> bool:
         if item.get("deleted"):
@@ -88,7 +91,12 @@ class Recordings:
 
     def start(self, record: dict) -> None:
         existing = self.recorder(record["id"])
+        with self.lock:
+            running = sum(1 for r in self.recorders.values() if r.running)
+        if existing is None and running >= MAX_RUNNING:
+            raise ApiError(400, f"At most {MAX_RUNNING} recordings run at once on this server: stop one first")
         recorder = existing or Recorder(record["hash"])
+        recorder.running = True
         try:
             self.state.live.bus.subscribe(recorder, record["hash"])
         except BusError as exc:
@@ -122,6 +130,7 @@ class Recordings:
     def stop(self, id: str) -> None:
         recorder = self.recorder(id)
         if recorder is not None:
+            recorder.running = False
             self.state.live.bus.unsubscribe(recorder)
 
 
