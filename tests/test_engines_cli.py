@@ -83,10 +83,13 @@ def test_sql_explain_sends_final_sigma_to_the_matcher_only_when_the_filter_holds
     assert "CONTAINS(\"p\".\"interaction\".\"title\", 'Σ')" not in out.output
 
 
-def test_sql_spark_regex_is_a_udf_duckdb_is_native(tmp_path):
+def test_sql_spark_regex_is_a_udf_only_where_java_differs_duckdb_is_native(tmp_path):
     f = write(tmp_path / "f.csdl", 'interaction.content regex_partial "[a-z]+"')
     assert "csdl_cond_0" not in invoke("sql", f).output.lower()
-    assert "CSDL_COND_0" in invoke("sql", f, "--dialect", "spark").output
+    assert "CSDL_COND_0" not in invoke("sql", f, "--dialect", "spark").output  # the same in Java: RLIKE
+    g = write(tmp_path / "g.csdl", 'interaction.content regex_partial "[a-z]+$"')  # '$' differs in Java
+    assert "csdl_cond_0" not in invoke("sql", g).output.lower()
+    assert "CSDL_COND_0" in invoke("sql", g, "--dialect", "spark").output
 
 
 def test_sql_with_data_types(tmp_path):
@@ -252,3 +255,16 @@ def test_parquet_output_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
     count = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(real)]).fetchone()[0]
     assert count > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.parquet", "real.parquet"]  # no temporary left
+
+
+def test_a_url_is_for_spark_and_names_its_format():
+    from csdl.engines import EngineError, inputs
+
+    data = inputs.resolve("hdfs:///posts/2024/*.parquet")
+    assert (data.kind, data.files, data.remote) == ("parquet", ["hdfs:///posts/2024/*.parquet"], True)
+    assert inputs.resolve("s3a://bucket/day.jsonl.gz").kind == "jsonl"
+    with pytest.raises(EngineError, match=r"glob ending in \.parquet or \.jsonl"):
+        inputs.resolve("dbfs:/posts/")
+    flt = os.path.join(ROOT, "examples", "filters", "brands.csdl")
+    result = invoke("run", flt, "s3a://bucket/posts/*.parquet", "--engine", "duckdb")
+    assert result.exit_code == 2 and "reads local files" in result.output and "Traceback" not in result.output

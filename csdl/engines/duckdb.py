@@ -267,6 +267,8 @@ def _udf_function(test, loads):
 def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, threads=None, con=None, want_posts: bool = True):
     """Run over ``data``; returns (Result, Prepared). Raises EngineError for data it cannot read."""
     duckdb = _duckdb()
+    if getattr(data, "remote", False):
+        raise EngineError(f"{data.spec}: a URL; the duckdb engine reads local files (--engine spark reads URLs)")
     con = con or connect(memory_limit=memory_limit, threads=threads)
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
@@ -332,6 +334,8 @@ def check_lines(data: Data) -> str | None:
     import codecs
     import gzip
 
+    if getattr(data, "remote", False):
+        return None  # a URL Spark reads: not ours to open
     for path in data.files:
         try:
             with open(path, "rb") as raw:

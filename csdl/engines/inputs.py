@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 from . import EngineError
 
 JSONL, PARQUET = "jsonl", "parquet"
+# A URL Spark reads itself (hdfs://, s3a://, gs://, abfss://, dbfs:/, file:/): not listed here.
+REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:/")
 _JSON_ENDINGS = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
 PARQUET_MAGIC = b"PAR1"
 
@@ -28,10 +31,11 @@ def kind_of(path: str) -> str:
 
 
 class Data:
-    def __init__(self, spec: str, files: list[str], kind: str):
+    def __init__(self, spec: str, files: list[str], kind: str, *, remote: bool = False):
         self.spec = spec
         self.files = files
         self.kind = kind
+        self.remote = remote  # a URL only Spark reads: ``files`` is the URL itself
 
     def __repr__(self) -> str:
         return f"Data({self.spec!r}, {len(self.files)} {self.kind} files)"
@@ -41,6 +45,8 @@ def resolve(spec: str) -> Data:
     """The files DATA names, all of one kind. Raises EngineError with what was wrong."""
     if spec == "-":
         raise EngineError("the SQL engines read files, not standard input (use --engine python for -)")
+    if REMOTE.match(spec):
+        return _remote(spec)
     if os.path.isdir(spec):
         files = sorted(
             os.path.join(root, name)
@@ -64,3 +70,14 @@ def resolve(spec: str) -> Data:
     if len(kinds) > 1:
         raise EngineError(f"{spec}: mixes JSON Lines and Parquet files; run each format on its own")
     return Data(spec, files, kinds.pop())
+
+
+def _remote(spec: str) -> Data:
+    """A URL for Spark: its format from the name (a file, or a glob naming the files)."""
+    name = spec.lower().rstrip("/")
+    if name.endswith((".parquet", ".parq")):
+        return Data(spec, [spec], PARQUET, remote=True)
+    if name.endswith(_JSON_ENDINGS):
+        return Data(spec, [spec], JSONL, remote=True)
+    raise EngineError(f"{spec}: name the files of a remote directory with a glob ending in .parquet or .jsonl "
+                      f"(e.g. {spec.rstrip('/')}/*.parquet)")

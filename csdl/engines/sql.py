@@ -421,9 +421,16 @@ class Compiler:
                 return (lambda v: FALSE), None
             return (lambda v: exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])), self._lower_guard(wanted)
         if op in ("regex_partial", "regex_exact"):
-            if self.dialect != DUCKDB:
-                return "a user's regular expression is RE2; Spark's regexes are Java's"
             pattern = arg.value
+            if self.dialect != DUCKDB:
+                from .java_regex import java_safe
+
+                why = java_safe(pattern)
+                if why is not None:
+                    return f"a regular expression Java would read otherwise than RE2: {why}"
+                if op == "regex_exact":  # RLIKE finds; anchored at both ends of the text
+                    pattern = r"\A(?:" + pattern + r")\z"
+                return (lambda v: exp.RegexpLike(this=v, expression=_s(pattern))), None
             if op == "regex_partial":
                 return (lambda v: exp.RegexpLike(this=v, expression=_s(pattern))), None
             return (lambda v: exp.Anonymous(this="regexp_full_match", expressions=[v, _s(pattern)])), None
