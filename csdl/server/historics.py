@@ -108,11 +108,11 @@ def _public(record: dict) -> dict:
     return view
 
 
-def _record(call, *, missing: str = "No historic found with the ID {id} ") -> dict:
+def _record(call) -> dict:
     id = incoming.hex_id(call.params, "id", 20)
     record = call.state.store.get_document("historics", id, call.user)
     if record is None:
-        raise ApiError(404, missing.format(id=id))
+        raise ApiError(404, f"No historic found with the ID {id} ")  # DataSift's text, its space included
     return record
 
 
