@@ -92,3 +92,38 @@ def test_spark_without_java_is_a_clear_error(monkeypatch, tmp_path):
                                       os.path.join(ROOT, "examples", "posts.jsonl"), "--engine", "spark"])
     assert result.exit_code == 2
     assert "needs Java 17" in result.output and "Traceback" not in result.output
+
+
+def test_patterns_run_as_rlike_match_as_re2_does(spark):
+    """Every pattern java_regex accepts finds (and, anchored, fully matches) the same texts in
+    Spark's RLIKE as in RE2, on texts with the characters where the two engines could differ."""
+    import re2
+
+    from csdl.engines.java_regex import java_safe
+    from test_engines_java_regex import SAFE
+
+    texts = ["abcd", "ab\rcd", "a\nb", "tea\u2028time", "x\u000bA", "İstanbul", "coffee\n", "Coffee", "ab", "AB",
+             "1.5", "a.c", "a\nc", "me-x@", "", "caféx", "ababab", "aab", "%"]
+    rows = [(p, t) for p in SAFE for t in texts]
+    frame = spark.createDataFrame(rows, "p string, t string")
+    got = frame.selectExpr("p", "t", "t RLIKE p AS found", "t RLIKE concat('\\\\A(?:', p, ')\\\\z') AS whole").collect()
+    for row in got:
+        assert java_safe(row["p"]) is None
+        assert row["found"] == bool(re2.search(row["p"], row["t"])), (row["p"], row["t"])
+        assert row["whole"] == bool(re2.fullmatch(row["p"], row["t"])), (row["p"], row["t"])
+
+
+def test_a_url_is_read_by_spark_itself(spark, tmp_path):
+    """file:///… goes to Spark as given (as hdfs://… or s3a://… would), with the local path's answers."""
+    import io
+
+    import csdl
+    from csdl.engines import inputs
+
+    tree = csdl.parse(open(os.path.join(ROOT, "examples", "filters", "brands.csdl"), encoding="utf-8").read())
+    posts_file = os.path.join(ROOT, "examples", "posts.jsonl")
+    local, _ = spark_engine.run(tree, inputs.resolve(posts_file), io.BytesIO(), spark=spark)
+    url = inputs.resolve("file://" + posts_file)
+    assert url.remote
+    remote, _ = spark_engine.run(tree, url, io.BytesIO(), spark=spark)
+    assert (remote.stats.read, remote.stats.matched) == (local.stats.read, local.stats.matched) and local.stats.matched > 0

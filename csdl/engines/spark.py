@@ -225,6 +225,11 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
     return collector.finish(time.perf_counter() - started, 1, f"spark {spark.version} ({cores} cores)"), prepared
 
 
+def _spark_path(path: str, data: Data) -> str:
+    """What Spark reads: a URL as given, a local file by its absolute path."""
+    return path if data.remote else os.path.abspath(path)
+
+
 def _udf_names(spark, plan) -> None:
     for udf in plan.udfs:
         spark.udf.register(udf.name, _condition_udf(udf.condition))
@@ -238,7 +243,7 @@ def _parquet(spark, filter_ast, data: Data, library):
         schema = from_spark(frame.schema)
     except Exception as exc:  # noqa: BLE001
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
-    files = {os.path.abspath(f): i for i, f in enumerate(data.files)}
+    files = {_spark_path(f, data): i for i, f in enumerate(data.files)}
     frame = frame.select("*", F.col("_metadata.file_path").alias("_fname"), F.col("_metadata.row_index").alias("_rowix"))
     view = f"csdl_posts_{id(frame)}"
     frame.createOrReplaceTempView(view)
@@ -292,7 +297,7 @@ def _jsonl(spark, filter_ast, data: Data, library):
     sc = spark.sparkContext
     frames = None
     for i, path in enumerate(data.files):
-        rdd = sc.textFile(os.path.abspath(path)).zipWithIndex().map(lambda pair, i=i: (i, pair[1] + 1, pair[0]))
+        rdd = sc.textFile(_spark_path(path, data)).zipWithIndex().map(lambda pair, i=i: (i, pair[1] + 1, pair[0]))
         frame = spark.createDataFrame(rdd, T.StructType([T.StructField("_file", T.IntegerType()), T.StructField("_n", T.LongType()),
                                                           T.StructField("_line", T.StringType())]))
         frames = frame if frames is None else frames.unionByName(frame)
