@@ -107,16 +107,32 @@ def _wrong_typed_lines(filter_text: str, batch: list[dict]) -> list[int]:
     return [n for n, post in enumerate(batch, 1) if matcher.deliver(json.loads(json.dumps(post))).issues]
 
 
+def _crosses_an_array(tree, batch: list[dict]) -> bool:
+    """Whether a target of the filter runs through an array (before its last key) in some post."""
+    for node in tree.conditions():
+        keys = getattr(node, "target", "").split(".")
+        for post in batch:
+            value = post
+            for key in keys[:-1]:
+                if isinstance(value, list):
+                    return True
+                if not isinstance(value, dict):
+                    break
+                value = value.get(key)
+    return False
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(filter_text=filters(), batch=st.lists(posts(), min_size=1, max_size=12), sample=st.sampled_from([1, 2000]))
 def test_duckdb_json_lines_reports_the_same_wrong_typed_posts(filter_text, batch, sample):
-    """R201 is a run report like the others: DuckDB names the same lines as the Python engine."""
+    """R201 is a run report like the others: DuckDB names the same lines as the Python engine
+    (targets reached through an array: the gap test below)."""
     from hypothesis import assume
 
     from csdl.engines import duckdb as engine
 
     tree = _compile_or_skip(filter_text)
-    assume(tree is not None)
+    assume(tree is not None and not _crosses_an_array(tree, batch))
     saved = engine.SAMPLE_LINES
     engine.SAMPLE_LINES = sample
     try:
@@ -124,3 +140,21 @@ def test_duckdb_json_lines_reports_the_same_wrong_typed_posts(filter_text, batch
     finally:
         engine.SAMPLE_LINES = saved
     assert got == _wrong_typed_lines(filter_text, batch), filter_text
+
+
+@pytest.mark.xfail(strict=True, reason="a target reached through an array is decided by a UDF on the whole line, "
+                                       "which does not return the wrong-typed values it met: no R201 on DuckDB")
+def test_duckdb_reports_wrong_typed_values_behind_an_array():
+    from csdl.engines import duckdb as engine
+
+    filter_text = "NOT twitter.user.followers_count < 0"
+    batch = [{"interaction": {"id": "0", "type": "twitter"}, "twitter": [{"user": {"followers_count": 7}}]},
+             {"interaction": {"id": "0", "type": "twitter"}, "twitter": {"user": {"followers_count": {"n": 1}}}}]
+    saved = engine.SAMPLE_LINES
+    engine.SAMPLE_LINES = 1
+    try:
+        got = [n for n, ev in enumerate(EngineMatcher(_duckdb(), csdl.parse(filter_text)).evaluate_many(batch), 1) if ev.issues]
+    finally:
+        engine.SAMPLE_LINES = saved
+    assert _wrong_typed_lines(filter_text, batch) == [2]
+    assert got == [2]
