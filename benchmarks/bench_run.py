@@ -188,7 +188,7 @@ def keyword_matchers(quick: bool) -> list[dict]:
         options = re2.Options()
         options.log_errors = False
         options.max_mem = 2 << 30
-        return searcher(re2.compile(kwtext._re2_phrases([tokenize(i) for i in items]), options))
+        return searcher(re2.compile(kwtext.re2_phrases([tokenize(i) for i in items]), options))
 
     build("one RE2 program", make_re2)
     try:

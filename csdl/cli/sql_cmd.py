@@ -118,16 +118,16 @@ def _schema_from_data(data_path, tree, library, dialect, targets):
         read = sqlglot.exp.replace_placeholders(sqlglot.parse_one("DESCRIBE SELECT * FROM read_parquet(:f, union_by_name = true)", read="duckdb"),
                                                 f=sqlglot.exp.Array(expressions=[sqlglot.exp.Literal.string(f) for f in data.files]))
         try:
-            schema = engine._schema_from_relation(con, con.sql(read.sql("duckdb")))
+            schema = engine.schema_from_relation(con, con.sql(read.sql("duckdb")))
         except Exception as exc:  # noqa: BLE001 - DuckDB's own error classes
             from csdl.engines import EngineError
 
-            raise EngineError(f"{data_path}: cannot read it as Parquet: {engine._first_line(exc)}") from None
+            raise EngineError(f"{data_path}: cannot read it as Parquet: {engine.first_line(exc)}") from None
         lowers = engine.lower_exceptions(con) if dialect == "duckdb" else static_lower_exceptions()
         return schema, lowers, f"column types of {data_path} (Parquet)"
     from csdl.engines import duckdb as engine
 
-    schema = engine._infer_schema(None, data.files, list(targets))
+    schema = engine.infer_schema(None, data.files, list(targets))
     note = (f"column types inferred from the first posts of {data_path}; csdl run adds json_type guards for "
             "JSON Lines, which this printed query (over a typed table) does not need")
     return (schema if schema.kind == STRUCT else Type(STRUCT, fields={})), static_lower_exceptions(), note

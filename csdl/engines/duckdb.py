@@ -42,7 +42,7 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None, temp
         try:
             con.execute("SET memory_limit = ?", [memory_limit])
         except duckdb.Error as exc:
-            raise EngineError(f"--memory-limit {memory_limit}: {_first_line(exc)}") from None
+            raise EngineError(f"--memory-limit {memory_limit}: {first_line(exc)}") from None
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if temp_directory:
@@ -50,7 +50,7 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None, temp
     return con
 
 
-def _first_line(exc) -> str:
+def first_line(exc) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
@@ -95,7 +95,7 @@ def lower_unfixable(con, exceptions: str) -> str:
 
 SAMPLE_LINES = 2_000
 
-def _infer_schema(con, files: list[str], targets=None) -> Type:
+def infer_schema(con, files: list[str], targets=None) -> Type:
     """Column types from the first posts (as DuckDB's read_json samples them). A value beyond
     the sample that does not fit, or a field the sample never had, is caught per row by the
     guards (json_type) and decided by our matcher, so the sample only decides what is fast."""
@@ -146,7 +146,7 @@ def _only(post: dict, paths) -> dict:
     return out
 
 
-def _schema_from_relation(con, described) -> Type:
+def schema_from_relation(con, described) -> Type:
     rows = described.fetchall()
     fields = {}
     for name, type_text, *_ in rows:
@@ -185,7 +185,7 @@ def _prepare_jsonl(con, filter_ast, data, targets, library, lowers, unfixable, w
     from .jsonl_query import JsonLinesRelation, build_query
 
     every = list(targets) + [t for t in STATS_TARGETS if t not in targets]
-    schema = used_paths(_infer_schema(con, data.files, every), every)
+    schema = used_paths(infer_schema(con, data.files, every), every)
     type_paths: list[tuple[str, ...]] = [()]
     for target in every:
         keys = tuple(target.split("."))
@@ -205,9 +205,9 @@ def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_pos
     duckdb = _duckdb()
     try:
         described = con.sql("DESCRIBE SELECT * FROM " + read_parquet(data.files).sql("duckdb"))
-        schema = parquet_schema(_schema_from_relation(con, described))
+        schema = parquet_schema(schema_from_relation(con, described))
     except duckdb.Error as exc:
-        raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
+        raise EngineError(f"{data.spec}: cannot read it as Parquet: {first_line(exc)}") from None
     relation = Relation(schema, DUCKDB)
     plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
     from .wrong_types import suspect_targets
@@ -322,7 +322,7 @@ def _renumber(batch, collector):
 
 
 def _describe_duckdb_error(exc, data: Data) -> str:
-    message = _first_line(exc)
+    message = first_line(exc)
     if data.kind == PARQUET:
         return f"cannot read it as Parquet: {message}"
     return f"cannot read the posts: {message}"
@@ -370,4 +370,4 @@ def write_parquet(jsonl_path: str, parquet_path: str) -> None:
     try:
         con.execute(query, params)
     except duckdb.Error as exc:
-        raise EngineError(f"{parquet_path}: cannot write Parquet: {_first_line(exc)}") from None
+        raise EngineError(f"{parquet_path}: cannot write Parquet: {first_line(exc)}") from None

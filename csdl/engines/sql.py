@@ -561,7 +561,7 @@ class Compiler:
         if not phrases:
             return lambda v: FALSE
         if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
-            return self._regex(textops._re2_phrases(phrases))
+            return self._regex(textops.re2_phrases(phrases))
         if self.dialect == DUCKDB:
             # Phrases of up to MAX_GRAM tokens as runs of neighbouring tokens, all in one
             # semi-join (a regular expression of a thousand phrases costs more than the join).
@@ -571,10 +571,10 @@ class Compiler:
 
             def test(v):
                 if _is_lambda_var(v):  # no subquery inside a lambda: one regular expression
-                    return self._regex(textops._re2_phrases(phrases))(v)
+                    return self._regex(textops.re2_phrases(phrases))(v)
                 parts = [self._grams_overlap(v, grams, sizes)]
                 if longer:
-                    parts.append(self._regex(textops._re2_phrases(longer))(v))
+                    parts.append(self._regex(textops.re2_phrases(longer))(v))
                 return _or(parts)
 
             return test
@@ -584,7 +584,7 @@ class Compiler:
         if singles:
             parts.append(lambda v: self._tokens_overlap(v, singles))
         if multi:
-            parts.append(self._regex(textops._re2_phrases(multi)))
+            parts.append(self._regex(textops.re2_phrases(multi)))
         return lambda v: _or([p(v) for p in parts])
 
     def _grams_overlap(self, v, grams: list[str], sizes: list[int]):
@@ -613,11 +613,11 @@ class Compiler:
         if not phrases or any(not p for p in phrases):
             return lambda v: FALSE
         if len(phrases) <= textops.TOKEN_SET_THRESHOLD:
-            tests = [self._regex(textops._re2_phrases([p])) for p in phrases]
+            tests = [self._regex(textops.re2_phrases([p])) for p in phrases]
             return lambda v: _and([t(v) for t in tests])
         singles = sorted({p[0] for p in phrases if len(p) == 1})
         multi = [p for p in phrases if len(p) > 1]
-        tests = [self._regex(textops._re2_phrases([p])) for p in multi]
+        tests = [self._regex(textops.re2_phrases([p])) for p in multi]
 
         def test(v):
             parts = [self._tokens_contain_all(v, singles)] if singles else []
@@ -632,7 +632,7 @@ class Compiler:
         """Some token of ``v`` is one of ``words``; with ``ngram`` n, some run of n consecutive
         tokens joined by spaces is (tokens never hold a space, so the join is unambiguous)."""
         if ngram > 1 and (self.dialect != DUCKDB or _is_lambda_var(v)):
-            return self._regex(textops._re2_phrases([g.split(" ") for g in words]))(v)
+            return self._regex(textops.re2_phrases([g.split(" ") for g in words]))(v)
         if self.dialect == DUCKDB and not _is_lambda_var(v):
             # A semi-join of the text's tokens with the words as a VALUES list: a hash lookup per
             # token (DuckDB's list_has_any with a 10,000-word list costs its length per row).
@@ -662,7 +662,7 @@ class Compiler:
                       expression=exp.Literal.number(0))
 
     def _wildcard_test(self, items, lower: bool):
-        compiled = [b for b in (textops._wildcard_item(i.lower() if lower else i) for i in items) if b is not None]
+        compiled = [b for b in (textops.wildcard_item(i.lower() if lower else i) for i in items) if b is not None]
         if not compiled:
             return lambda v: FALSE
         return self._regex("|".join(f"(?:{p})" for p, _ in compiled))

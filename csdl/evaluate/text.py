@@ -228,7 +228,7 @@ def contains_any(items, *, lower: bool):
         return lambda text, memo: False
     # One RE2 program for the whole list: a single linear pass over the text instead of one
     # substring search per item (each of which must widen the needle for non-Latin-1 text).
-    return searcher(compile_re2(_re2_phrases([p.tokens for p in phrases])))
+    return searcher(compile_re2(re2_phrases([p.tokens for p in phrases])))
 
 
 def contains_all(items, *, lower: bool):
@@ -332,7 +332,7 @@ def _re2_body(tokens: list[str]) -> str:
     return "".join(parts)
 
 
-def _re2_phrases(phrases: list[list[str]]) -> str:
+def re2_phrases(phrases: list[list[str]]) -> str:
     """An RE2 pattern accepting exactly the texts whose tokens contain one of ``phrases``.
 
     A word edge is needed before a phrase that starts with a word token and after one that ends
@@ -373,7 +373,7 @@ def _wildcard_token(token: str) -> str:
     return "".join(out)
 
 
-def _wildcard_item(item: str) -> tuple[str, str] | None:
+def wildcard_item(item: str) -> tuple[str, str] | None:
     """(RE2 pattern, longest literal run) for one wildcard item, or None if it has no tokens."""
     tokens = tokenize(item, wildcard=True)
     if not tokens:
@@ -399,7 +399,7 @@ def wildcard(items, *, lower: bool):
     pattern such as ``*a*a*a*b`` cannot backtrack exponentially."""
     compiled = []
     for item in items:
-        built = _wildcard_item(item.lower() if lower else item)
+        built = wildcard_item(item.lower() if lower else item)
         if built is not None:
             compiled.append(built)
     if not compiled:
