@@ -128,6 +128,6 @@ def _schema_from_data(data_path, tree, library, dialect, targets):
     from csdl.engines import duckdb as engine
 
     schema = engine.infer_schema(None, data.files, list(targets))
-    note = (f"column types inferred from the first posts of {data_path}; csdl run adds json_type guards for "
-            "JSON Lines, which this printed query (over a typed table) does not need")
+    note = (f"column types inferred from the first posts of {data_path}; csdl run decides a post whose JSON types "
+            "differ from these (and only such a post) with the Python engine")
     return (schema if schema.kind == STRUCT else Type(STRUCT, fields={})), static_lower_exceptions(), note

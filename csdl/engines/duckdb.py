@@ -1,10 +1,9 @@
 """Running a compiled filter on DuckDB, in this process.
 
-JSON Lines are read by DuckDB as raw lines (so every line keeps its number and a matching post
-is written exactly as read); each line is classified (blank, not JSON, not an object, a post),
-and the posts are parsed once with ``from_json`` into the column types DuckDB infers from the
-data. A row whose JSON types along a target differ from the inferred ones (``json_type``) is
-decided by our matcher for that condition. Parquet is read with its own types.
+JSON Lines are read as raw lines (so every line keeps its number and a matching post is written
+exactly as read) and parsed once, along the filter's targets, into the column types inferred from
+a sample; a post whose JSON types differ is decided by the Python engine (``jsonl_query``).
+Parquet is read with its own types, the filter pushed into the scan (``parquet_query``).
 
 The UDFs are DuckDB Python functions that run ``csdl.evaluate.conditions`` on the value.
 """
@@ -97,8 +96,8 @@ SAMPLE_LINES = 2_000
 
 def infer_schema(con, files: list[str], targets=None) -> Type:
     """Column types from the first posts (as DuckDB's read_json samples them). A value beyond
-    the sample that does not fit, or a field the sample never had, is caught per row by the
-    guards (json_type) and decided by our matcher, so the sample only decides what is fast."""
+    the sample that does not fit, or a field the sample never had, is caught per row (its post
+    goes to the Python engine), so the sample only decides what is fast."""
     import gzip
 
     from csdl.evaluate.posts import codec
