@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 
-from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, BadPost, codec, describe_error
+from csdl.evaluate.posts import BOM, INVALID_JSON, NOT_OBJECT, WRONG_TYPE, BadPost, codec, describe_error
 from csdl.evaluate.runner import Result, Stats, count_tags, wrong_types
 from csdl.evaluate.tags import TagPlan
 from csdl.evaluate.timestamps import to_epoch
@@ -65,11 +65,22 @@ class Collector:
         stats.blank += pc.sum(pc.equal(status, BLANK)).as_py() or 0
         special = pc.or_(pc.and_(pc.not_equal(status, POST), pc.not_equal(status, BLANK)), verify)
         normal = pc.and_(pc.equal(status, POST), pc.invert(verify))
+        if "_issue" in batch.schema.names:  # wrong-typed values an engine's row function met
+            self._report_issues(batch)
         self.counting = counted  # (Parquet: every row is counted by its own query)
         if counted:
             self._count(batch, normal)
         # Rows one at a time: matching posts in order, with the doubtful lines among them.
         self._deliver_rows(batch, special, normal)
+
+    def _report_issues(self, batch) -> None:
+        """R201 for each post whose row carries the wrong-typed values it met (Spark's row function)."""
+        import pyarrow.compute as pc
+
+        issues = batch.column("_issue")
+        for i in pc.indices_nonzero(pc.is_valid(issues)).to_pylist():
+            line, prefix = self.where(batch.column("_file")[i].as_py(), batch.column("_n")[i].as_py())
+            self.stats.add_bad(BadPost(line, WRONG_TYPE, prefix + issues[i].as_py()), True)
 
     def _count(self, batch, normal) -> None:
         """Posts SQL read: counts and the time span in bulk."""

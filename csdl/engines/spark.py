@@ -132,7 +132,7 @@ def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
     """A pandas UDF: a JSON Lines line -> struct(status, matched, created, source, tags)."""
     from pyspark.sql.functions import pandas_udf
 
-    schema = "status int, matched boolean, created string, source string, tags array<boolean>"
+    schema = "status int, matched boolean, created string, source string, tags array<boolean>, issue string"
 
     @pandas_udf(schema)
     def evaluate(lines):
@@ -145,21 +145,27 @@ def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
         matcher = compile_matcher(parse(filter_text), library=library_dir)
         main, rules = matcher.main, matcher.tag_plan.rules
         loads = codec()[0]
-        statuses, matched, created, sources, tags = [], [], [], [], []
+        from csdl.evaluate.conditions import ISSUES
+        from csdl.evaluate.runner import wrong_types
+
+        statuses, matched, created, sources, tags, issues = [], [], [], [], [], []
         for number, line in enumerate(lines):
             raw = line.encode("utf-8", "surrogatepass") if line is not None else b""
             if raw.startswith(BOM):
                 raw = raw[3:]
             if not raw.strip():
                 statuses.append(0), matched.append(False), created.append(None), sources.append(None), tags.append(None)
+                issues.append(None)
                 continue
             try:
                 post = loads(raw)
             except (ValueError, UnicodeDecodeError):
                 statuses.append(1), matched.append(False), created.append(None), sources.append(None), tags.append(None)
+                issues.append(None)
                 continue
             if post.__class__ is not dict:
                 statuses.append(2), matched.append(False), created.append(None), sources.append(None), tags.append(None)
+                issues.append(None)
                 continue
             memo: dict = {}
             hit = bool(main(post, memo))
@@ -171,7 +177,10 @@ def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
             created.append(stamp if stamp.__class__ is str else None)
             sources.append(source if source.__class__ is str else None)
             tags.append([bool(fn(post, memo)) for _, _, _, fn in rules] if hit else [False] * len(rules))
-        return pd.DataFrame({"status": statuses, "matched": matched, "created": created, "source": sources, "tags": tags})
+            # the wrong-typed values met (R201), worded as the Python engine words them
+            issues.append(wrong_types(0, memo[ISSUES]).message if ISSUES in memo else None)
+        return pd.DataFrame({"status": statuses, "matched": matched, "created": created, "source": sources, "tags": tags,
+                             "issue": issues})
 
     return evaluate
 
@@ -205,6 +214,8 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
     if not want_posts:
         frame = frame.withColumn("_out", F.when(F.col("_status").isin(1, 2), F.col("_out")))
     bulk = (F.col("_status") == 3) & ~F.col("_matched") & F.col("_epoch").isNotNull()
+    if "_issue" in frame.columns:  # a post that met wrong-typed values is reported (R201) by the driver
+        bulk = bulk & F.col("_issue").isNull()
     frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         counts = frame.where(bulk).agg(F.count(F.lit(1)).alias("n"), F.min("_epoch").alias("lo"), F.max("_epoch").alias("hi")).collect()[0]
@@ -310,7 +321,7 @@ def _jsonl(spark, filter_ast, data: Data, library):
     out = frames.select("_file", "_n", "_line", verdict.alias("v"))
     columns = [F.col("_file"), F.col("_n"), F.col("v.status").alias("_status"), F.col("v.created").alias("_created"),
                F.expr(epoch_expression(exp.column("created", table="v"), SPARK).sql("spark")).alias("_epoch"), F.col("v.source").alias("_source"),
-               F.col("v.matched").alias("_matched"),
+               F.col("v.matched").alias("_matched"), F.col("v.issue").alias("_issue"),
                F.when(F.col("v.matched") | F.col("v.status").isin(1, 2), F.col("_line")).alias("_out")]
     columns += [F.col("v.tags")[i].alias(t.column) for i, t in enumerate(plan.tags)]
     return out.select(*columns), Prepared(plan, None)
