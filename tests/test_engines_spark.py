@@ -127,3 +127,21 @@ def test_a_url_is_read_by_spark_itself(spark, tmp_path):
     assert url.remote
     remote, _ = spark_engine.run(tree, url, io.BytesIO(), spark=spark)
     assert (remote.stats.read, remote.stats.matched) == (local.stats.read, local.stats.matched) and local.stats.matched > 0
+
+
+def test_spark_summary_only_counts_tags_as_python(spark):
+    """No posts written: Spark's rows are counted per combination of tag rules (results.Collector)."""
+    import io
+
+    import csdl
+    from csdl.engines import inputs
+    from csdl.evaluate import compile_matcher
+    from csdl.evaluate.runner import run as run_python
+
+    text = open(os.path.join(ROOT, "examples", "filters", "brands.csdl"), encoding="utf-8").read()
+    posts_file = os.path.join(ROOT, "examples", "posts.jsonl")
+    with open(posts_file, "rb") as lines:
+        expected_stats = run_python(compile_matcher(csdl.parse(text)), lines, None).stats
+    result, _ = spark_engine.run(csdl.parse(text), inputs.resolve(posts_file), io.BytesIO(), spark=spark, want_posts=False)
+    assert expected_stats.tags and result.stats.tags == expected_stats.tags
+    assert (result.stats.matched, result.stats.read) == (expected_stats.matched, expected_stats.read)
