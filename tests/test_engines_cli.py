@@ -187,6 +187,22 @@ def test_lines_duckdb_cannot_number_go_to_the_python_engine(tmp_path):
     assert json.loads(result.stdout)["read"] == 3
 
 
+@pytest.mark.parametrize("bad", [b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", b"\xe2\x82"], ids=["ff", "surrogate", "overlong", "truncated"])
+def test_bytes_python_does_not_decode_send_the_file_to_the_python_engine(tmp_path, bad):
+    """Without carriage returns, DuckDB's own reader checks the UTF-8 (faster than decoding in
+    Python); each of these is refused by Python's decoder, and so must be by the check."""
+    good = open(POSTS, "rb").read().splitlines()[:3]
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"\n".join(good) + b'\n{"x": "' + bad + b'"}\n')
+    result = CliRunner().invoke(cli, ["run", os.path.join(ROOT, "examples", "filters", "coffee.csdl"), str(path),
+                                      "--engine", "duckdb", "--format", "json"])
+    assert result.exit_code == 0
+    assert "not UTF-8" in result.stderr and "python engine runs it" in result.stderr
+    python = CliRunner().invoke(cli, ["run", os.path.join(ROOT, "examples", "filters", "coffee.csdl"), str(path), "--format", "json"])
+    for key in ("read", "bad_posts"):
+        assert json.loads(result.stdout)[key] == json.loads(python.stdout)[key]
+
+
 def test_corrupt_parquet_is_a_clear_error(tmp_path):
     path = tmp_path / "broken.parquet"
     path.write_bytes(b"PAR1" + b"\x00garbage" * 20 + b"PAR1")
