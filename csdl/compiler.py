@@ -10,8 +10,12 @@ named after its DataSift hash instead (see ``csdl.library``).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from csdl.language.canonical import canonical_text, text_hash
+
+if TYPE_CHECKING:
+    from csdl.costing.report import CostReport
 
 
 class Compiled:
