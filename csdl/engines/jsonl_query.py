@@ -259,7 +259,7 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
         *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.column(t.column, table=q))], default=exp.false()), t.column)
           for t in plan.tags],
     ).from_(_sub(inner, q))
-    return outer.sql(DUCKDB)
+    return outer.sql(DUCKDB, copy=False)  # built for this text alone: no deep copy first
 
 
 def _stat_text(relation: JsonLinesRelation, path):

@@ -100,7 +100,8 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
         exp.alias_(python, "_python"), exp.alias_(out_json, "_out"),
         *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
     ).from_(exp.alias_(row_source, alias, table=True)).where(where)
-    return ParquetQueries(stats.sql(DUCKDB), untimed.sql(DUCKDB), matched.sql(DUCKDB))
+    # (copy=False: these trees are built for this text alone; sqlglot would deep-copy each first)
+    return ParquetQueries(stats.sql(DUCKDB, copy=False), untimed.sql(DUCKDB, copy=False), matched.sql(DUCKDB, copy=False))
 
 
 def _any(parts: list) -> exp.Expression:
