@@ -95,9 +95,29 @@ def lower_exceptions(spark) -> str:
     if len(engine) != len(cased):
         out.update(cased)
     else:
-        out.update(c for c, low in zip(cased, engine) if c.lower() != low)
+        out.update(c for c, low in zip(cased, engine, strict=True) if c.lower() != low)
     _LOWER["x"] = "".join(sorted(out))
     return _LOWER["x"]
+
+
+def lower_unfixable(spark, exceptions: str) -> str:
+    """The characters of ``exceptions`` whose Python lower case Spark's ``lower()`` would change
+    again (so replacing them by it before ``lower()`` is not exact; csdl.engines.sql)."""
+    key = ("unfixable", exceptions)
+    if key in _LOWER:
+        return _LOWER[key]
+    candidates = [c for c in exceptions if c != "\u03a3"]
+    out = ""
+    if candidates:
+        lowered = [c.lower() for c in candidates]
+        row = spark.createDataFrame([("\x00".join(lowered),)], "s string").selectExpr("lower(s) AS l").collect()[0]
+        engine = row["l"].split("\x00")
+        if len(engine) != len(lowered):
+            out = "".join(candidates)
+        else:
+            out = "".join(c for c, low, eng in zip(candidates, lowered, engine, strict=True) if low != eng)
+    _LOWER[key] = out
+    return out
 
 
 # --- the UDFs -------------------------------------------------------------------------------------
@@ -149,7 +169,7 @@ def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
         from csdl.evaluate.runner import wrong_types
 
         statuses, matched, created, sources, tags, issues = [], [], [], [], [], []
-        for number, line in enumerate(lines):
+        for line in lines:
             raw = line.encode("utf-8", "surrogatepass") if line is not None else b""
             if raw.startswith(BOM):
                 raw = raw[3:]
@@ -259,7 +279,9 @@ def _parquet(spark, filter_ast, data: Data, library):
     view = f"csdl_posts_{id(frame)}"
     frame.createOrReplaceTempView(view)
     relation = Relation(schema, SPARK)
-    plan = compile_query(filter_ast, relation, library=library, source=exp.to_table(view), lower_exceptions=lower_exceptions(spark))
+    lowers = lower_exceptions(spark)
+    plan = compile_query(filter_ast, relation, library=library, source=exp.to_table(view), lower_exceptions=lowers,
+                         lower_unfixable=lower_unfixable(spark, lowers))
     _udf_names(spark, plan)
 
     def field(path):
@@ -280,7 +302,7 @@ def _parquet(spark, filter_ast, data: Data, library):
         exp.alias_(exp.Literal.number(3), "_status"), exp.alias_(created, "_created"), exp.alias_(epoch_expression(created.copy(), SPARK), "_epoch"),
         exp.alias_(field(("interaction", "type")), "_source"), exp.alias_(matched, "_matched"),
         exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.func("to_json", row, dialect="spark"))]), "_out"),
-        *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=e.this.copy())], default=exp.false()), t.column) for e, t in zip(plan.tag_exprs, plan.tags)],
+        *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=e.this.copy())], default=exp.false()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
     ).from_(exp.alias_(exp.to_table(view), "p", table=True) if not plan.derived else
             exp.alias_(exp.Subquery(this=exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(
                 exp.alias_(exp.to_table(view), "p", table=True))), "p", table=True))
