@@ -287,13 +287,38 @@ def _run_batch(job):
     return _worker.run(first_line, lines, _keep)
 
 
+class Spilled:
+    """A worker's output for one range, in a file of the run's spill directory: the parent
+    copies it to the sink instead of unpickling every line (which cost it as much CPU as a
+    worker's matching, on a machine whose cores the workers need)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def copy_to(self, write) -> None:
+        import os
+
+        with open(self.name, "rb") as f:
+            while chunk := f.read(8 << 20):
+                write(chunk)
+        os.unlink(self.name)
+
+
 def _run_range(job):
-    """A worker reads its own byte range of the file: nothing but results crosses the pipe."""
-    path, start, end = job
+    """A worker reads its own byte range of the file: nothing but results crosses the pipe
+    (and with a spill directory, not even the matching lines)."""
+    path, start, end, spill = job
     with open(path, "rb") as f:
         f.seek(start)
         lines = f.read(end - start).splitlines(keepends=True)
     out, stats = _worker.run(1, lines, _keep)
+    if spill is not None and out:
+        import os
+
+        name = os.path.join(spill, f"{start}.jsonl")
+        with open(name, "wb") as f:
+            f.write(b"".join(out))
+        out = Spilled(name)
     return out, stats, len(lines)
 
 
@@ -359,6 +384,7 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
     write = sink.write if keep else None
     runner = BatchRunner(matcher, profile=profile, adapt=adapt)
     codec_name = runner.codec_name
+    spill = None  # a directory the workers write their matching lines to (a file read by ranges)
     if jobs <= 1:
         results = (runner.run(first, batch, keep) for first, batch in _batches(lines, batch_lines))
         pool = None
@@ -383,7 +409,11 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
             if not spawn:
                 gc.unfreeze()
         if path is not None:
-            results = _renumbered(_bounded(pool, _ranges(path, 8 * jobs), 2 * jobs, _run_range))
+            import tempfile
+
+            spill = tempfile.mkdtemp(prefix="csdl-jobs-") if keep else None
+            ranges = ((p, s, e, spill) for p, s, e in _ranges(path, 8 * jobs))
+            results = _renumbered(_bounded(pool, ranges, 2 * jobs, _run_range))
         else:
             results = _bounded(pool, _batches(lines, batch_lines), 2 * jobs)
     try:
@@ -392,11 +422,18 @@ def run(matcher, lines, sink, *, jobs: int = 1, strict: bool = False, filter_tex
             if strict and stats.bad:
                 raise StrictFailure(stats.bad[0])
             if out and keep:
-                write(b"".join(out))
+                if out.__class__ is Spilled:
+                    out.copy_to(write)
+                else:
+                    write(b"".join(out))
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
+        if spill is not None:
+            import shutil
+
+            shutil.rmtree(spill, ignore_errors=True)
     return Result(total, time.perf_counter() - start, max(1, jobs), codec_name)
 
 
