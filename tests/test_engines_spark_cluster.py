@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("pyspark")
 pytest.importorskip("duckdb")
+pytestmark = pytest.mark.slow  # three JVMs (`pytest -m "not slow"` leaves them out)
 
 from csdl.engines import spark as spark_engine  # noqa: E402
 
