@@ -279,11 +279,17 @@ def _watched(ls: CSDLServer, params: lsp.DidChangeWatchedFilesParams):
     if config_changed:
         ls.rechecked_all()
 
+async def _opened(ls: CSDLServer, uri: str):
+    """The open document at ``uri`` and its current analysis, or ``(None, None)`` when it is not open."""
+    document = ls.documents.get(uri)
+    if document is None:
+        return None, None
+    return document, await ls.pipeline.current(document)
+
 async def _on_hover(ls: CSDLServer, params: lsp.HoverParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     offset = ls.offset(document, params.position)
     found = await ls.pipeline.run(hover.hover, analysis, offset)
     if found is None:
@@ -304,10 +310,9 @@ def _on_completion(ls: CSDLServer, params: lsp.CompletionParams):
                                retrigger="editor.action.triggerSuggest" if ls.is_vscode else None)
 
 async def _on_code_action(ls: CSDLServer, params: lsp.CodeActionParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     return await ls.pipeline.run(_code_actions, ls, document, analysis, params)
 
 async def _on_formatting(ls: CSDLServer, params: lsp.DocumentFormattingParams):
@@ -329,29 +334,26 @@ async def _on_formatting(ls: CSDLServer, params: lsp.DocumentFormattingParams):
     return [lsp.TextEdit(range=translate.offsets_range(index, edit.start, edit.end), new_text=edit.text)]
 
 async def _on_symbols(ls: CSDLServer, params: lsp.DocumentSymbolParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     if analysis.outline is None:
         return []
     return symbols.document_symbols(analysis.outline, document.index(ls.encoding))
 
 async def _on_definition(ls: CSDLServer, params: lsp.DefinitionParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     if analysis.outline is None:
         return None
     offset = ls.offset(document, params.position)
     return await ls.pipeline.run(symbols.definition, analysis.outline, offset, analysis.settings.library)
 
 async def _on_code_lens(ls: CSDLServer, params: lsp.CodeLensParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     if analysis.text is None:
         return []
     lenses = await ls.pipeline.run(cost_view.lenses, analysis)
@@ -365,10 +367,9 @@ async def _on_code_lens(ls: CSDLServer, params: lsp.CodeLensParams):
     return out
 
 async def _on_inlay_hint(ls: CSDLServer, params: lsp.InlayHintParams):
-    document = ls.documents.get(params.text_document.uri)
+    document, analysis = await _opened(ls, params.text_document.uri)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     if analysis.text is None:
         return []
     hints = await ls.pipeline.run(cost_view.line_costs, analysis)
@@ -384,10 +385,9 @@ async def _on_inlay_hint(ls: CSDLServer, params: lsp.InlayHintParams):
 
 async def _show_cost(ls: CSDLServer, *args):
     uri = args[0] if args and isinstance(args[0], str) else None
-    document = ls.documents.get(uri) if uri else None
+    document, analysis = await _opened(ls, uri) if uri else (None, None)
     if document is None:
         return None
-    analysis = await ls.pipeline.current(document)
     lenses = await ls.pipeline.run(cost_view.lenses, analysis)
     ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=lenses[0][1]))
     return lenses[0][1]
