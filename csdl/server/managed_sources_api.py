@@ -206,17 +206,8 @@ def auth_add(call):
 
 
 def auth_remove(call):
-    params = _decoded(call.params)
-    ids = _ids(_array(params, "auth_ids"), "auth_ids")
-
-    def body(current):
-        known = {a["identity_id"] for a in current["auth"]}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            raise ApiError(400, f"Bad request: identity {missing[0]} is not an identity of this source")
-        return {"auth": [_resent(a) for a in current["auth"] if a["identity_id"] not in ids]}
-
-    return _modify(call, body, log="identities removed")
+    return _remove(call, "auth", "auth_ids", "identity_id", kept=_resent,
+                   unknown="identity {} is not an identity of this source", log="identities removed")
 
 
 def resource_add(call):
@@ -227,17 +218,23 @@ def resource_add(call):
 
 
 def resource_remove(call):
-    params = _decoded(call.params)
-    ids = _ids(_array(params, "resource_ids"), "resource_ids")
+    return _remove(call, "resources", "resource_ids", "resource_id", kept=lambda r: r,
+                   unknown="resource {} is not a resource of this source", log="resources removed")
+
+
+def _remove(call, field: str, ids_name: str, id_key: str, *, kept, unknown: str, log: str):
+    """Takes the entries of ``field`` whose ``id_key`` the ``ids_name`` parameter lists off the source
+    (``kept`` gives what is sent back for each entry that stays); every listed id must be one of them."""
+    ids = _ids(_array(_decoded(call.params), ids_name), ids_name)
 
     def body(current):
-        known = {r["resource_id"] for r in current["resources"]}
+        known = {entry[id_key] for entry in current[field]}
         missing = [i for i in ids if i not in known]
         if missing:
-            raise ApiError(400, f"Bad request: resource {missing[0]} is not a resource of this source")
-        return {"resources": [r for r in current["resources"] if r["resource_id"] not in ids]}
+            raise ApiError(400, "Bad request: " + unknown.format(missing[0]))
+        return {field: [kept(entry) for entry in current[field] if entry[id_key] not in ids]}
 
-    return _modify(call, body, log="resources removed")
+    return _modify(call, body, log=log)
 
 
 def _ids(values: list, name: str) -> set[str]:
