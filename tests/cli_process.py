@@ -25,19 +25,7 @@ def on_a_terminal(args, env):
     environment.update(env)
     process = subprocess.Popen([sys.executable, "-m", "csdl", *args], stdout=slave, stderr=slave, env=environment,
                                cwd=ROOT)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    process.wait(60)
-    os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return _terminal_text(master, slave, process, 60)
 
 
 def stderr_on_a_terminal(args, cwd):
@@ -52,6 +40,15 @@ def stderr_on_a_terminal(args, cwd):
     out = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "csdl", *args], stdout=out, stderr=slave,
                                env=dict(environment, NO_COLOR="1"), cwd=cwd)
+    terminal = _terminal_text(master, slave, process, 120)
+    out.seek(0)
+    stdout = out.read().decode()
+    out.close()
+    return stdout, terminal
+
+
+def _terminal_text(master: int, slave: int, process, timeout: float) -> str:
+    """Everything ``process`` wrote to the pseudo-terminal ``master``/``slave`` until it closed it."""
     os.close(slave)
     chunks = []
     while True:
@@ -62,9 +59,6 @@ def stderr_on_a_terminal(args, cwd):
         if not data:
             break
         chunks.append(data)
-    process.wait(120)
+    process.wait(timeout)
     os.close(master)
-    out.seek(0)
-    stdout = out.read().decode()
-    out.close()
-    return stdout, b"".join(chunks).decode("utf-8", "replace")
+    return b"".join(chunks).decode("utf-8", "replace")
