@@ -68,15 +68,9 @@ def _build() -> dict[str, RuleInfo]:
 def _run_cost_codes() -> dict:
     """The codes of ``csdl run`` (R…) and of the cost report (C…), from the package's data file:
     they live in stages above this registry, so their text is data, not an import."""
-    import os
+    from csdl.packaged import data_table
 
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "run_cost_codes.toml")
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+    return data_table("run_cost_codes.toml")
 
 
 class _Registry(Mapping):

@@ -54,14 +54,9 @@ class Pricing:
 
 
 def _read(path: str) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            raise PricingError(f"{path}: reading TOML needs Python 3.11 or the `tomli` package") from None
+    from csdl.packaged import toml
 
+    tomllib = toml()
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f, parse_float=Decimal)

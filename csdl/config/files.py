@@ -88,13 +88,9 @@ def _has_tool_csdl(path: str) -> bool:
 
 
 def _parse_toml(text: str, path: str) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            raise ConfigError(f"{path}: reading TOML needs Python 3.11 or the `tomli` package") from None
+    from csdl.packaged import toml
+
+    tomllib = toml()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -18,12 +18,10 @@ _table: dict | None = None
 def data() -> dict:
     global _table
     if _table is None:
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
+        from csdl.packaged import toml
+
         with open(_DATA, "rb") as f:
-            _table = tomllib.load(f)
+            _table = toml().load(f)
     return _table
 
 

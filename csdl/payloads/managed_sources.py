@@ -5,7 +5,6 @@ Instagram; the keys of Google+ and Yammer)."""
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
 
 from csdl.diagnostics import UNSAFE, Fix
@@ -35,13 +34,9 @@ def known_types() -> dict[str, dict]:
     """``csdl/data/managed_sources.toml``: source type -> {"parameters": [...], "resource": [...]}."""
     global _types
     if _types is None:
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "managed_sources.toml")
-        with open(path, "rb") as f:
-            _types = tomllib.load(f)
+        from csdl.packaged import data_table
+
+        _types = data_table("managed_sources.toml")
     return _types
 
 

@@ -79,12 +79,10 @@ def rules() -> dict[str, PayloadRule]:
     if _rules is None:
         with _lock:
             if _rules is None:
-                try:
-                    import tomllib
-                except ModuleNotFoundError:  # Python 3.10
-                    import tomli as tomllib  # type: ignore[no-redef]
+                from csdl.packaged import toml
+
                 with open(_data_path(), "rb") as f:
-                    table = tomllib.load(f)
+                    table = toml().load(f)
                 _rules = {code: PayloadRule(code, table[code]) for code in sorted(table)}
     return _rules
 

@@ -29,13 +29,9 @@ _table: dict | None = None
 def output_types() -> dict:
     global _table
     if _table is None:
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "push_outputs.toml")
-        with open(path, "rb") as f:
-            _table = tomllib.load(f)
+        from csdl.packaged import data_table
+
+        _table = data_table("push_outputs.toml")
     return _table
 
 
