@@ -17,20 +17,11 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
+from recorded_replay import json_type  # noqa: E402
 from server_fixtures import ROOT, Client, start_server  # noqa: E402
 
 DATA = json.load(open(os.path.join(ROOT, "tests", "data", "datasift_recorded.json"), encoding="utf-8"))
 SAMPLE = os.path.join(ROOT, "examples", "posts.jsonl")
-
-
-def json_type(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
 
 
 def same_shape(recorded, answered, where: str, opaque: set, extra: set, problems: list) -> None:
