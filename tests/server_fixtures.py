@@ -19,6 +19,12 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: A valid Instagram managed source as ``source/create`` takes it (shared: copy it before changing it).
+INSTAGRAM_SOURCE = {
+    "source_type": "instagram", "name": "IG", "parameters": {"comments": False},
+    "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
+    "auth": [{"parameters": {"value": "token-0"}}],
+}
 
 
 def start_server(tmp_path, **settings):

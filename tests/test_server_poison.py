@@ -12,14 +12,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from server_fixtures import Client, start_server  # noqa: E402
+from server_fixtures import INSTAGRAM_SOURCE, Client, start_server  # noqa: E402
 
 COFFEE = 'interaction.content contains "coffee"'
-SOURCE = {
-    "source_type": "instagram", "name": "IG", "parameters": {"comments": False},
-    "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
-    "auth": [{"parameters": {"value": "token-0"}}],
-}
 D365 = "/api/data-providers/data365"
 TASK = {"value": "coffee", "from_date": "2024-04-01", "to_date": "2024-04-02"}
 
@@ -67,7 +62,7 @@ def test_sources_that_could_not_be_listed_are_refused_and_not_stored(server, cha
     c = Client(url, user="poisoner")
     before = c.get("/v1.6/source/get").json()["count"]
     # json.dumps writes a lone surrogate as the escape \ud800, as a client would
-    assert_json_400(raw_json(c, "/v1.6/source/create", json.dumps(change(SOURCE)).encode()))
+    assert_json_400(raw_json(c, "/v1.6/source/create", json.dumps(change(INSTAGRAM_SOURCE)).encode()))
     listing = c.get("/v1.6/source/get")
     assert listing.status == 200 and listing.json()["count"] == before
 
@@ -99,7 +94,7 @@ def test_rows_stored_by_an_older_version_still_list(server):
     200 with JSON (the surrogate as an escape), they never fail for the user."""
     url, store = server
     c = Client(url, user="legacy")
-    source = c.post("/v1.6/source/create", json_body=SOURCE).json()
+    source = c.post("/v1.6/source/create", json_body=INSTAGRAM_SOURCE).json()
     poisoned = {**source, "name": "IG \ud800", "parameters": {"limit": 2**64}}
     with sqlite3.connect(store) as db:
         db.execute("UPDATE sources SET body = ? WHERE id = ?", (json.dumps(poisoned), source["id"]))

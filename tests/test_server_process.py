@@ -13,15 +13,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from server_fixtures import Client, start_process, start_server  # noqa: E402
+from server_fixtures import INSTAGRAM_SOURCE, Client, start_process, start_server  # noqa: E402
 
 COFFEE = 'interaction.content contains "coffee"'
-SOURCE = {
-    "source_type": "instagram", "name": "IG",
-    "parameters": {"comments": False},
-    "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
-    "auth": [{"parameters": {"value": "token-0"}}],
-}
 TASK = {"tasks": [{"value": "coffee", "from_date": "2024-04-01", "to_date": "2024-04-02"}]}
 D365 = "/api/data-providers/data365"
 
@@ -36,7 +30,7 @@ def stop(process, sig=signal.SIGTERM) -> int:
 
 
 def source_body(token: str) -> dict:
-    body = json.loads(json.dumps(SOURCE))
+    body = json.loads(json.dumps(INSTAGRAM_SOURCE))
     body["auth"][0]["parameters"]["value"] = token
     return body
 

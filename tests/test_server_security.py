@@ -9,14 +9,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from server_fixtures import Client, start_process, start_server  # noqa: E402
+from server_fixtures import INSTAGRAM_SOURCE, Client, start_process, start_server  # noqa: E402
 
 COFFEE = 'interaction.content contains "coffee"'
-SOURCE = {
-    "source_type": "instagram", "name": "IG", "parameters": {"comments": False},
-    "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
-    "auth": [{"parameters": {"value": "token-0"}}],
-}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +19,7 @@ def server(tmp_path_factory):
     url, stop = start_server(tmp_path_factory.mktemp("security"), allowed_hosts=("dev.example",),
                              cors_origin="http://localhost:3000")
     c = Client(url)
-    source = c.post("/v1.6/source/create", json_body=SOURCE)
+    source = c.post("/v1.6/source/create", json_body=INSTAGRAM_SOURCE)
     assert source.status == 201, source
     yield url, source.json()["id"]
     stop()
@@ -60,7 +55,7 @@ def test_cross_site_writes_are_refused(server):
                       headers={**evil, "Content-Type": "text/plain"})
     assert reply.status == 403 and "evil.example" in reply.json()["error"]
     # a form with credentials to the DataSift API
-    reply = c.post("/v1.6/source/create", form={"username": "me", "api_key": "secret", **SOURCE}, headers=evil)
+    reply = c.post("/v1.6/source/create", form={"username": "me", "api_key": "secret", **INSTAGRAM_SOURCE}, headers=evil)
     assert reply.status == 403
     # an <img src=…/source/delete?…>: no Origin, but Sec-Fetch-Site says cross-site
     delete = f"/v1.6/source/delete?id={source_id}&username=me&api_key=secret"

@@ -14,13 +14,8 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from server_fixtures import Client, start_server  # noqa: E402
+from server_fixtures import INSTAGRAM_SOURCE, Client, start_server  # noqa: E402
 
-SOURCE = {
-    "source_type": "instagram", "name": "IG", "parameters": {"comments": False},
-    "resources": [{"parameters": {"type": "tag", "value": "nofilter"}}],
-    "auth": [{"parameters": {"value": "token-0"}}],
-}
 
 
 def run_cli(*args):
@@ -84,7 +79,7 @@ def filled_store(path, sources: int = 60) -> None:
 
     store = Store(str(path))
     for i in range(sources):
-        store.put_document("sources", f"{i:032x}", "me", {**SOURCE, "id": f"{i:032x}", "name": "x" * 500})
+        store.put_document("sources", f"{i:032x}", "me", {**INSTAGRAM_SOURCE, "id": f"{i:032x}", "name": "x" * 500})
     store.close()
 
 
