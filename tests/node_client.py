@@ -7,7 +7,8 @@ needs (``request`` 2.33, ``nopt``) are installed beside it. The result is cached
 ``$TMPDIR/csdl-datasift-node-<version>`` so that later runs start at once.
 
 ``client_dir()`` is that directory (``None`` when node/npm are missing or the registry cannot be
-reached, after which the callers skip, or fail under CI, which installs them). ``run_script(js,
+reached, after which ``node_or_skip()`` skips the calling test, or fails it under CI, which installs
+them). ``run_script(js,
 timeout)`` runs a script there and returns its parsed JSON output (the script's last line).
 """
 
@@ -69,6 +70,19 @@ def client_dir() -> str | None:
 
 def failure() -> str | None:
     return _failure
+
+
+def node_or_skip():
+    """This module, once the client is installed; without it the calling test skips, or fails under CI."""
+    import sys
+
+    import pytest
+
+    if client_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Node client is needed under CI: {failure()}")
+        pytest.skip(failure() or "no Node client")
+    return sys.modules[__name__]
 
 
 def _npm(args: list[str], cwd: str) -> None:

@@ -174,9 +174,7 @@ def test_pause_resume_and_stop(tmp_path):
     server = Server(tmp_path)
     try:
         music = server.compile(MUSIC)
-        source = server.client.post("/v1.6/source/create", json_body={
-            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
-            "auth": [{"parameters": {"value": "t"}}]}).json()["id"]
+        source = server.odp_source()
 
         def ingest(*texts):
             body = "\n".join(json.dumps({"interaction": {"id": t, "content": f"{t} music"}}) for t in texts).encode()
@@ -330,7 +328,7 @@ setTimeout(function () { fail('timed out'); }, 60000);
 
 @pytest.mark.timeout(180)
 def test_node_client_creates_a_pull_subscription_and_pulls_each_interaction_once(tmp_path):
-    from test_server_streaming import node_or_skip
+    from node_client import node_or_skip
 
     node = node_or_skip()
     posts = make_posts(80)

@@ -5,7 +5,6 @@ identity, token, limit, PYLON and task calls, each with the status and answer Da
 from __future__ import annotations
 
 import json
-import os
 from email.utils import formatdate
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
+from node_client import node_or_skip  # noqa: E402
 from server_fixtures import start_server  # noqa: E402
 
 BASE = 1477958400
@@ -87,16 +87,6 @@ call('task_get', ds.task.get, function () { return {service: 'linkedin', type: '
 call('task_list', ds.task.list, {service: 'linkedin', type: 'analysis'});
 run();
 """
-
-
-def node_or_skip():
-    import node_client
-
-    if node_client.client_dir() is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Node client is needed under CI: {node_client.failure()}")
-        pytest.skip(node_client.failure() or "no Node client")
-    return node_client
 
 
 @pytest.mark.timeout(180)

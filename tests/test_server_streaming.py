@@ -22,6 +22,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
 sys.path.insert(0, os.path.dirname(__file__))
+from node_client import node_or_skip  # noqa: E402
 from server_fixtures import Client  # noqa: E402
 
 WORDS = ["coffee", "tea", "music", "sport", "rain", "python", "bread"]
@@ -98,6 +99,14 @@ class Server:
         assert reply.status == 200, reply
         return reply.json()["hash"]
 
+    def odp_source(self) -> str:
+        """The id of a new ODP (``twitter_gnip``) managed source that takes ingested posts."""
+        reply = self.client.post("/v1.6/source/create", json_body={
+            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
+            "auth": [{"parameters": {"value": "t"}}]})
+        assert reply.status == 201, reply
+        return reply.json()["id"]
+
     def stop(self):
         self.client.close()
         self.server.should_exit = True
@@ -130,16 +139,6 @@ ds.on('error', function (e) { out.errors.push(String(e)); });
 setTimeout(finish, %(timeout_ms)d);
 ds.connect();
 """
-
-
-def node_or_skip():
-    import node_client
-
-    if node_client.client_dir() is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Node client is needed under CI: {node_client.failure()}")
-        pytest.skip(node_client.failure() or "no Node client")
-    return node_client
 
 
 @pytest.mark.timeout(180)
@@ -369,11 +368,7 @@ def test_ingestion_publishes_into_running_streams_and_usage_counts_them(tmp_path
     server = Server(tmp_path, stream_port=0)
     try:
         music = server.compile(MUSIC)
-        source = server.client.post("/v1.6/source/create", json_body={
-            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
-            "auth": [{"parameters": {"value": "t"}}]})
-        assert source.status == 201, source
-        source_id = source.json()["id"]
+        source_id = server.odp_source()
         result = {}
 
         def consume():
@@ -549,9 +544,7 @@ def test_node_client_ingests_into_an_odp_source(tmp_path):
     server = Server(tmp_path)
     try:
         music = server.compile(MUSIC)
-        source = server.client.post("/v1.6/source/create", json_body={
-            "source_type": "twitter_gnip", "name": "odp", "parameters": {}, "resources": [{"parameters": {}}],
-            "auth": [{"parameters": {"value": "t"}}]}).json()["id"]
+        source = server.odp_source()
         pull = server.client.post("/v1.6/push/create", form={"hash": music, "name": "p", "output_type": "pull"}).json()
         objects = [{"id": "n1", "interaction": {"content": "loud music"}}, {"id": "n2", "interaction": {"content": "q"}},
                    {"id": "n3", "interaction": {"content": "music again"}}]
