@@ -226,6 +226,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _end(process: subprocess.Popen) -> None:
+    """Kills a TCP server the test left running and closes its stderr pipe."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=TIMEOUT)
+    process.stderr.close()
+
+
 def test_tcp():
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "csdl", "lsp", "--tcp", f"127.0.0.1:{port}"],
@@ -250,10 +258,7 @@ def test_tcp():
             client.shutdown()
             assert process.wait(timeout=TIMEOUT) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-        process.stderr.close()
+        _end(process)
 
 
 def test_without_the_extra_csdl_lsp_says_how_to_install_it():
@@ -432,10 +437,7 @@ def test_tcp_serves_one_client_and_ignores_scans_browsers_and_latecomers():
             editor.shutdown()
             assert process.wait(timeout=TIMEOUT) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-        process.stderr.close()
+        _end(process)
 
 
 def test_tcp_on_a_non_loopback_address_warns():
@@ -449,7 +451,4 @@ def test_tcp_on_a_non_loopback_address_warns():
         stderr = process.stderr.read().decode()
         assert "warning: --tcp 0.0.0.0 is not a loopback address" in stderr
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-        process.stderr.close()
+        _end(process)

@@ -91,54 +91,49 @@ def test_streams_stored_by_an_older_version_are_worked_out_once(tmp_path, monkey
         stop()
 
 
-def test_users_see_only_their_own_streams(tmp_path):
+@pytest.fixture
+def alice_and_bob(tmp_path):
+    """A server with --users alice and bob: (alice's client, bob's, alice's auth header, bob's)."""
     users = tmp_path / "users"
     users.write_text("alice:alice-key\nbob:bob-key\n", encoding="utf-8")
     url, stop = start_server(tmp_path, users_file=str(users))
-    try:
-        alice, bob = Client(url, user="alice", key="alice-key"), Client(url, user="bob", key="bob-key")
-        as_alice = {"Authorization": basic("alice", "alice-key")}
-        as_bob = {"Authorization": basic("bob", "bob-key")}
-        mine = alice.post("/v1.6/compile", form={"csdl": 'interaction.content contains "alice"'}).json()["hash"]
-        theirs = bob.post("/api/compile", json_body={"csdl": 'interaction.content contains "bob"'},
-                          headers=as_bob).json()["hash"]
-        listed = alice.get("/api/streams", headers=as_alice).json()
-        assert [s["hash"] for s in listed["streams"]] == [mine] and listed["count"] == 1
-        assert [s["hash"] for s in bob.get("/api/streams", headers=as_bob).json()["streams"]] == [theirs]
-        assert alice.get(f"/api/streams/{theirs}", headers=as_alice).status == 404
-        assert alice.get(f"/api/streams/{mine}", headers=as_alice).status == 200
-        # resolving a hash stays shared: alice may build on bob's stream
-        built = alice.post("/v1.6/compile", form={"csdl": f'stream "{theirs}"'})
-        assert built.status == 200, built
-        listed = alice.get("/api/streams", headers=as_alice).json()
-        mine_now = {s["hash"]: s for s in listed["streams"]}
-        assert set(mine_now) == {mine, built.json()["hash"]}
-        # bob's stream is referred to by alice's, but alice's list does not show bob's
-        assert theirs not in mine_now
-        bobs = bob.get(f"/api/streams/{theirs}", headers=as_bob).json()
-        assert bobs["referenced_by"] == []  # alice's referring stream is not bob's to see
-    finally:
-        stop()
+    alice, bob = Client(url, user="alice", key="alice-key"), Client(url, user="bob", key="bob-key")
+    yield alice, bob, {"Authorization": basic("alice", "alice-key")}, {"Authorization": basic("bob", "bob-key")}
+    stop()
 
 
-def test_a_diff_is_based_only_on_the_callers_own_stream(tmp_path):
-    users = tmp_path / "users"
-    users.write_text("alice:alice-key\nbob:bob-key\n", encoding="utf-8")
-    url, stop = start_server(tmp_path, users_file=str(users))
-    try:
-        alice, bob = Client(url, user="alice", key="alice-key"), Client(url, user="bob", key="bob-key")
-        as_alice = {"Authorization": basic("alice", "alice-key")}
-        as_bob = {"Authorization": basic("bob", "bob-key")}
-        mine = alice.post("/api/compile", json_body={"csdl": 'interaction.content contains "alice"'},
-                          headers=as_alice).json()["hash"]
-        theirs = bob.post("/api/compile", json_body={"csdl": 'interaction.content contains_any "bob, carol"'},
-                          headers=as_bob).json()["hash"]
-        change = {"csdl": 'interaction.content contains "alice" and interaction.type == "twitter"'}
-        own = alice.post("/api/diff", json_body={**change, "base": mine}, headers=as_alice)
-        assert own.status == 200 and own.json()["base"]["hash"] == mine
-        other = alice.post("/api/diff", json_body={**change, "base": theirs}, headers=as_alice)
-        assert other.status == 404 and other.json()["error"] == f"no stored stream {theirs}"
-        assert "detail" not in other.json()  # nothing of bob's filter or its cost
-        assert bob.post("/api/diff", json_body={**change, "base": theirs}, headers=as_bob).status == 200
-    finally:
-        stop()
+def test_users_see_only_their_own_streams(alice_and_bob):
+    alice, bob, as_alice, as_bob = alice_and_bob
+    mine = alice.post("/v1.6/compile", form={"csdl": 'interaction.content contains "alice"'}).json()["hash"]
+    theirs = bob.post("/api/compile", json_body={"csdl": 'interaction.content contains "bob"'},
+                      headers=as_bob).json()["hash"]
+    listed = alice.get("/api/streams", headers=as_alice).json()
+    assert [s["hash"] for s in listed["streams"]] == [mine] and listed["count"] == 1
+    assert [s["hash"] for s in bob.get("/api/streams", headers=as_bob).json()["streams"]] == [theirs]
+    assert alice.get(f"/api/streams/{theirs}", headers=as_alice).status == 404
+    assert alice.get(f"/api/streams/{mine}", headers=as_alice).status == 200
+    # resolving a hash stays shared: alice may build on bob's stream
+    built = alice.post("/v1.6/compile", form={"csdl": f'stream "{theirs}"'})
+    assert built.status == 200, built
+    listed = alice.get("/api/streams", headers=as_alice).json()
+    mine_now = {s["hash"]: s for s in listed["streams"]}
+    assert set(mine_now) == {mine, built.json()["hash"]}
+    # bob's stream is referred to by alice's, but alice's list does not show bob's
+    assert theirs not in mine_now
+    bobs = bob.get(f"/api/streams/{theirs}", headers=as_bob).json()
+    assert bobs["referenced_by"] == []  # alice's referring stream is not bob's to see
+
+
+def test_a_diff_is_based_only_on_the_callers_own_stream(alice_and_bob):
+    alice, bob, as_alice, as_bob = alice_and_bob
+    mine = alice.post("/api/compile", json_body={"csdl": 'interaction.content contains "alice"'},
+                      headers=as_alice).json()["hash"]
+    theirs = bob.post("/api/compile", json_body={"csdl": 'interaction.content contains_any "bob, carol"'},
+                      headers=as_bob).json()["hash"]
+    change = {"csdl": 'interaction.content contains "alice" and interaction.type == "twitter"'}
+    own = alice.post("/api/diff", json_body={**change, "base": mine}, headers=as_alice)
+    assert own.status == 200 and own.json()["base"]["hash"] == mine
+    other = alice.post("/api/diff", json_body={**change, "base": theirs}, headers=as_alice)
+    assert other.status == 404 and other.json()["error"] == f"no stored stream {theirs}"
+    assert "detail" not in other.json()  # nothing of bob's filter or its cost
+    assert bob.post("/api/diff", json_body={**change, "base": theirs}, headers=as_bob).status == 200
