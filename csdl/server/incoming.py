@@ -135,6 +135,18 @@ def text(params: dict, name: str, *, required: bool = False, default: str | None
     return value
 
 
+def json_param(params: dict, name: str):
+    """The parameter ``name``, decoded from JSON when it came as a string (a form field); 400 when
+    that string is not JSON. Whether the value has the right type is the caller's to check."""
+    value = params.get(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ApiError(400, f"{name} must be a JSON object") from None
+    return value
+
+
 def integer(params: dict, name: str, *, required: bool = False, default: int | None = None,
             minimum: int | None = None, maximum: int | None = None) -> int | None:
     value = params.get(name)

@@ -26,7 +26,6 @@ interactions; ``sample`` (``count``, at most 100, ``filter``, ``start``, ``end``
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import sys
@@ -339,13 +338,7 @@ def analyze(call):
     if incoming.text(call.params, "id") is None:
         _hash_param(call)
     record = _find(call)
-    raw = call.params.get("parameters")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "parameters must be a JSON object") from None
-    spec = pylon_analysis.Spec(raw)
+    spec = pylon_analysis.Spec(incoming.json_param(call.params, "parameters"))
     return 200, pylon_analysis.analyze(spec, interactions(call, record))
 
 

@@ -16,7 +16,6 @@ An empty ``filter`` is dropped from the kept ``parameters``, as DataSift did. Ta
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
@@ -88,12 +87,7 @@ def _create(call, service: str):
     subscription = incoming.text(call.params, "subscription_id", required=True)
     if not re.fullmatch(r"[0-9a-f]{40}", subscription):
         raise ApiError(400, "subscription_id must be a valid id")
-    parameters = call.params.get("parameters")
-    if isinstance(parameters, str):
-        try:
-            parameters = json.loads(parameters)
-        except ValueError:
-            raise ApiError(400, "parameters must be a JSON object") from None
+    parameters = incoming.json_param(call.params, "parameters")
     if not isinstance(parameters, dict):
         raise ApiError(400, "parameters must be a JSON object")
     parameters = {k: v for k, v in parameters.items() if not (k == "filter" and not v)}  # as DataSift kept them
