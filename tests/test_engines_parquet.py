@@ -84,7 +84,7 @@ def test_flat_columns_named_by_the_target_are_read_as_the_nested_ones(tmp_path):
     assert results["nested"] == results["flat"] == (3000, 333, 3000)  # i % 3 == 0 and i >= 2000
     con = engine.connect()
     prepared = engine.prepare(con, tree, inputs.resolve(flat), want_posts=False)
-    engine.register_udfs(con, prepared.plan, whole_line=False)
+    engine.register_udfs(con, prepared.plan)
     names = _names(_scan(con, prepared.sql))
     assert "unused" not in names and "interaction.id" not in names and "interaction.content" in names
 

@@ -15,9 +15,9 @@ from csdl.cli.output import error, log, note, use_color, warning
 
 def read_filter(path: str):
     """(shown path, text) of the filter file (``-``: standard input); a usage error when unreadable."""
-    from csdl.cli.inputs import read_path, read_stdin
+    from csdl.cli.inputs import single_source
 
-    source = read_stdin(None) if path == "-" else read_path(path)
+    source = single_source(path)
     if source.error is not None:
         raise click.ClickException(source.error.message)
     return source.path, source.text

@@ -19,7 +19,7 @@ sqlglot = require("sqlglot", extra="duckdb", purpose="the duckdb engine")
 exp = sqlglot.exp
 
 from . import EngineError
-from .inputs import JSONL, PARQUET, Data
+from .inputs import PARQUET, Data
 from .results import Collector
 from .schema import STRUCT, Type, finish, from_duckdb, merge_type, type_of, used_paths
 from .sql import DUCKDB, Relation, compile_query
@@ -226,7 +226,7 @@ def register_word_tables(con, plan) -> None:
         con.register(name, pa.table({"word": pa.array(words, type=pa.string())}))
 
 
-def register_udfs(con, plan, *, whole_line: bool) -> None:
+def register_udfs(con, plan) -> None:
     """Each UDF runs the Python matcher's closure for its condition on the decoded value."""
     from duckdb import sqltypes as T  # noqa: N812
 
@@ -272,7 +272,7 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
     if prepared.plan.udfs:
-        register_udfs(con, prepared.plan, whole_line=data.kind == JSONL)
+        register_udfs(con, prepared.plan)
     register_word_tables(con, prepared.plan)
     from csdl.evaluate.matcher import compile_matcher
 

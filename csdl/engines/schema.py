@@ -10,7 +10,6 @@ from __future__ import annotations
 
 TEXT, INT, FLOAT, BOOL, STRUCT, LIST, OTHER = "text", "int", "float", "bool", "struct", "list", "other"
 SCALARS = frozenset({TEXT, INT, FLOAT, BOOL})
-NUMBERS = frozenset({INT, FLOAT, BOOL})
 
 
 class Type:
@@ -38,10 +37,6 @@ class Type:
 
 def struct(**fields) -> Type:
     return Type(STRUCT, fields=fields)
-
-
-def list_of(element: Type) -> Type:
-    return Type(LIST, element=element)
 
 
 def scalar(kind: str) -> Type:

@@ -35,7 +35,6 @@ from csdl.language.tokens import tokenize
 from .schema import BOOL, FLOAT, INT, LIST, OTHER, SCALARS, STRUCT, TEXT, Type
 
 DUCKDB, SPARK = "duckdb", "spark"
-DIALECTS = (DUCKDB, SPARK)
 
 # Tokens as csdl.language.tokens defines them, in RE2/Java syntax (their \w and \s are ASCII).
 _SPACE_CHARS = r"\pZ\t\n\v\f\r\x1c-\x1f\x85"
@@ -545,17 +544,6 @@ class Compiler:
     def _regex(self, pattern: str):
         return lambda v: exp.RegexpLike(this=v, expression=_s(pattern))
 
-    def _prefiltered(self, keys, pattern: str):
-        """The regex only where one of ``keys`` (each phrase's longest token) occurs as a
-        substring, as the Python engine does: most texts are rejected by a fast substring search."""
-        keys = sorted(set(keys))
-
-        def test(v):
-            present = _or([exp.GT(this=exp.StrPosition(this=v.copy(), substr=_s(k)), expression=exp.Literal.number(0)) for k in keys])
-            return exp.Case(ifs=[exp.If(this=present, true=exp.RegexpLike(this=v.copy(), expression=_s(pattern)))], default=FALSE)
-
-        return test if len(keys) <= 12 else self._regex(pattern)
-
     def _phrases_test(self, items, lower: bool):
         phrases = [t for t in (tokenize(i.lower() if lower else i) for i in items) if t]
         if not phrases:
@@ -791,7 +779,7 @@ def _validate(node: ast.Condition) -> None:
 
 
 def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, source: exp.Expression | None = None,
-                  lower_exceptions: str = "", lower_unfixable: str = "", word_tables: bool = False, extra_columns=()) -> Plan:
+                  lower_exceptions: str = "", lower_unfixable: str = "", word_tables: bool = False) -> Plan:
     """The plan for ``filter_ast`` over ``relation``; ``source`` is what the FROM reads (a table
     name by default: ``posts``). ``word_tables``: long word lists as tables the engine registers
     (``Plan.word_tables``) instead of VALUES lists in the query text."""
