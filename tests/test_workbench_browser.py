@@ -14,8 +14,7 @@ import sys
 
 import pytest
 
-from server_fixtures import start_server
-from workbench_browser import ROOT, launch, require_browser, screenshot
+from workbench_browser import ROOT, blank_page, screenshot, server_and_browser, type_filter
 
 SAMPLE = os.path.join(ROOT, "csdl", "server", "workbench", "sample.jsonl.gz")
 BRANDS = os.path.join(ROOT, "examples", "filters", "brands.csdl")
@@ -31,43 +30,15 @@ def csdl_cli(*args, check=True) -> str:
     return out.stdout
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    require_browser()
-    base, stop = start_server(tmp_path_factory.mktemp("workbench"))
-    yield base
-    stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+server, browser = server_and_browser("workbench")
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)  # the 2-core CI machines run other suites at the same time
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.goto(f"{server}/?blank")
-    page.wait_for_selector("body[data-ready=true]", state="attached")
-    page.problems = problems
-    yield page
-    assert not [p for p in problems if "Content Security Policy" in p or "page error" in p], problems
-    context.close()
-
-
-def type_filter(page, text: str) -> None:
-    page.fill("#editor-input", text)
-    page.wait_for_selector("body[data-checking=false]", state="attached", timeout=20_000)
+    with blank_page(browser, server) as page:
+        yield page
+        problems = page.problems
+        assert not [p for p in problems if "Content Security Policy" in p or "page error" in p], problems
 
 
 def diagnostics(page) -> list[dict]:

@@ -12,8 +12,7 @@ import sys
 
 import pytest
 
-from server_fixtures import start_server
-from workbench_browser import ROOT, launch, require_browser, screenshot
+from workbench_browser import ROOT, blank_page, screenshot, server_and_browser, type_filter
 
 SAMPLE = os.path.join(ROOT, "csdl", "server", "workbench", "sample.jsonl.gz")
 MATCHING = 'interaction.content contains_any "the, a, and"\n'
@@ -21,41 +20,15 @@ MATCHING = 'interaction.content contains_any "the, a, and"\n'
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # slow: Chromium
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    require_browser()
-    base, stop = start_server(tmp_path_factory.mktemp("workbench-edges"))
-    yield base
-    stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+server, browser = server_and_browser("workbench-edges")
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{server}/?blank")
-    page.wait_for_selector("body[data-ready=true]", state="attached")
-    yield page
-    assert not errors, errors
-    context.close()
-
-
-def type_filter(page, text: str) -> None:
-    page.fill("#editor-input", text)
-    page.wait_for_selector("body[data-checking=false]", state="attached", timeout=20_000)
+    with blank_page(browser, server) as page:
+        yield page
+        errors = [p for p in page.problems if p.startswith("page error: ")]
+        assert not errors, errors
 
 
 def run_preview(page) -> None:
