@@ -62,7 +62,7 @@ def sql_command(filter_path, dialect, table, data_path, explain, output_format, 
 
         targets = resolve(tree, library).require().targets()
         if data_path:
-            schema, lowers, note = _schema_from_data(data_path, tree, library, dialect, targets)
+            schema, lowers, note = _schema_from_data(data_path, dialect, targets)
         else:
             schema, lowers, note = schemas.from_catalogue(targets), schemas.static_lower_exceptions(), None
         plan = compile_query(tree, Relation(schema, dialect), library=library, source=exp.to_table(table), lower_exceptions=lowers)
@@ -103,7 +103,7 @@ def _explain(plan, dialect: str, note) -> str:
     return "\n".join(lines)
 
 
-def _schema_from_data(data_path, tree, library, dialect, targets):
+def _schema_from_data(data_path, dialect, targets):
     from csdl.engines import inputs
     from csdl.engines.schema import STRUCT, Type, static_lower_exceptions
 
@@ -127,7 +127,7 @@ def _schema_from_data(data_path, tree, library, dialect, targets):
         return schema, lowers, f"column types of {data_path} (Parquet)"
     from csdl.engines import duckdb as engine
 
-    schema = engine.infer_schema(None, data.files, list(targets))
+    schema = engine.infer_schema(data.files, list(targets))
     note = (f"column types inferred from the first posts of {data_path}; csdl run decides a post whose JSON types "
             "differ from these (and only such a post) with the Python engine")
     return (schema if schema.kind == STRUCT else Type(STRUCT, fields={})), static_lower_exceptions(), note

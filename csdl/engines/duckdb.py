@@ -94,7 +94,7 @@ def lower_unfixable(con, exceptions: str) -> str:
 
 SAMPLE_LINES = 2_000
 
-def infer_schema(con, files: list[str], targets=None) -> Type:
+def infer_schema(files: list[str], targets=None) -> Type:
     """Column types from the first posts (as DuckDB's read_json samples them). A value beyond
     the sample that does not fit, or a field the sample never had, is caught per row (its post
     goes to the Python engine), so the sample only decides what is fast."""
@@ -177,14 +177,14 @@ def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = Tru
     unfixable = lower_unfixable(con, lowers)
     if data.kind == PARQUET:
         return _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts)
-    return _prepare_jsonl(con, filter_ast, data, targets, library, lowers, unfixable, want_posts)
+    return _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_posts)
 
 
-def _prepare_jsonl(con, filter_ast, data, targets, library, lowers, unfixable, want_posts=True) -> Prepared:
+def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_posts=True) -> Prepared:
     from .jsonl_query import JsonLinesRelation, build_query
 
     every = list(targets) + [t for t in STATS_TARGETS if t not in targets]
-    schema = used_paths(infer_schema(con, data.files, every), every)
+    schema = used_paths(infer_schema(data.files, every), every)
     type_paths: list[tuple[str, ...]] = [()]
     for target in every:
         keys = tuple(target.split("."))

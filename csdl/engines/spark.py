@@ -148,7 +148,7 @@ def _condition_udf(condition):
     return decide
 
 
-def _line_udf(filter_text: str, library_dir: str | None, n_tags: int):
+def _line_udf(filter_text: str, library_dir: str | None):
     """A pandas UDF: a JSON Lines line -> struct(status, matched, created, source, tags)."""
     from pyspark.sql.functions import pandas_udf
 
@@ -338,7 +338,7 @@ def _jsonl(spark, filter_ast, data: Data, library):
 
     # the referenced filters travel to the executors as text: no library directory needed there
     library_dir = resolve(filter_ast, library).require().texts()
-    evaluate = _line_udf(filter_ast.source, library_dir, len(plan.tags))
+    evaluate = _line_udf(filter_ast.source, library_dir)
     verdict = evaluate(F.col("_line"))
     out = frames.select("_file", "_n", "_line", verdict.alias("v"))
     columns = [F.col("_file"), F.col("_n"), F.col("v.status").alias("_status"), F.col("v.created").alias("_created"),

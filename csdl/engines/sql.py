@@ -806,7 +806,7 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
     if rules:
         # The delivered columns read the rule columns of the inner query.
         inner = exp.select(exp.Star(), *tag_exprs).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
-        select = exp.select(exp.Star(), *_delivered_tags(tag_columns, rules, relation.dialect)).from_(
+        select = exp.select(exp.Star(), *_delivered_tags(tag_columns)).from_(
             exp.alias_(exp.Subquery(this=inner), "matched", table=True))
     else:
         select = exp.select(exp.Star()).from_(exp.alias_(from_, relation.alias, table=True)).where(main)
@@ -824,7 +824,7 @@ def wrap_derived(source: exp.Expression, derived, alias: str) -> exp.Expression:
     return exp.Subquery(this=exp.select(exp.Star(), *[exp.alias_(e.copy(), name, quoted=True) for name, e in derived]).from_(base))
 
 
-def _delivered_tags(columns: list[TagColumn], rules, dialect: str) -> list[exp.Expression]:
+def _delivered_tags(columns: list[TagColumn]) -> list[exp.Expression]:
     """``interaction.tags`` (plain names, once each, in rule order) and ``tag_tree`` (names
     and summed scores per namespace) as DataSift delivered them; empty parts are NULL."""
     plain: dict[str, list[str]] = {}
