@@ -131,6 +131,19 @@ def test_w101_message_states_the_dpu_saved_and_fixes():
     assert codes(apply_fix(text, d)) == []
 
 
+@pytest.mark.parametrize("text, fixed", [
+    # one OR junction across nested parentheses: the group opened before the first operand goes too
+    ('return { ((twitter.text contains "coffee") or (twitter.text contains "tea")) or (twitter.text contains "x") }',
+     'return { twitter.text contains_any "coffee, tea, x" }'),
+    ('(twitter.text contains "a") or ((twitter.text contains "b") or (twitter.text contains ")("))',
+     'twitter.text contains_any "a, b, )("'),
+])
+def test_w101_fix_of_nested_groups_replaces_whole_parentheses(text, fixed):
+    (d,) = warnings(text, "W101")
+    assert apply_fix(text, d) == fixed
+    assert csdl.fix(text) == fixed
+
+
 def test_w101_hundred_contains_save_more_than_one_dpu():
     text = " OR ".join(f'twitter.text contains "w{i}"' for i in range(100))
     (d,) = warnings(text, "W101")

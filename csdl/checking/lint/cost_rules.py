@@ -105,6 +105,9 @@ class ContainsToContainsAny(Rule):
                             first, last = node.operands[0].span, node.operands[-1].span
                             start = outer_extent(ctx.source, first.start, first.end, ctx.tree.comments)[0]
                             end = outer_extent(ctx.source, last.start, last.end, ctx.tree.comments)[1]
+                            # ORs nested in parentheses are one junction: `((a) or (b)) or (c)`
+                            # starts inside a group that ends before it does
+                            start, end = _balanced(ctx.source, start, end, ctx.tree.comments)
                             # and so are the group's: one condition needs none, and `csdl format`
                             # would drop them (the fixed text is canonical where the fix touched
                             # it), unless a comment inside them would go with them
@@ -116,6 +119,44 @@ class ContainsToContainsAny(Rule):
                                       f"Replace with `{target} {cs_text}contains_any \"…\"`")
                     span = group[0].span.cover(group[-1].span)
                     yield self.diag(message, span, fix=fix)
+
+
+def _balanced(source: str, start: int, end: int, comments=()) -> tuple[int, int]:
+    """``start, end`` widened over the parentheses just outside it that close or open one inside
+    it (strings and comments skipped), so that the replaced text is a whole parenthesised part."""
+    skips = {c.span.start: c.span.end for c in comments}
+    depth = lowest = 0
+    i = start
+    while i < end:
+        char = source[i]
+        if i in skips:
+            i = skips[i]
+            continue
+        if char == '"':
+            i += 1
+            while i < end and source[i] != '"':
+                i += 2 if source[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            lowest = min(lowest, depth)
+        i += 1
+    for _ in range(-lowest):  # a `)` inside closes a `(` before the span
+        i = start
+        while i > 0 and source[i - 1].isspace():
+            i -= 1
+        if i == 0 or source[i - 1] != "(":
+            break
+        start = i - 1
+    for _ in range(depth - lowest):  # a `(` inside is closed after the span
+        j = end
+        while j < len(source) and source[j].isspace():
+            j += 1
+        if j == len(source) or source[j] != ")":
+            break
+        end = j + 1
+    return start, end
 
 
 # A regex that is only literal words: optional (?i), optional \b, optional group, word alternatives.
