@@ -235,9 +235,8 @@ MAX_FUNCTION_LINES = 80
 #: Lark's stand-alone parser, written by scripts/generate_parser.py: generated, not ours to split.
 GENERATED_CODE = {"csdl.language._lalr"}
 
-#: Functions still longer, each with the reason it is not split yet.
-LONG_FUNCTIONS = {
-}
+#: Functions still longer, each with the reason it is not split yet (none today).
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 def long_functions(module: str, path: pathlib.Path) -> dict[str, int]:
