@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import csdl
 from csdl.evaluate import compile_matcher
-from csdl.evaluate.projection import decoder_for
+from csdl.evaluate.projection import unchecked_decoder_for
 from csdl.evaluate.runner import BatchRunner
 
 pytest.importorskip("msgspec")
@@ -107,7 +107,8 @@ def test_odd_lines_are_reported_as_before(position):
 
 
 def test_only_the_fields_read_are_decoded():
-    decode = decoder_for(["interaction.content", "interaction.geo", "interaction.geo.latitude"])
+    # the decoder the runner builds (it checks UTF-8 itself, before decoding)
+    decode = unchecked_decoder_for(["interaction.content", "interaction.geo", "interaction.geo.latitude"])
     line = b'{"interaction":{"content":"x","geo":{"latitude":1,"longitude":2},"author":{"id":1}},"twitter":{"text":"t"}}'
     # interaction.geo is read whole (a prefix of another target is a target too)
     assert decode(line) == {"interaction": {"content": "x", "geo": {"latitude": 1, "longitude": 2}}}
@@ -118,7 +119,7 @@ def test_only_the_fields_read_are_decoded():
 
 def test_integers_beyond_64_bits_keep_their_value():
     """As the standard library decodes them (orjson would round them to floats)."""
-    decode = decoder_for(["twitter.user.id"])
+    decode = unchecked_decoder_for(["twitter.user.id"])
     assert decode(b'{"twitter":{"user":{"id":123456789012345678901234567890}}}') == {
         "twitter": {"user": {"id": 123456789012345678901234567890}}}
     matcher = compile_matcher(csdl.parse("twitter.user.id == 123456789012345678901234567890"))

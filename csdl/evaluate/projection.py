@@ -2,7 +2,7 @@
 
 A post is about a kilobyte of JSON and a filter reads a handful of its fields. msgspec decodes
 into typed structures and skips the fields a type does not declare without building them,
-which measured about twice as fast as decoding the whole post with orjson. ``decoder_for(paths)``
+which measured about twice as fast as decoding the whole post with orjson. ``unchecked_decoder_for(paths)``
 declares exactly the target paths a compiled filter reads (plus what the runner itself reads) as
 nested ``TypedDict`` types, so the result is a plain ``dict`` holding those paths only, and the
 matcher's closures run on it unchanged.
@@ -28,22 +28,6 @@ from __future__ import annotations
 
 #: What the runner itself reads from every post, besides the filter's targets.
 RUNNER_PATHS = ("interaction.created_at", "interaction.type")
-
-
-def decoder_for(paths):
-    """``decode(line: bytes) -> dict`` keeping only ``paths`` (dotted, lower case as the parser
-    gives targets), or None when msgspec is not installed. ``decode`` raises for any line it does
-    not decode exactly as a full decoder would."""
-    decode = unchecked_decoder_for(paths)
-    if decode is None:
-        return None
-
-    def partial(line: bytes) -> dict:
-        if not line.isascii():
-            line.decode("utf-8")  # UnicodeDecodeError for bytes the full decoders refuse
-        return decode(line)
-
-    return partial
 
 
 def unchecked_decoder_for(paths):
