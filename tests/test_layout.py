@@ -38,6 +38,16 @@ def rank_of(module: str) -> int | None:
     return None if best is None else best[1]
 
 
+def imported_from(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    """The absolute module a ``from … import`` statement of ``module`` reads (relative levels resolved)."""
+    base = node.module or ""
+    if node.level:
+        parts = module.split(".")
+        keep = len(parts) - node.level + (1 if is_package else 0)
+        base = ".".join(parts[:keep] + ([base] if base else []))
+    return base
+
+
 def imports_of(module: str, path: pathlib.Path) -> set[str]:
     """The csdl modules ``module`` imports (``from csdl.x import y`` names ``csdl.x.y`` when that is a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -47,11 +57,7 @@ def imports_of(module: str, path: pathlib.Path) -> set[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = module.split(".")
-                keep = len(parts) - node.level + (1 if is_package else 0)
-                base = ".".join(parts[:keep] + ([base] if base else []))
+            base = imported_from(module, node, is_package)
             names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
         else:
             continue
@@ -164,11 +170,7 @@ def private_imports(module: str, path: pathlib.Path) -> list[str]:
                 if alias.name.startswith("csdl.") and alias.asname:
                     module_aliases[alias.asname] = alias.name
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = module.split(".")
-                keep = len(parts) - node.level + (1 if is_package else 0)
-                base = ".".join(parts[:keep] + ([base] if base else []))
+            base = imported_from(module, node, is_package)
             if not (base == "csdl" or base.startswith("csdl.")):
                 continue
             for alias in node.names:
