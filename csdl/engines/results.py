@@ -185,16 +185,6 @@ class Collector:
             for key, value in once.items():
                 stats.tags[key] += value * combo["count_all"]
 
-    def add_counts(self, posts: int, first, last) -> None:
-        """Posts counted by the engine itself: read, not matched, timestamp read in SQL."""
-        stats = self.stats
-        stats.read += posts
-        stats.timed += posts
-        if first is not None:
-            stats.first_time = first if stats.first_time is None else min(stats.first_time, first)
-        if last is not None:
-            stats.last_time = last if stats.last_time is None else max(stats.last_time, last)
-
     def add_totals(self, posts: int, timed: int, first, last) -> None:
         """Posts counted by the engine in bulk, ``timed`` of them with a timestamp SQL read
         (between ``first`` and ``last``); the others come through ``add_untimed``."""

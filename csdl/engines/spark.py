@@ -244,7 +244,7 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
     finally:
         frame.unpersist()
-    collector.add_counts(counts["n"], counts["lo"], counts["hi"])
+    collector.add_totals(counts["n"], counts["n"], counts["lo"], counts["hi"])  # every bulk post has its timestamp (_epoch)
     import pyarrow.compute as pc
 
     if table.num_rows:
