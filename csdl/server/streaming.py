@@ -421,8 +421,3 @@ class WebSocketStream:
                 pass
         finally:
             session.close()
-
-
-def usage_answer(live, user: str) -> dict:
-    """The stream host's ``usage``: the streams this user consumed, in the REST ``usage`` shape."""
-    return live.usage.report(user)
