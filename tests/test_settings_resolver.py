@@ -4,6 +4,8 @@ named by its path. Expected figures are worked out by hand from the pricing tabl
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import json
 import re
 
@@ -113,6 +115,24 @@ def test_w101_saving_in_a_tag_body_is_what_the_tag_is_charged():
     [w101] = [d for d in csdl.check(text) if d.code == "W101"]
     assert "saves" not in w101.message and "same 0 DPU" in w101.message
     assert csdl.cost(text).dpu == csdl.cost(merged).dpu
+
+
+def test_w102_figure_in_a_tag_body_is_what_the_tag_is_charged():
+    import csdl
+
+    # 0.29 DPU of regular expression in a tag body is charged nothing (under the tag's 1 DPU
+    # threshold), and so is the word list: the rewrite changes nothing `csdl cost` shows.
+    regex = 'interaction.content regex_partial "(?i)\\\\b(apple|banana|cherry)\\\\b"'
+    words = 'interaction.content contains_any "apple, banana, cherry"'
+    tagged = 'tag "t" {{ {} }}\nreturn {{ twitter.lang exists }}\n'
+    [w102] = [d for d in csdl.check(tagged.format(regex)) if d.code == "W102"]
+    assert "same 0 DPU" in w102.message and "instead of" not in w102.message
+    assert csdl.cost(tagged.format(regex)).dpu == csdl.cost(tagged.format(words)).dpu
+    # in the main expression the condition's own price is quoted: 29 characters of regular
+    # expression at 1 DPU per 100, against 0.1 for a contains_any of up to nine words
+    [main] = [d for d in csdl.check(regex) if d.code == "W102"]
+    assert "(0.1 DPU instead of 0.29)" in main.message
+    assert (csdl.cost(regex).dpu, csdl.cost(words).dpu) == (Decimal("0.29"), Decimal("0.1"))
 
 
 # The configuration file named by its path ----------------------------------------------------------

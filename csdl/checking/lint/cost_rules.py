@@ -218,6 +218,13 @@ class RegexIsWordList(Rule):
     name = "regex-is-word-list"
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        # A tag body is charged as a whole (a share of its total): the figure quoted is what the
+        # rewrite changes in that charge, as `csdl cost` would show it (W101 does the same).
+        tag_bodies: dict[int, list] = {}
+        for scope in ctx.scopes():
+            if scope is not ctx.tree.main:
+                body = list(conditions_in(scope))
+                tag_bodies.update((id(c), body) for c in body)
         for cond in conditions_in_filter(ctx):
             if cond.operator != "regex_partial" or not isinstance(cond.argument, ast.Text):
                 continue
@@ -225,7 +232,7 @@ class RegexIsWordList(Rule):
             if found is None:
                 continue
             words, insensitive, bounded = found
-            from csdl.checking.lint.dpu import fmt, price, synthetic
+            from csdl.checking.lint.dpu import charged, fmt, synthetic
 
             cs_text = "" if insensitive else "cs "
             if bounded:
@@ -236,9 +243,14 @@ class RegexIsWordList(Rule):
                 suggestion = f"{cond.target} {cs_text}wildcard {_quote_list(items)}"
             else:
                 continue
-            before = price([cond], ctx.pricing)
             operator = "contains_any" if bounded else "wildcard"
-            after = price([synthetic(cond.target, operator, not insensitive, items, cond.span)], ctx.pricing)
+            rewritten = synthetic(cond.target, operator, not insensitive, items, cond.span)
+            body = tag_bodies.get(id(cond))
+            if body is None:
+                before, after = charged([cond], False, ctx.pricing), charged([rewritten], False, ctx.pricing)
+            else:
+                before = charged(body, True, ctx.pricing)
+                after = charged([rewritten if c is cond else c for c in body], True, ctx.pricing)
             if after > before or not valid_on_platform(suggestion, ctx.platform):
                 continue  # never suggest what the platform being checked rejects (cs, `*` on PYLON)
             cost = f"{fmt(after)} DPU instead of {fmt(before)}" if after < before else f"same {fmt(after)} DPU, simpler to read"
