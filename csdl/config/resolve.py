@@ -15,9 +15,12 @@ the problem is kept in ``Settings.problems`` and the defaults are used instead.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from csdl.config.files import Config, ConfigError, load_config
+
+if TYPE_CHECKING:  # `csdl check` start-up does not import decimal for an annotation
+    from decimal import Decimal
 
 
 def shown_path(path: str) -> str:
