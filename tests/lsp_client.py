@@ -91,6 +91,11 @@ def change_doc(client: LanguageClient, uri: str, version: int, text: str,
         text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
 
 
+def wait(coro):
+    """``coro`` bounded by the suite's timeout (a hung request fails the test)."""
+    return asyncio.wait_for(coro, TIMEOUT)
+
+
 def pos(line: int, character: int) -> lsp.Position:
     return lsp.Position(line=line, character=character)
 

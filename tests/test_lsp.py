@@ -3,7 +3,6 @@ pytest-lsp's client. Expected values are worked out by hand from the spec and do
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -12,16 +11,12 @@ pytest.importorskip("pytest_lsp")
 from lsprotocol import types as lsp  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 
-from lsp_client import TIMEOUT, apply_edits, change_doc, edits_of, open_doc, pos, published, rng, session  # noqa: E402
+from lsp_client import apply_edits, change_doc, edits_of, open_doc, pos, published, rng, session, wait  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 
 URI = "untitled:filter.csdl"
 ASTRAL = 'twitter.text contains "😀" AND twitter.txt contains "x"'
-
-
-def wait(coro):
-    return asyncio.wait_for(coro, TIMEOUT)
 
 
 def slice_units(line: str, start: int, end: int, encoding: str) -> str:

@@ -3,7 +3,6 @@ all" offered once, catalogue notes in sentences, and a tag body's cost in the wo
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -11,16 +10,12 @@ pytest.importorskip("pytest_lsp")
 
 from lsprotocol import types as lsp  # noqa: E402
 
-from lsp_client import TIMEOUT, open_doc, pos, published, rng, session  # noqa: E402
+from lsp_client import open_doc, pos, published, rng, session, wait  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 
 URI = "untitled:presented.csdl"
 FIXABLE = 'twitter.text contains "coffee" OR twitter.text contains "tea"'
-
-
-def wait(coro):
-    return asyncio.wait_for(coro, TIMEOUT)
 
 
 async def fix_alls(client, diagnostics, only=None) -> list[lsp.CodeAction]:
