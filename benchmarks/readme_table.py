@@ -76,13 +76,56 @@ def table(payload: dict) -> str:
         used.add(id(row))
         ratio = f"{row['ratio']:.2f}× {against}" if "ratio" in row and against else ""
         lines.append(f"| {label} | {_value(row)} | {ratio} | {_goal(row)} |")
-    # Rows of the other benchmark groups that state a goal.
+    # Rows of the other benchmark groups that state a goal (the engines have their own table).
     for row in rows:
-        if id(row) not in used and "goal" in row and not row["case"].startswith(("start-up", "--jobs", "100 typical")):
+        if id(row) not in used and "goal" in row and not row["case"].startswith(("start-up", "--jobs", "100 typical", "engines, ")):
             ratio = f"{row['ratio']:.2f}× {row['baseline']}" if "ratio" in row else ""
             lines.append(f"| {row['case']}, {row['measure']} | {_value(row)} | {ratio} | {_goal(row)} |")
     machine = f"CPython {payload.get('python', '?')}, {payload.get('cpus', '?')} CPUs"
-    return "\n".join(lines) + f"\n\n({machine}; {'quick run' if payload.get('quick') else 'full run'}.)\n"
+    engines = engine_table(rows)
+    return ("\n".join(lines) + (f"\n\n{engines}" if engines else "")
+            + f"\n\n({machine}; {'quick run' if payload.get('quick') else 'full run'}.)\n")
+
+
+def _ratio_cell(row: dict | None, against: str = "") -> str:
+    if row is None:
+        return ""
+    met = "" if "met" not in row else (" (met)" if row["met"] else " (missed)")
+    return f"{row['ratio']:.2f}× {against}{met}".replace("  ", " ") if "ratio" in row else f"{row['value']:.2f}×{met}"
+
+
+def engine_table(rows: list[dict]) -> str:
+    """Per filter of the engine benchmark: the Python engine's rate, DuckDB's against the
+    hand-written query on the same data (goal: within 1.5x on Parquet, 2x on JSON Lines) and
+    against the Python engine; then Spark's rows."""
+    cases = [r["case"] for r in rows if r["case"].startswith("engines, ") and r["measure"].startswith("python engine, ")]
+    if not cases:
+        return ""
+    posts = next(r["measure"] for r in rows if r["case"] == cases[0] and r["measure"].startswith("python engine, "))
+    lines = [f"Engines ({posts.removeprefix('python engine, ').removesuffix(' (JSON Lines)')}, summary only; DuckDB's speed as a multiple of the "
+             "hand-written DuckDB query's on the same data, and of the Python engine's):", "",
+             "| filter | Python engine | DuckDB, Parquet | vs hand-written | DuckDB, JSON Lines | vs hand-written | vs Python: Parquet / JSON Lines |",
+             "|---|---:|---:|---|---:|---|---|"]
+    for case in cases:
+        def get(measure, case=case):
+            return next((r for r in rows if r["case"] == case and r["measure"] == measure), None)
+
+        python = next(r for r in rows if r["case"] == case and r["measure"].startswith("python engine, "))
+        cells = [case.removeprefix("engines, "), _value(python)]
+        for fmt in ("parquet", "jsonl"):
+            ours = get(f"duckdb on {fmt}")
+            cells += [_value(ours) if ours else "", _ratio_cell(ours)]
+        vs = [get(f"duckdb on {fmt} / python engine") for fmt in ("parquet", "jsonl")]
+        cells.append(" / ".join(_ratio_cell(r) for r in vs if r))
+        lines.append("| " + " | ".join(cells) + " |")
+    others = [r for r in rows if r["case"].startswith("engines, ") and (r["measure"].startswith("spark ") or r["case"] == "engines, memory")]
+    if others:
+        lines += ["", "| Spark, and DuckDB's memory | figure | ratio (same run) | goal |", "|---|---:|---|---|"]
+        for r in others:
+            ratio = f"{r['ratio']:.2f}× {r['baseline']}" if "ratio" in r else ""
+            value = f"{r['value']:.2f}×" if r["unit"] == "x" else _value(r)
+            lines.append(f"| {r['case'].removeprefix('engines, ')}, {r['measure']} | {value} | {ratio} | {_goal(r)} |")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
