@@ -50,6 +50,11 @@ class Evaluation:
         return f"Evaluation(matched={self.matched}, tags={self.tags!r}, tag_tree={self.tag_tree!r})"
 
 
+#: The longest time one timed call of an AND/OR operand counts for (seconds): far more than a
+#: condition's work on a post, far less than a time slice given to another process.
+MAX_SAMPLE = 200e-6
+
+
 def _never(post, memo):
     return False
 
@@ -63,26 +68,34 @@ class Junction:
     ``reorder`` applies what it learnt to the fast matcher's junction of the same place.
     """
 
-    __slots__ = ("is_and", "original", "parts", "order", "calls", "seconds", "trues")
+    __slots__ = ("is_and", "original", "parts", "order", "calls", "seconds", "trues", "inner")
 
-    def __init__(self, is_and: bool, parts: list, timed: bool):
+    def __init__(self, is_and: bool, parts: list, timed: bool, ticks: list | None = None):
         self.is_and = is_and
         self.order = list(range(len(parts)))
         self.calls = [0] * len(parts)
         self.seconds = [0.0] * len(parts)
         self.trues = [0] * len(parts)
+        self.inner = [0] * len(parts)  # timers run inside each operand's timed calls
         if timed:
-            parts = [self._timed(i, part) for i, part in enumerate(parts)]
+            ticks = ticks if ticks is not None else [0]
+            parts = [self._timed(i, part, ticks) for i, part in enumerate(parts)]
         self.original = tuple(parts)
         self.parts = list(parts)  # the closure iterates this very list: reordering is in place
 
-    def _timed(self, index: int, part):
-        calls, seconds, trues, clock = self.calls, self.seconds, self.trues, time.perf_counter
+    def _timed(self, index: int, part, ticks: list):
+        calls, seconds, trues, inner, clock = self.calls, self.seconds, self.trues, self.inner, time.perf_counter
 
         def timed(post, memo):
+            before = ticks[0]
             start = clock()
             result = part(post, memo)
-            seconds[index] += clock() - start
+            elapsed = clock() - start
+            # A call the scheduler interrupted would count milliseconds for microseconds of
+            # work, for good: an operand's ranking takes no sample above this.
+            seconds[index] += elapsed if elapsed < MAX_SAMPLE else MAX_SAMPLE
+            inner[index] += ticks[0] - before
+            ticks[0] += 1
             calls[index] += 1
             if result:
                 trues[index] += 1
@@ -110,15 +123,20 @@ class Junction:
 
         return any_of
 
-    def best_order(self, min_calls: int = 20) -> list[int] | None:
+    def best_order(self, min_calls: int = 20, costs: tuple[float, float] = (0.0, 0.0)) -> list[int] | None:
         """Operands by expected cost per decision: mean time / P(it decides). Operands not yet
-        measured enough keep their place after the measured ones. None: nothing learnt."""
+        measured enough keep their place after the measured ones. None: nothing learnt.
+        ``costs``: what a timed call adds to its own interval, and what each timer run inside
+        it adds (``timer_costs()``), taken off the measured times: a cheap condition costs
+        less than its timers, and uncorrected it would look as dear as one that does real work
+        (and run after it)."""
         measured = [i for i in self.order if self.calls[i] >= min_calls]
         if len(measured) < 2:
             return None
+        own, per_inner = costs
 
         def rank(i):
-            mean = self.seconds[i] / self.calls[i]
+            mean = max(self.seconds[i] - self.calls[i] * own - self.inner[i] * per_inner, 0.0) / self.calls[i]
             p_true = self.trues[i] / self.calls[i]
             decides = (1.0 - p_true) if self.is_and else p_true
             return mean / max(decides, 1e-3)
@@ -130,6 +148,49 @@ class Junction:
     def apply(self, order: list[int]) -> None:
         self.order = list(order)
         self.parts[:] = [self.original[i] for i in order]
+
+
+def timed_condition(fn, info: ConditionInfo, ticks: list):
+    """``fn`` with its time and calls added to ``info`` (and counted in ``ticks``, for the
+    operand timers around it: see ``timer_costs``)."""
+    clock = time.perf_counter
+
+    def timed(post, memo):
+        start = clock()
+        result = fn(post, memo)
+        info.seconds += clock() - start
+        info.calls += 1
+        ticks[0] += 1
+        return result
+
+    return timed
+
+
+_timer_costs: tuple[float, float] | None = None
+
+
+def timer_costs(calls: int = 400, rounds: int = 5) -> tuple[float, float]:
+    """(seconds an operand's timer adds to its own measurement, seconds each timer run inside
+    it adds), measured once per process with the timers themselves around a function that does
+    nothing; the least of a few rounds, as load on the machine only adds time."""
+    global _timer_costs
+    if _timer_costs is None:
+        ticks: list = [0]
+        info = ConditionInfo(0, "", 0, "")
+        bare = Junction(True, [_never], True, ticks)
+        wrapped = Junction(True, [timed_condition(_never, info, ticks)], True, ticks)
+        least = {id(bare): float("inf"), id(wrapped): float("inf")}
+        post: dict = {}
+        for _ in range(rounds):
+            for junction in (bare, wrapped):
+                junction.seconds[0] = 0.0
+                part = junction.parts[0]
+                for _ in range(calls):
+                    part(post, post)
+                least[id(junction)] = min(least[id(junction)], junction.seconds[0] / calls)
+        own = least[id(bare)]
+        _timer_costs = (own, max(least[id(wrapped)] - own, 0.0))
+    return _timer_costs
 
 
 class _Compiler:
@@ -146,6 +207,7 @@ class _Compiler:
         # closures instead of building (say) a 100,000-keyword index a second time.
         self.built: dict[int, object] = {}
         self.reuse: dict[int, object] = {}
+        self.ticks = [0]  # timers run so far (profiled): operand timers take off what the inner ones cost
 
     def count_text_uses(self, filter_ast: ast.Filter) -> None:
         """How many text conditions read each (target, case mode): a text read by one only is
@@ -166,7 +228,7 @@ class _Compiler:
             return lambda post, memo: not inner(post, memo)
         if isinstance(node, (ast.And, ast.Or)):
             junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands],
-                                self.profile)
+                                self.profile, self.ticks)
             self.junctions.append(junction)
             return junction.closure()
         raise TypeError(f"not an expression: {node!r}")
@@ -196,16 +258,7 @@ class _Compiler:
         self.built[id(node)] = (node, fn)
         if not self.profile:
             return fn
-        clock = time.perf_counter
-
-        def timed(post, memo):
-            start = clock()
-            result = fn(post, memo)
-            info.seconds += clock() - start
-            info.calls += 1
-            return result
-
-        return timed
+        return timed_condition(fn, info, self.ticks)
 
     def stream(self, node: ast.StreamRef, scope: str):
         """A referenced stream's own return expression; its tags are ignored (spec §5.5)."""
@@ -287,8 +340,9 @@ class Matcher:
         """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
         same thing) by what ``timed`` measured. Answers never change; only the work done."""
         changed = False
+        costs = timer_costs()
         for mine, theirs in zip(self.junctions, timed.junctions, strict=True):
-            order = theirs.best_order()
+            order = theirs.best_order(costs=costs)
             if order is not None and order != mine.order:
                 mine.apply(order)
                 theirs.apply(order)
