@@ -125,13 +125,26 @@ def _regex_test(condition: ast.Condition):
     import re2
 
     from csdl.evaluate.re2util import compile_re2, searcher
+    from csdl.evaluate.simple_regex import python_search
 
     try:
         pattern = compile_re2(condition.argument.value)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise _error(condition, REGEX_NOT_SUPPORTED, f"RE2 cannot compile this regular expression: {detail}") from None
-    return searcher(pattern, whole=condition.operator == "regex_exact")
+    whole = condition.operator == "regex_exact"
+    search = searcher(pattern, whole=whole)
+    simple = python_search(condition.argument.value, whole=whole)
+    if simple is None:
+        return search
+
+    def test(text: str, memo=None) -> bool:
+        # ASCII text and a pattern both engines read alike (csdl.evaluate.simple_regex).
+        if text.isascii():
+            return simple(text) is not None
+        return search(text)
+
+    return test
 
 
 def _url_test(condition: ast.Condition):

@@ -50,11 +50,6 @@ class Evaluation:
         return f"Evaluation(matched={self.matched}, tags={self.tags!r}, tag_tree={self.tag_tree!r})"
 
 
-#: The longest time one timed call of an AND/OR operand counts for (seconds): far more than a
-#: condition's work on a post, far less than a time slice given to another process.
-MAX_SAMPLE = 200e-6
-
-
 def _never(post, memo):
     return False
 
@@ -63,45 +58,23 @@ class Junction:
     """An AND or OR whose operands can be put in a better order while running.
 
     AND and OR have no side effects in CSDL, so any order gives the same answer; the cheapest
-    order runs first the operands most likely to decide the result at the lowest cost. The
-    timed twin of a matcher measures each operand (calls, time, how often true) and
-    ``reorder`` applies what it learnt to the fast matcher's junction of the same place.
+    order runs first the operands most likely to decide the result at the lowest cost.
+    ``learn`` times each operand, the very closure the matcher calls, over a sample of posts
+    (one clock reading per operand and sample, not per call: a timer around each call costs more
+    than a cheap condition does, and made cheap conditions look as dear as costly ones), and
+    ``best_order`` ranks them by what it measured.
     """
 
-    __slots__ = ("is_and", "original", "parts", "order", "calls", "seconds", "trues", "inner")
+    __slots__ = ("is_and", "original", "parts", "order", "calls", "seconds", "trues")
 
-    def __init__(self, is_and: bool, parts: list, timed: bool, ticks: list | None = None):
+    def __init__(self, is_and: bool, parts: list):
         self.is_and = is_and
         self.order = list(range(len(parts)))
-        self.calls = [0] * len(parts)
+        self.calls = [0] * len(parts)  # posts each operand was timed on
         self.seconds = [0.0] * len(parts)
         self.trues = [0] * len(parts)
-        self.inner = [0] * len(parts)  # timers run inside each operand's timed calls
-        if timed:
-            ticks = ticks if ticks is not None else [0]
-            parts = [self._timed(i, part, ticks) for i, part in enumerate(parts)]
         self.original = tuple(parts)
         self.parts = list(parts)  # the closure iterates this very list: reordering is in place
-
-    def _timed(self, index: int, part, ticks: list):
-        calls, seconds, trues, inner, clock = self.calls, self.seconds, self.trues, self.inner, time.perf_counter
-
-        def timed(post, memo):
-            before = ticks[0]
-            start = clock()
-            result = part(post, memo)
-            elapsed = clock() - start
-            # A call the scheduler interrupted would count milliseconds for microseconds of
-            # work, for good: an operand's ranking takes no sample above this.
-            seconds[index] += elapsed if elapsed < MAX_SAMPLE else MAX_SAMPLE
-            inner[index] += ticks[0] - before
-            ticks[0] += 1
-            calls[index] += 1
-            if result:
-                trues[index] += 1
-            return result
-
-        return timed
 
     def closure(self):
         parts = self.parts
@@ -123,20 +96,29 @@ class Junction:
 
         return any_of
 
-    def best_order(self, min_calls: int = 20, costs: tuple[float, float] = (0.0, 0.0)) -> list[int] | None:
+    def learn(self, posts: list) -> None:
+        """Time every operand on ``posts`` and count how often it holds. Each call gets a memo
+        of its own: what an operand reports about a post here is not kept."""
+        clock = time.perf_counter
+        for index, part in enumerate(self.original):
+            trues = 0
+            start = clock()
+            for post in posts:
+                if part(post, {}):
+                    trues += 1
+            self.seconds[index] += clock() - start
+            self.calls[index] += len(posts)
+            self.trues[index] += trues
+
+    def best_order(self, min_calls: int = 20) -> list[int] | None:
         """Operands by expected cost per decision: mean time / P(it decides). Operands not yet
-        measured enough keep their place after the measured ones. None: nothing learnt.
-        ``costs``: what a timed call adds to its own interval, and what each timer run inside
-        it adds (``timer_costs()``), taken off the measured times: a cheap condition costs
-        less than its timers, and uncorrected it would look as dear as one that does real work
-        (and run after it)."""
+        measured enough keep their place after the measured ones. None: nothing learnt."""
         measured = [i for i in self.order if self.calls[i] >= min_calls]
         if len(measured) < 2:
             return None
-        own, per_inner = costs
 
         def rank(i):
-            mean = max(self.seconds[i] - self.calls[i] * own - self.inner[i] * per_inner, 0.0) / self.calls[i]
+            mean = self.seconds[i] / self.calls[i]
             p_true = self.trues[i] / self.calls[i]
             decides = (1.0 - p_true) if self.is_and else p_true
             return mean / max(decides, 1e-3)
@@ -150,9 +132,8 @@ class Junction:
         self.parts[:] = [self.original[i] for i in order]
 
 
-def timed_condition(fn, info: ConditionInfo, ticks: list):
-    """``fn`` with its time and calls added to ``info`` (and counted in ``ticks``, for the
-    operand timers around it: see ``timer_costs``)."""
+def timed_condition(fn, info: ConditionInfo):
+    """``fn`` with its time and calls added to ``info`` (the report's slowest conditions)."""
     clock = time.perf_counter
 
     def timed(post, memo):
@@ -160,37 +141,9 @@ def timed_condition(fn, info: ConditionInfo, ticks: list):
         result = fn(post, memo)
         info.seconds += clock() - start
         info.calls += 1
-        ticks[0] += 1
         return result
 
     return timed
-
-
-_timer_costs: tuple[float, float] | None = None
-
-
-def timer_costs(calls: int = 400, rounds: int = 5) -> tuple[float, float]:
-    """(seconds an operand's timer adds to its own measurement, seconds each timer run inside
-    it adds), measured once per process with the timers themselves around a function that does
-    nothing; the least of a few rounds, as load on the machine only adds time."""
-    global _timer_costs
-    if _timer_costs is None:
-        ticks: list = [0]
-        info = ConditionInfo(0, "", 0, "")
-        bare = Junction(True, [_never], True, ticks)
-        wrapped = Junction(True, [timed_condition(_never, info, ticks)], True, ticks)
-        least = {id(bare): float("inf"), id(wrapped): float("inf")}
-        post: dict = {}
-        for _ in range(rounds):
-            for junction in (bare, wrapped):
-                junction.seconds[0] = 0.0
-                part = junction.parts[0]
-                for _ in range(calls):
-                    part(post, post)
-                least[id(junction)] = min(least[id(junction)], junction.seconds[0] / calls)
-        own = least[id(bare)]
-        _timer_costs = (own, max(least[id(wrapped)] - own, 0.0))
-    return _timer_costs
 
 
 class _Compiler:
@@ -207,7 +160,6 @@ class _Compiler:
         # closures instead of building (say) a 100,000-keyword index a second time.
         self.built: dict[int, object] = {}
         self.reuse: dict[int, object] = {}
-        self.ticks = [0]  # timers run so far (profiled): operand timers take off what the inner ones cost
 
     def count_text_uses(self, filter_ast: ast.Filter) -> None:
         """How many text conditions read each (target, case mode): a text read by one only is
@@ -227,8 +179,7 @@ class _Compiler:
             inner = self.expression(node.operand, source, scope)
             return lambda post, memo: not inner(post, memo)
         if isinstance(node, (ast.And, ast.Or)):
-            junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands],
-                                self.profile, self.ticks)
+            junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands])
             self.junctions.append(junction)
             return junction.closure()
         raise TypeError(f"not an expression: {node!r}")
@@ -258,7 +209,7 @@ class _Compiler:
         self.built[id(node)] = (node, fn)
         if not self.profile:
             return fn
-        return timed_condition(fn, info, self.ticks)
+        return timed_condition(fn, info)
 
     def stream(self, node: ast.StreamRef, scope: str):
         """A referenced stream's own return expression; its tags are ignored (spec §5.5)."""
@@ -336,16 +287,19 @@ class Matcher:
         slowest conditions; the runner uses it on a sample of posts only)."""
         return compile_matcher(self.filter, library=self.resolved, _profile=True, _reuse=self.built)
 
-    def adapt(self, timed: "Matcher") -> bool:
-        """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
-        same thing) by what ``timed`` measured. Answers never change; only the work done."""
+    def adapt(self, posts: list, twin: "Matcher | None" = None) -> bool:
+        """Reorder this matcher's AND/OR operands (and ``twin``'s, its timed twin, to keep
+        measuring the same thing) by their costs and outcomes on ``posts`` (a sample of decoded
+        posts), added to what earlier samples showed. Answers never change; only the work done."""
         changed = False
-        costs = timer_costs()
-        for mine, theirs in zip(self.junctions, timed.junctions, strict=True):
-            order = theirs.best_order(costs=costs)
+        twins = twin.junctions if twin is not None else [None] * len(self.junctions)
+        for mine, theirs in zip(self.junctions, twins, strict=True):  # inner junctions first
+            mine.learn(posts)
+            order = mine.best_order()
             if order is not None and order != mine.order:
                 mine.apply(order)
-                theirs.apply(order)
+                if theirs is not None:
+                    theirs.apply(order)
                 changed = True
         return changed
 
