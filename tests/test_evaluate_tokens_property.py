@@ -31,6 +31,7 @@ def test_contains_any_paths_agree_with_tokens(items, text):
     assert T.contains_any(items, lower=True)(low, {}) is expected  # one RE2 program
     padded = items + [f"zzq{i}" for i in range(T.TOKEN_SET_THRESHOLD)]  # forces token sets
     assert T.contains_any(padded, lower=True)(low, {}) is expected
+    assert T.contains_any(padded, lower=True, shared=False)(low, {}) is expected  # words not kept
 
 
 @settings(max_examples=400, deadline=None)

@@ -92,14 +92,14 @@ def _text_condition(target: str, test, lower: bool, shared: bool = True):
     return inlined.condition(target, body, test=test, slow=slow)
 
 
-def _text_test(condition: ast.Condition, lower: bool):
+def _text_test(condition: ast.Condition, lower: bool, shared: bool = True):
     op, arg = condition.operator, condition.argument
     if op == "contains":
         return text.contains(arg.value, lower=lower)
     if op == "substr":
         return text.substr(arg.value, lower=lower)
     if op == "contains_any":
-        return text.contains_any(_items(arg), lower=lower)
+        return text.contains_any(_items(arg), lower=lower, shared=shared)
     if op == "contains_all":
         return text.contains_all(_items(arg), lower=lower)
     if op == "wildcard":
@@ -345,7 +345,7 @@ def build(condition: ast.Condition, shared: bool = True):
         return _exists(target)
     if op in TEXT_OPERATORS:
         lower = not case_sensitive(condition)
-        return _text_condition(target, _text_test(condition, lower), lower, shared)
+        return _text_condition(target, _text_test(condition, lower, shared), lower, shared)
     if op in STRING_OPERATORS:
         test = _regex_test(condition) if op != "url_in" else _url_test(condition)
         # Regexes see the value as written; url_in normalises (and lower-cases) by itself.

@@ -189,7 +189,13 @@ class _TokenIndex:
                                      or (bool(self.char_firsts) and not self.char_firsts.isdisjoint(text)))
 
     def any_in_text(self, text: str, memo) -> bool:
-        words = words_of(text, memo)
+        return self._any_in(text, words_of(text, memo), memo)
+
+    def any_in_unshared_text(self, text: str, memo) -> bool:
+        """``any_in_text`` for a text no other condition reads: its words are not kept."""
+        return self._any_in(text, _words(text), memo)
+
+    def _any_in(self, text: str, words: list[str], memo) -> bool:
         if not self.word_singles.isdisjoint(words):
             return True
         if self.char_singles and not self.char_singles.isdisjoint(text):
@@ -236,11 +242,14 @@ def _token_lists(items, lower: bool) -> list:
     return out
 
 
-def contains_any(items, *, lower: bool):
+def contains_any(items, *, lower: bool, shared: bool = True):
+    """``shared``: other conditions may read the same text (its word tokens are then kept in the
+    post's memo for them)."""
     if len(items) > TOKEN_SET_THRESHOLD:
         token_lists = _token_lists(items, lower)
         if len(token_lists) > TOKEN_SET_THRESHOLD:
-            return _TokenIndex(token_lists).any_in_text
+            index = _TokenIndex(token_lists)
+            return index.any_in_text if shared else index.any_in_unshared_text
     phrases = _phrases(items, lower)
     if not phrases:
         return lambda text, memo: False
