@@ -31,6 +31,7 @@ def test_contains_any_paths_agree_with_tokens(items, text):
     assert T.contains_any(items, lower=True)(low, {}) is expected  # one RE2 program
     padded = items + [f"zzq{i}" for i in range(T.TOKEN_SET_THRESHOLD)]  # forces token sets
     assert T.contains_any(padded, lower=True)(low, {}) is expected
+    assert T.contains_any(padded, lower=True, shared=False)(low, {}) is expected  # words not kept
 
 
 @settings(max_examples=400, deadline=None)
@@ -57,3 +58,30 @@ def test_word_edges_are_unicode_aware():
     many = T.contains_any(["ipad", "x"], lower=True)
     assert not many("éipad", {}) and not many("ipad_", {}) and many("(ipad)", {})
     assert T.contains_any(["big data"], lower=True)("big\u00a0data", {})  # NBSP is white space
+
+
+# Word splitting: any character at all (surrogates, emoji, every kind of white space and
+# punctuation), against the definition, the regular expression ``\w+``.
+any_texts = st.text(st.characters(codec=None, exclude_categories=()), max_size=30) | st.text(
+    alphabet="ab_é1 .-#\u00a0\t\x1c\x85\u2028東🍣\ud800’", max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(any_texts)
+def test_words_of_is_the_word_regex(text):
+    import re
+
+    assert T.words_of(text, {}) == re.findall(r"\w+", text)
+
+
+def test_word_characters_are_alnum_or_underscore_and_never_space():
+    """What the fast word splitting rests on, over every code point."""
+    import re
+    import sys
+
+    word = re.compile(r"\w")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        is_word = char.isalnum() or char == "_"
+        assert (word.match(char) is not None) is is_word, hex(code)
+        assert not (is_word and char.isspace()), hex(code)

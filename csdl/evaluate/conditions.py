@@ -13,9 +13,9 @@ import operator
 from csdl.language import ast
 from csdl.diagnostics import CSDLError
 
-from csdl.evaluate import geomath, text
+from csdl.evaluate import geomath, inlined, text
 from csdl.evaluate.urls import normalise_url
-from csdl.evaluate.values import as_text, flat, is_number, make_getter, parse_number
+from csdl.evaluate.values import as_text, flat, is_number, parse_number
 
 
 # The per-post memo is a plain dict, the cheapest object to create once per post. It maps the
@@ -65,7 +65,7 @@ def case_sensitive(condition: ast.Condition) -> bool:
 # --- text operators -------------------------------------------------------------------------
 
 
-def _text_condition(target: str, get, test, lower: bool, shared: bool = True):
+def _text_condition(target: str, test, lower: bool, shared: bool = True):
     def slow(value, memo):
         values = flat(value) if value.__class__ is list else (value,)
         for item in values:
@@ -85,52 +85,21 @@ def _text_condition(target: str, get, test, lower: bool, shared: bool = True):
                 return True
         return False
 
-    if lower and not shared:
-        # The only condition reading this text: nothing to share.
-        def cond(post, memo):
-            value = get(post)
-            if value.__class__ is str:
-                return test(value.lower(), memo)
-            if value is None:
-                return False
-            return slow(value, memo)
-
-    elif lower:
-
-        def cond(post, memo):
-            value = get(post)
-            if value.__class__ is str:
-                # Keyed by identity: hashing a long text would cost more than lower-casing it,
-                # and the post keeps the string (so its id) alive while the memo lives.
-                low = memo.get(id(value))
-                if low is None:
-                    low = memo[id(value)] = value.lower()
-                return test(low, memo)
-            if value is None:
-                return False
-            return slow(value, memo)
-
+    if lower:
+        body = inlined.TEXT_LOWER_SHARED if shared else inlined.TEXT_LOWER  # shared: other conditions read it
     else:
-
-        def cond(post, memo):
-            value = get(post)
-            if value.__class__ is str:
-                return test(value, memo)
-            if value is None:
-                return False
-            return slow(value, memo)
-
-    return cond
+        body = inlined.TEXT
+    return inlined.condition(target, body, test=test, slow=slow)
 
 
-def _text_test(condition: ast.Condition, lower: bool):
+def _text_test(condition: ast.Condition, lower: bool, shared: bool = True):
     op, arg = condition.operator, condition.argument
     if op == "contains":
         return text.contains(arg.value, lower=lower)
     if op == "substr":
         return text.substr(arg.value, lower=lower)
     if op == "contains_any":
-        return text.contains_any(_items(arg), lower=lower)
+        return text.contains_any(_items(arg), lower=lower, shared=shared)
     if op == "contains_all":
         return text.contains_all(_items(arg), lower=lower)
     if op == "wildcard":
@@ -156,13 +125,26 @@ def _regex_test(condition: ast.Condition):
     import re2
 
     from csdl.evaluate.re2util import compile_re2, searcher
+    from csdl.evaluate.simple_regex import python_search
 
     try:
         pattern = compile_re2(condition.argument.value)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise _error(condition, REGEX_NOT_SUPPORTED, f"RE2 cannot compile this regular expression: {detail}") from None
-    return searcher(pattern, whole=condition.operator == "regex_exact")
+    whole = condition.operator == "regex_exact"
+    search = searcher(pattern, whole=whole)
+    simple = python_search(condition.argument.value, whole=whole)
+    if simple is None:
+        return search
+
+    def test(text: str, memo=None) -> bool:
+        # ASCII text and a pattern both engines read alike (csdl.evaluate.simple_regex).
+        if text.isascii():
+            return simple(text) is not None
+        return search(text)
+
+    return test
 
 
 def _url_test(condition: ast.Condition):
@@ -173,13 +155,11 @@ def _url_test(condition: ast.Condition):
 # --- scalar operators -------------------------------------------------------------------------
 
 
-def _scalar_condition(get, test):
-    """``test(value, memo)`` on each present value; any one true is enough."""
+def _any_value(test):
+    """``on_value(value, memo)`` for a present value: ``test`` on it, or on each of a
+    multi-valued target's values (any one true is enough)."""
 
-    def cond(post, memo):
-        value = get(post)
-        if value is None:
-            return False
+    def on_value(value, memo):
         if value.__class__ is list:
             for item in flat(value):
                 if test(item, memo):
@@ -187,41 +167,25 @@ def _scalar_condition(get, test):
             return False
         return test(value, memo)
 
-    return cond
+    return on_value
 
 
-def _fused(get, test, on_string):
+def _scalar_condition(target: str, test):
+    """``test(value, memo)`` on each present value; any one true is enough."""
+    return inlined.condition(target, inlined.ANY_VALUE, test=test)
+
+
+def _fused(target: str, test, on_string):
     """Like ``_scalar_condition``, with the common case (one string value) answered by
     ``on_string(value)`` without the extra calls."""
     if on_string is None:
-        return _scalar_condition(get, test)
-    general = _scalar_condition(get, test)
-
-    def cond(post, memo):
-        value = get(post)
-        if value.__class__ is str:
-            return on_string(value)
-        if value is None:
-            return False
-        return general(post, memo)
-
-    return cond
+        return _scalar_condition(target, test)
+    return inlined.condition(target, inlined.ON_STRING, on_string=on_string, general=_any_value(test))
 
 
-def _fused_number(get, test, compare, bound):
+def _fused_number(target: str, test, operator: str, bound):
     """The common case of an ordering comparison, a plain JSON number, without extra calls."""
-    general = _scalar_condition(get, test)
-
-    def cond(post, memo):
-        value = get(post)
-        cls = value.__class__
-        if cls is int or cls is float:
-            return compare(value, bound)
-        if value is None:
-            return False
-        return general(post, memo)
-
-    return cond
+    return inlined.condition(target, inlined.order_body(operator), bound=bound, general=_any_value(test))
 
 
 def _text_equality(condition: ast.Condition):
@@ -364,16 +328,8 @@ def _geo_test(condition: ast.Condition, target: str):
     return geo
 
 
-def _exists(get):
-    def exists(post, memo):
-        value = get(post)
-        if value is None:
-            return False
-        if value.__class__ is list:
-            return bool(flat(value))
-        return True
-
-    return exists
+def _exists(target: str):
+    return inlined.condition(target, inlined.EXISTS)
 
 
 TEXT_OPERATORS = frozenset({"contains", "substr", "contains_any", "contains_all", "wildcard", "contains_near"})
@@ -385,18 +341,17 @@ def build(condition: ast.Condition, shared: bool = True):
     """The closure for ``condition``; raises CSDLError for an argument that cannot run.
     ``shared``: other text conditions may read the same target in the same case mode."""
     target, op = condition.target, condition.operator
-    get = make_getter(target)
     if op == "exists":
-        return _exists(get)
+        return _exists(target)
     if op in TEXT_OPERATORS:
         lower = not case_sensitive(condition)
-        return _text_condition(target, get, _text_test(condition, lower), lower, shared)
+        return _text_condition(target, _text_test(condition, lower, shared), lower, shared)
     if op in STRING_OPERATORS:
         test = _regex_test(condition) if op != "url_in" else _url_test(condition)
         # Regexes see the value as written; url_in normalises (and lower-cases) by itself.
-        return _text_condition(target, get, test, lower=False)
+        return _text_condition(target, test, lower=False)
     if op == "==":
-        return _fused(get, _equals_test(condition, target), _text_equality(condition))
+        return _fused(target, _equals_test(condition, target), _text_equality(condition))
     if op == "!=":
         equals = _equals_test(condition, target)
 
@@ -408,17 +363,17 @@ def build(condition: ast.Condition, shared: bool = True):
             return not equals(value, memo)
 
         # Any present value that differs; an absent target gives False (spec §4.3).
-        return _scalar_condition(get, differs)
+        return _scalar_condition(target, differs)
     if op == "in":
         fast = None
         if not isinstance(condition.argument, ast.NumberList):
             strings = frozenset(item.lower() for item in _items(condition.argument))
             fast = lambda value: value.lower() in strings  # noqa: E731
-        return _fused(get, _in_test(condition, target), fast)
+        return _fused(target, _in_test(condition, target), fast)
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):
             raise _error(condition, MALFORMED_ARGUMENT, f"{op} needs a number")
-        return _fused_number(get, _order_test(condition, target), _ORDER[op], condition.argument.value)
+        return _fused_number(target, _order_test(condition, target), op, condition.argument.value)
     if op in GEO_OPERATORS:
-        return _scalar_condition(get, _geo_test(condition, target))
+        return _scalar_condition(target, _geo_test(condition, target))
     raise _error(condition, OPERATOR_NOT_EVALUABLE, f"the operator {condition.spelling} cannot be evaluated")

@@ -58,37 +58,23 @@ class Junction:
     """An AND or OR whose operands can be put in a better order while running.
 
     AND and OR have no side effects in CSDL, so any order gives the same answer; the cheapest
-    order runs first the operands most likely to decide the result at the lowest cost. The
-    timed twin of a matcher measures each operand (calls, time, how often true) and
-    ``reorder`` applies what it learnt to the fast matcher's junction of the same place.
+    order runs first the operands most likely to decide the result at the lowest cost.
+    ``learn`` times each operand, the very closure the matcher calls, over a sample of posts
+    (one clock reading per operand and sample, not per call: a timer around each call costs more
+    than a cheap condition does, and made cheap conditions look as dear as costly ones), and
+    ``best_order`` ranks them by what it measured.
     """
 
     __slots__ = ("is_and", "original", "parts", "order", "calls", "seconds", "trues")
 
-    def __init__(self, is_and: bool, parts: list, timed: bool):
+    def __init__(self, is_and: bool, parts: list):
         self.is_and = is_and
         self.order = list(range(len(parts)))
-        self.calls = [0] * len(parts)
+        self.calls = [0] * len(parts)  # posts each operand was timed on
         self.seconds = [0.0] * len(parts)
         self.trues = [0] * len(parts)
-        if timed:
-            parts = [self._timed(i, part) for i, part in enumerate(parts)]
         self.original = tuple(parts)
         self.parts = list(parts)  # the closure iterates this very list: reordering is in place
-
-    def _timed(self, index: int, part):
-        calls, seconds, trues, clock = self.calls, self.seconds, self.trues, time.perf_counter
-
-        def timed(post, memo):
-            start = clock()
-            result = part(post, memo)
-            seconds[index] += clock() - start
-            calls[index] += 1
-            if result:
-                trues[index] += 1
-            return result
-
-        return timed
 
     def closure(self):
         parts = self.parts
@@ -110,6 +96,20 @@ class Junction:
 
         return any_of
 
+    def learn(self, posts: list) -> None:
+        """Time every operand on ``posts`` and count how often it holds. Each call gets a memo
+        of its own: what an operand reports about a post here is not kept."""
+        clock = time.perf_counter
+        for index, part in enumerate(self.original):
+            trues = 0
+            start = clock()
+            for post in posts:
+                if part(post, {}):
+                    trues += 1
+            self.seconds[index] += clock() - start
+            self.calls[index] += len(posts)
+            self.trues[index] += trues
+
     def best_order(self, min_calls: int = 20) -> list[int] | None:
         """Operands by expected cost per decision: mean time / P(it decides). Operands not yet
         measured enough keep their place after the measured ones. None: nothing learnt."""
@@ -130,6 +130,20 @@ class Junction:
     def apply(self, order: list[int]) -> None:
         self.order = list(order)
         self.parts[:] = [self.original[i] for i in order]
+
+
+def timed_condition(fn, info: ConditionInfo):
+    """``fn`` with its time and calls added to ``info`` (the report's slowest conditions)."""
+    clock = time.perf_counter
+
+    def timed(post, memo):
+        start = clock()
+        result = fn(post, memo)
+        info.seconds += clock() - start
+        info.calls += 1
+        return result
+
+    return timed
 
 
 class _Compiler:
@@ -165,8 +179,7 @@ class _Compiler:
             inner = self.expression(node.operand, source, scope)
             return lambda post, memo: not inner(post, memo)
         if isinstance(node, (ast.And, ast.Or)):
-            junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands],
-                                self.profile)
+            junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands])
             self.junctions.append(junction)
             return junction.closure()
         raise TypeError(f"not an expression: {node!r}")
@@ -196,16 +209,7 @@ class _Compiler:
         self.built[id(node)] = (node, fn)
         if not self.profile:
             return fn
-        clock = time.perf_counter
-
-        def timed(post, memo):
-            start = clock()
-            result = fn(post, memo)
-            info.seconds += clock() - start
-            info.calls += 1
-            return result
-
-        return timed
+        return timed_condition(fn, info)
 
     def stream(self, node: ast.StreamRef, scope: str):
         """A referenced stream's own return expression; its tags are ignored (spec §5.5)."""
@@ -283,15 +287,19 @@ class Matcher:
         slowest conditions; the runner uses it on a sample of posts only)."""
         return compile_matcher(self.filter, library=self.resolved, _profile=True, _reuse=self.built)
 
-    def adapt(self, timed: "Matcher") -> bool:
-        """Reorder this matcher's AND/OR operands (and the timed twin's, to keep measuring the
-        same thing) by what ``timed`` measured. Answers never change; only the work done."""
+    def adapt(self, posts: list, twin: "Matcher | None" = None) -> bool:
+        """Reorder this matcher's AND/OR operands (and ``twin``'s, its timed twin, to keep
+        measuring the same thing) by their costs and outcomes on ``posts`` (a sample of decoded
+        posts), added to what earlier samples showed. Answers never change; only the work done."""
         changed = False
-        for mine, theirs in zip(self.junctions, timed.junctions, strict=True):
-            order = theirs.best_order()
+        twins = twin.junctions if twin is not None else [None] * len(self.junctions)
+        for mine, theirs in zip(self.junctions, twins, strict=True):  # inner junctions first
+            mine.learn(posts)
+            order = mine.best_order()
             if order is not None and order != mine.order:
                 mine.apply(order)
-                theirs.apply(order)
+                if theirs is not None:
+                    theirs.apply(order)
                 changed = True
         return changed
 

@@ -22,6 +22,9 @@ BATCH_LINES = 2000
 # One post in PROFILE_EVERY runs through the timed twin of the matcher: enough samples for the
 # "slowest conditions" table at a cost of a few percent.
 PROFILE_EVERY = 50
+# The operands of AND/OR are timed on the sampled posts of the first LEARN_FIRST batches, then
+# of every LEARN_EVERY-th (timing each operand on each sample costs a few percent of a batch).
+LEARN_FIRST, LEARN_EVERY = 3, 10
 # Bad lines kept with their messages; beyond this they are only counted.
 MAX_BAD_DETAILS = 1000
 
@@ -115,6 +118,7 @@ class BatchRunner:
         self.matcher = matcher
         self.profiled = matcher.with_profiling() if profile and matcher.conditions else None
         self.adapt = adapt and self.profiled is not None
+        self.batches = 0
         self.loads, self.dumps, self.codec_name = codec()
         self.fast_loads = fast_decoder() or self.loads
         # Only the fields the filter reads (csdl.evaluate.projection); None: decode posts whole.
@@ -126,21 +130,19 @@ class BatchRunner:
         """The matching posts (as lines to write; none unless ``keep``) and the counts of a batch."""
         started = time.perf_counter()
         # Everything the loop touches is a local: this loop is the floor under every filter.
-        main, plan = self.matcher.main, self.matcher.tag_plan
-        timed_main = self.profiled.main if self.profiled is not None else None
-        timed_plan = self.profiled.tag_plan if self.profiled is not None else None
+        main, plan = self.matcher.main, self.matcher.tag_plan or None  # None: no tags (asked once, not per post)
+        timed_main, timed_plan = (self.profiled.main, self.profiled.tag_plan or None) if self.profiled else (None, None)
         fast_loads, partial = self.fast_loads, self.partial
         stats = Stats(len(self.matcher.conditions))
         out: list[bytes] = []
         append = out.append if keep else None
         first_time = last_time = None
         timed = read = matched = 0
-        matched_sources = stats.matched_sources
-        tag_counts = stats.tags
-        countdown = PROFILE_EVERY
+        matched_sources: dict = {}  # a plain dict here (a Counter's += is two Python-level calls)
+        source_count, tag_counts = matched_sources.get, stats.tags
+        countdown, sampled = PROFILE_EVERY, []  # sampled: the posts the timed twin ran on
         for number, line in enumerate(lines, first_line):
-            whole = None  # the post decoded in full, when it is (tags are written into it)
-            post = None
+            whole = post = None  # whole: the post decoded in full, when it is (tags are written into it)
             if partial is not None and (line.isascii() or is_utf8(line)):
                 try:
                     post = partial(line)
@@ -175,6 +177,7 @@ class BatchRunner:
             countdown -= 1
             if countdown == 0 and timed_main is not None:
                 countdown = PROFILE_EVERY
+                sampled.append(post)
                 hit = timed_main(post, memo)
                 tagger = timed_plan
             else:
@@ -183,8 +186,9 @@ class BatchRunner:
             if hit:
                 matched += 1
                 source = interaction.get("type") if interaction.__class__ is dict else None
-                matched_sources[source if source.__class__ is str else "unknown"] += 1
-                tags, tree = tagger.apply(post, memo) if tagger else (None, None)
+                source = source if source.__class__ is str else "unknown"
+                matched_sources[source] = source_count(source, 0) + 1
+                tags, tree = tagger.apply(post, memo) if tagger is not None else (None, None)
                 if tags or tree:
                     count_tags(tag_counts, tags, tree)
                 if append is None:  # nothing is written: the counts are all that is wanted
@@ -196,20 +200,23 @@ class BatchRunner:
             if memo and ISSUES in memo:
                 stats.add_bad(wrong_types(number, memo[ISSUES]), True)
         stats.read, stats.matched, stats.timed = read, matched, timed
+        stats.matched_sources.update(matched_sources)
         stats.first_time, stats.last_time = first_time, last_time
         if self.profiled is not None:
-            self._take_timings(stats)
+            self._take_timings(stats, sampled)
         stats.busy = time.perf_counter() - started
         return out, stats
 
-    def _take_timings(self, stats: Stats) -> None:
-        """The sampled conditions' timings into ``stats`` (and reset); then reorder AND/OR operands."""
+    def _take_timings(self, stats: Stats, sampled: list) -> None:
+        """The sampled conditions' timings into ``stats`` (and reset); then, in the first
+        batches and every LEARN_EVERY-th, reorder AND/OR operands by their costs on the sample."""
         for info in self.profiled.conditions:
             stats.cond_seconds[info.index] = info.seconds
             stats.cond_calls[info.index] = info.calls
             info.seconds, info.calls = 0.0, 0
-        if self.adapt:
-            self.matcher.adapt(self.profiled)
+        self.batches += 1
+        if self.adapt and sampled and (self.batches <= LEARN_FIRST or self.batches % LEARN_EVERY == 0):
+            self.matcher.adapt(sampled, self.profiled)
 
     def _tagged(self, number: int, line: bytes, whole, tags, tree) -> bytes:
         """A matching post's line with its tags written into ``interaction`` (the whole post is

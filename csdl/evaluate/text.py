@@ -110,11 +110,29 @@ def _memoised_findall(pattern: re.Pattern, tag: str):
 
 tokens_of = _memoised_findall(TOKEN, "tokens")
 
-# Every ASCII character that is not a word character, as a space: on ASCII text (most posts),
-# ``text.translate(...).split()`` is exactly ``\w+`` findall, and CPython translates ASCII to ASCII
-# one for one from a cache, several times faster than the regular expression engine.
-_ASCII_NON_WORD = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+# Every ASCII byte that is not a word character, as a space; every other byte as it is. A text's
+# word tokens are the runs of word characters between non-word ones, so after this translation
+# (of the text's UTF-8 bytes: a C loop over a 256-byte table) white-space splitting finds them,
+# except inside a piece holding a non-ASCII character that is not a word character (an emoji, a
+# fancy quote), which the regular expression splits. ``str.translate`` with a dict looks each
+# distinct character up in the dict again on every call: a few times slower.
+_ASCII_NON_WORD = bytes(32 if code < 128 and not (chr(code).isalnum() or code == 95) else code for code in range(256))
 _find_words = _WORDS.findall
+
+
+def _words(text: str) -> list[str]:
+    """``\\w+`` findall of ``text``, the fast way (white space is never a word character, and
+    ``\\w`` is exactly ``str.isalnum()`` or ``_``: tests/test_evaluate_tokens_property.py)."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_NON_WORD).decode().split()
+    pieces = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).decode("utf-8", "surrogatepass").split()
+    words: list[str] = []
+    for piece in pieces:
+        if piece.isascii() or piece.isalnum():  # one run of word characters
+            words.append(piece)
+        else:
+            words.extend(_find_words(piece))
+    return words
 
 
 def words_of(text: str, memo) -> list[str]:
@@ -122,7 +140,7 @@ def words_of(text: str, memo) -> list[str]:
     key = (text, "words")
     found = memo.get(key)
     if found is None:
-        found = memo[key] = text.translate(_ASCII_NON_WORD).split() if text.isascii() else _find_words(text)
+        found = memo[key] = _words(text)
     return found
 
 
@@ -171,7 +189,13 @@ class _TokenIndex:
                                      or (bool(self.char_firsts) and not self.char_firsts.isdisjoint(text)))
 
     def any_in_text(self, text: str, memo) -> bool:
-        words = words_of(text, memo)
+        return self._any_in(text, words_of(text, memo), memo)
+
+    def any_in_unshared_text(self, text: str, memo) -> bool:
+        """``any_in_text`` for a text no other condition reads: its words are not kept."""
+        return self._any_in(text, _words(text), memo)
+
+    def _any_in(self, text: str, words: list[str], memo) -> bool:
         if not self.word_singles.isdisjoint(words):
             return True
         if self.char_singles and not self.char_singles.isdisjoint(text):
@@ -218,11 +242,14 @@ def _token_lists(items, lower: bool) -> list:
     return out
 
 
-def contains_any(items, *, lower: bool):
+def contains_any(items, *, lower: bool, shared: bool = True):
+    """``shared``: other conditions may read the same text (its word tokens are then kept in the
+    post's memo for them)."""
     if len(items) > TOKEN_SET_THRESHOLD:
         token_lists = _token_lists(items, lower)
         if len(token_lists) > TOKEN_SET_THRESHOLD:
-            return _TokenIndex(token_lists).any_in_text
+            index = _TokenIndex(token_lists)
+            return index.any_in_text if shared else index.any_in_unshared_text
     phrases = _phrases(items, lower)
     if not phrases:
         return lambda text, memo: False

@@ -34,7 +34,8 @@ def flatten_into(value, out: list) -> None:
         out.append(value)
 
 
-def _fan_out(node, keys: tuple[str, ...]):
+def fan_out(node, keys: tuple[str, ...]):
+    """The values along ``keys`` from ``node`` (an array met on the way fans out), or None."""
     out: list = []
     _collect(node, keys, out)
     return out or None
@@ -79,7 +80,7 @@ def _getter_2(keys: tuple):
         if v.__class__ is dict:
             return v.get(k1)
         if v.__class__ is list:
-            return _fan_out(v, rest1)
+            return fan_out(v, rest1)
         return None
 
     return get2
@@ -100,10 +101,10 @@ def _getter_3(keys: tuple):
             if v.__class__ is dict:
                 return v.get(k2)
             if v.__class__ is list:
-                return _fan_out(v, rest2)
+                return fan_out(v, rest2)
             return None
         if v.__class__ is list:
-            return _fan_out(v, rest1)
+            return fan_out(v, rest1)
         return None
 
     return get3
@@ -119,7 +120,7 @@ def _getter_n(keys: tuple):
                 if v is None:
                     return None
             elif cls is list:
-                return _fan_out(v, keys[i:])
+                return fan_out(v, keys[i:])
             else:
                 return None
         return v
