@@ -15,13 +15,12 @@ ascii_texts = st.text(alphabet="abAB1 _-.\n\r\t$^[](){}|?*+\\/#&~", max_size=14)
 raw_patterns = st.text(alphabet="ab1.^$[]-(){}?*+|\\:, #&~dswb", max_size=9)
 
 ATOMS = ["a", "b", "1", " ", "-", ".", r"\.", r"\$", r"\\", r"\[", "[ab]", "[^a]", "[a-z]", "[0-9_]", "[.$]", "#"]
-REPEATS = ["", "", "?", "??", "{2}", "{1,3}", "{0,2}?"]
+REPEATS = ["", "", "{2}", "{1}", "{3}"]
 pieces = st.tuples(st.sampled_from(ATOMS), st.sampled_from(REPEATS)).map("".join)
 sequences = st.lists(pieces, min_size=0, max_size=4).map("".join)
 structured = st.one_of(
     sequences,
-    st.tuples(sequences, sequences).map(lambda p: f"{p[0]}|{p[1]}"),
-    st.tuples(sequences, sequences, sequences).map(lambda p: f"{p[0]}(?:{p[1]}|{p[2]})"),
+    st.tuples(sequences, sequences, sequences).map(lambda p: f"{p[0]}(?:{p[1]}){p[2]}"),
     st.tuples(sequences, sequences).map(lambda p: f"^({p[0]}){p[1]}"),
 )
 
@@ -61,6 +60,8 @@ def test_safe_patterns_are_accepted_and_agree_with_re2(pattern, text):
 
 def test_what_is_left_to_re2():
     for pattern in ["a$", r"\d", r"\w+", r"\s", r"\bx", "a*", "a+", "a{2,}", "(ab)?", "(a|b){2}", "(?i)a", "[[:alpha:]]",
-                    "x{,2}", "é", "[a-]", "[a&&b]", "a]"]:
+                    "x{,2}", "é", "[a-]", "[a&&b]", "a]",
+                    # a choice lets a backtracking engine blow up: a?{n}a{n} is exponential in n
+                    "a?" * 30 + "a" * 30, "colou?r", "grey|gray", "(?:a|a)(?:a|a)", "a{0,100}a{0,100}b", "a{2}?"]:
         assert python_search(pattern) is None, pattern
-    assert python_search("[a-z]{4}") is not None and python_search("colou?r|(?:grey|gray)") is not None
+    assert python_search("[a-z]{4}") is not None and python_search("^(?:ab)[0-9]{3}x") is not None

@@ -6,11 +6,13 @@ The two engines differ in general (``$`` before a final newline, ``\\s``, ``\\d`
 ASCII, POSIX classes, ``{,n}``, lone surrogates, and Python's backtracking can take exponential
 time), so Python's is used only where they provably agree:
 
-* the pattern is built from ASCII literals, escaped punctuation, ``.``, ``^``, character classes
-  of ASCII letters, digits, ranges between them and plain punctuation, groups, alternation and
-  the bounded repeats ``?``, ``{n}``, ``{n,m}`` (lazy or not: a yes/no answer does not depend on
-  it), no repeat applied to a group. Without ``*``, ``+`` or ``{n,}`` and with no repeat around a
-  group, each starting position costs a bounded amount of work: no backtracking blow-up;
+* the pattern has one fixed length: ASCII literals, escaped punctuation, ``.``, ``^``,
+  character classes of ASCII letters, digits, ranges between them and plain punctuation,
+  non-repeated groups, and the exact repeat ``{n}`` of an atom. With no choice anywhere (no
+  ``?``, ``|``, ``*``, ``+`` or ``{n,m}``) Python's engine never backtracks: each starting
+  position costs at most the pattern's length, as in RE2. A filter's author writes the pattern,
+  so a pattern with choices (``a?a?a?…aaa…`` takes exponential time in a backtracking engine)
+  always goes to RE2;
 * the text is ASCII (one character is one byte, so RE2's UTF-8 view and Python's agree).
 
 Anything else (a non-ASCII text, another pattern) goes to RE2 as before.
@@ -23,10 +25,10 @@ import re
 _PUNCT_ESCAPE = r"\\[.?*+()\[\]{}|\\/^$-]"
 _CLASS_MEMBER = rf"""(?:[A-Za-z0-9](?:-[A-Za-z0-9])?|{_PUNCT_ESCAPE}|[ _,;:'"/@#%=<>!.?*+(){{}}$])"""
 _ATOM = rf"""(?:[A-Za-z0-9 _,;:'"/@#%&=<>!~`-]|{_PUNCT_ESCAPE}|\.|\[\^?{_CLASS_MEMBER}+\])"""
-_REPEAT = r"(?:\?|\{\d+(?:,\d+)?\})\??"
-# A whole pattern: atoms (each may be repeated), group openings, group ends (never repeated),
-# alternation bars and start anchors.
-_SAFE = re.compile(rf"(?:{_ATOM}(?:{_REPEAT})?|\(\?:|\((?!\?)|\)(?![?{{*+])|\||\^)*")
+_REPEAT = r"\{\d+\}"
+# A whole pattern: atoms (each may be repeated exactly n times), group openings, group ends
+# (never repeated) and start anchors; no alternation.
+_SAFE = re.compile(rf"(?:{_ATOM}(?:{_REPEAT})?|\(\?:|\((?!\?)|\)(?![?{{*+])|\^)*")
 
 
 def python_search(pattern: str, *, whole: bool = False):
