@@ -1,7 +1,8 @@
 """The DuckDB queries over Parquet files: the filter as a WHERE clause over the typed columns.
 
 A Parquet row is always a post, so nothing needs to see every row except the counts and the
-time span: ``stats`` reads only ``interaction.created_at`` and aggregates; ``untimed`` lists the
+time span: ``stats`` reads only ``interaction.created_at`` and aggregates (parsing each distinct
+text once: posts share their second); ``untimed`` lists the
 rows whose timestamp SQL could not read (our parser tries those); ``matched`` is the filter, a
 WHERE clause DuckDB pushes into the scan, selecting only what the output needs (the tag columns,
 ``interaction.type``, and the whole row as JSON only when the posts are written). DuckDB reads
@@ -26,12 +27,11 @@ class ParquetQueries:
 
 
 def read_parquet(files: list[str]) -> exp.Expression:
-    import sqlglot
-
-    template = sqlglot.parse_one("SELECT * FROM read_parquet(:files, filename = true, file_row_number = true, union_by_name = true)",
-                                 read="duckdb")
-    source = template.args["from_"].this if "from_" in template.args else template.args["from"].this
-    return exp.replace_placeholders(source, files=exp.Array(expressions=[exp.Literal.string(f) for f in files]))
+    """``read_parquet([...], filename = true, file_row_number = true, union_by_name = true)``,
+    built as a tree (parsing the text would cost milliseconds each time)."""
+    options = [exp.EQ(this=exp.column(name), expression=exp.true()) for name in ("filename", "file_row_number", "union_by_name")]
+    paths = exp.Array(expressions=[exp.Literal.string(f) for f in files])
+    return exp.Table(this=exp.ReadParquet(expressions=[paths, *options]))
 
 
 def text_field(relation: Relation, path) -> exp.Expression:
@@ -65,20 +65,7 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     source = exp.alias_(read_parquet(files), alias, table=True)
     file_name = exp.column("filename", table=alias) if len(files) > 1 else exp.Literal.string(files[0])
     number = exp.Add(this=exp.column("file_row_number", table=alias), expression=exp.Literal.number(1))
-    created = text_field(relation, ("interaction", "created_at"))
-    epoch = epoch_expression(created.copy(), DUCKDB)
-
-    timing = exp.select(exp.alias_(epoch, "_e"), exp.alias_(created, "_created"), exp.alias_(file_name, "_file"),
-                        exp.alias_(number, "_n")).from_(source.copy())
-    stats = exp.select("count(*)", "count(_e)", "min(_e)", "max(_e)").from_(exp.Subquery(this=timing, alias=exp.TableAlias(this=exp.to_identifier("t"))))
-    # Texts our parser may read, and the first post with no timestamp text at all.
-    untimed = exp.union(
-        exp.select("_file", "_n", "_created").from_(exp.Subquery(this=timing.copy(), alias=exp.TableAlias(this=exp.to_identifier("t"))))
-        .where("_e IS NULL AND _created IS NOT NULL"),
-        exp.select("_file", "_n", "_created").from_(exp.Subquery(this=timing.copy(), alias=exp.TableAlias(this=exp.to_identifier("t"))))
-        .where("_created IS NULL").limit(1),
-        distinct=False,
-    )
+    stats, untimed = _count_queries(relation, source, file_name, number)
 
     row_source = wrap_derived(read_parquet(files), plan.derived, alias) if plan.derived else read_parquet(files)
     columns = [k for k in relation.schema.fields]
@@ -102,6 +89,34 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     ).from_(exp.alias_(row_source, alias, table=True)).where(where)
     # (copy=False: these trees are built for this text alone; sqlglot would deep-copy each first)
     return ParquetQueries(stats.sql(DUCKDB, copy=False), untimed.sql(DUCKDB, copy=False), matched.sql(DUCKDB, copy=False))
+
+
+def _count_queries(relation: Relation, source, file_name, number) -> tuple[exp.Expression, exp.Expression]:
+    """The posts, their time span (``stats``), and the rows SQL could not time (``untimed``)."""
+    created = text_field(relation, ("interaction", "created_at"))
+    # Posts share their second: each distinct timestamp text is read once, with its count.
+    stamps = exp.select(exp.alias_(created.copy(), "_created"), exp.alias_(exp.func("count", exp.Star()), "_posts")).from_(
+        source.copy()).group_by(exp.Literal.number(1))
+    timed = exp.select("_posts", exp.alias_(epoch_expression(exp.column("_created"), DUCKDB), "_e")).from_(_derived(stamps, "s"))
+    stats = exp.select("coalesce(sum(_posts), 0)", "coalesce(sum(_posts) FILTER (WHERE _e IS NOT NULL), 0)",
+                       "min(_e)", "max(_e)").from_(_derived(timed, "t"))
+    # Texts our parser may read, and the first post with no timestamp text at all.
+    timing = exp.select(exp.alias_(epoch_expression(created.copy(), DUCKDB), "_e"), exp.alias_(created, "_created"),
+                        exp.alias_(file_name.copy(), "_file"), exp.alias_(number.copy(), "_n")).from_(source.copy())
+    untimed = exp.union(
+        exp.select("_file", "_n", "_created").from_(_derived(timing, "t")).where("_e IS NULL AND _created IS NOT NULL"),
+        exp.select("_file", "_n", "_created").from_(_derived(timing.copy(), "t")).where("_created IS NULL").limit(1),
+        distinct=False,
+    )
+    return stats, untimed
+
+
+def _derived(select: exp.Select, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=select, alias=_table_alias(alias))
+
+
+def _table_alias(name: str) -> exp.TableAlias:
+    return exp.TableAlias(this=exp.to_identifier(name))
 
 
 def _any(parts: list) -> exp.Expression:
