@@ -11,6 +11,7 @@ The UDFs are DuckDB Python functions that run ``csdl.evaluate.conditions`` on th
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from csdl.extras import require
@@ -153,6 +154,11 @@ def schema_from_relation(con, described) -> Type:
     return Type(STRUCT, fields=fields)
 
 
+def schema_of(relation) -> Type:
+    """The column types of a relation, as DuckDB binds it (nothing is read)."""
+    return Type(STRUCT, fields={name: from_duckdb(t) for name, t in zip(relation.columns, relation.types, strict=True)})
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -203,8 +209,7 @@ def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_pos
 
     duckdb = _duckdb()
     try:
-        described = con.sql("DESCRIBE SELECT * FROM " + read_parquet(data.files).sql("duckdb"))
-        schema = parquet_schema(schema_from_relation(con, described))
+        schema = parquet_schema(schema_of(con.sql("SELECT * FROM " + read_parquet(data.files).sql("duckdb"))))
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {first_line(exc)}") from None
     relation = Relation(schema, DUCKDB)
@@ -268,7 +273,8 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     duckdb = _duckdb()
     if getattr(data, "remote", False):
         raise EngineError(f"{data.spec}: a URL; the duckdb engine reads local files (--engine spark reads URLs)")
-    con = con or connect(memory_limit=memory_limit, threads=threads)
+    shared = con is None and not memory_limit and not threads
+    con = con or (thread_connection() if shared else connect(memory_limit=memory_limit, threads=threads))
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
     if prepared.plan.udfs:
@@ -285,8 +291,37 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
             collector.add_batch(_renumber(batch, collector), counted=prepared.parquet is None)
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
+    finally:
+        if shared:
+            _release(con, prepared.plan)
     # One process (DuckDB's threads inside it): the summary's jobs figure stays 1.
     return collector.finish(time.perf_counter() - started, 1, f"duckdb {duckdb.__version__}"), prepared
+
+
+_THREAD = threading.local()
+
+
+def thread_connection():
+    """This thread's DuckDB connection, opened once (and again in a forked child): opening and
+    closing an in-memory database costs some 25 ms of CPU, a tenth of a run over 200,000 Parquet
+    posts, and a process (the server, the workbench, the tests) may run many filters. A run
+    leaves nothing in it (``_release``); runs with their own settings open their own."""
+    con = getattr(_THREAD, "con", None)
+    if con is None or _THREAD.pid != os.getpid():
+        con = _THREAD.con = connect()
+        _THREAD.pid = os.getpid()
+    return con
+
+
+def _release(con, plan) -> None:
+    """Drop what a run registered: its keyword tables and its UDFs (with their matchers)."""
+    for name in plan.word_tables:
+        con.unregister(name)
+    for udf in plan.udfs:
+        try:
+            con.remove_function(udf.name)
+        except Exception:  # noqa: BLE001 - never registered (the run failed before)
+            pass
 
 
 def _count_parquet(con, queries, collector) -> None:

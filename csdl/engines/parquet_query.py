@@ -11,7 +11,6 @@ a column, or a field of a struct column, only if one of these names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -19,11 +18,19 @@ from .schema import STRUCT, TEXT, Type
 from .sql import DUCKDB, Relation, epoch_expression, short_circuit, wrap_derived
 
 
-@dataclass
 class ParquetQueries:
-    stats: str  # one row: posts, posts timed in SQL, first and last epoch, posts not timed in SQL
-    untimed: str  # _file, _n, _created of the posts not timed in SQL (run when there are any)
-    matched: str  # the Collector's columns for the matching posts, in input order
+    """``stats``: one row: posts, posts timed in SQL, first and last epoch; ``matched``: the
+    Collector's columns for the matching posts, in input order; ``untimed``: _file, _n, _created
+    of the posts not timed in SQL (its text made only when there are any)."""
+
+    def __init__(self, stats: str, matched: str, untimed):
+        self.stats = stats
+        self.matched = matched
+        self._untimed = untimed  # () -> the query's tree
+
+    @property
+    def untimed(self) -> str:
+        return self._untimed().sql(DUCKDB)
 
 
 def read_parquet(files: list[str]) -> exp.Expression:
@@ -62,52 +69,92 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     a row with a value there is returned flagged ``_python`` and decided (and reported, R201) by the
     Python engine."""
     alias = relation.alias
-    source = exp.alias_(read_parquet(files), alias, table=True)
+    source = exp.alias_(read_parquet(files), alias, table=True, copy=False)
     file_name = exp.column("filename", table=alias) if len(files) > 1 else exp.Literal.string(files[0])
     number = exp.Add(this=exp.column("file_row_number", table=alias), expression=exp.Literal.number(1))
-    stats, untimed = _count_queries(relation, source, file_name, number)
+    stats, untimed = _count_queries(relation, source, file_name.copy(), number.copy())
 
-    row_source = wrap_derived(read_parquet(files), plan.derived, alias) if plan.derived else read_parquet(files)
-    columns = [k for k in relation.schema.fields]
+    where, tags, derived = _inline_single_uses(plan, alias)
+    row_source = wrap_derived(read_parquet(files), derived, alias) if derived else read_parquet(files)
+    columns = list(relation.schema.fields)
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
     checks = [c for c in (present(relation, tuple(t.split("."))) for t in suspects) if c is not None]
     python = _any(checks) if checks else exp.false()
     if columns and want_posts:
         out_json = exp.func("to_json", row, dialect=DUCKDB)
     elif columns and checks:  # the Python engine reads the post of a flagged row
-        out_json = exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row.copy(), dialect=DUCKDB))])
+        out_json = exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row, dialect=DUCKDB))])
     else:
         out_json = exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
-    where = plan.where.copy() if not checks else exp.Or(this=exp.paren(plan.where.copy()), expression=exp.paren(python.copy()))
-    matched = exp.select(
-        exp.alias_(file_name.copy(), "_file"), exp.alias_(number.copy(), "_n"), exp.alias_(exp.Literal.number(3), "_status"),
-        exp.alias_(exp.cast(exp.Null(), exp.DataType.build("DOUBLE")), "_epoch"), exp.alias_(exp.cast(exp.Null(), exp.DataType.build("VARCHAR")), "_created"),
-        exp.alias_(text_field(relation, ("interaction", "type")), "_source"),
-        exp.alias_(exp.true() if not checks else exp.Coalesce(this=plan.where.copy(), expressions=[exp.false()]), "_matched"),
-        exp.alias_(python, "_python"), exp.alias_(out_json, "_out"),
-        *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
-    ).from_(exp.alias_(row_source, alias, table=True)).where(where)
+    matched_flag = exp.true() if not checks else exp.Coalesce(this=where.copy(), expressions=[exp.false()])
+    if checks:
+        where = exp.Or(this=exp.paren(where, copy=False), expression=exp.paren(python.copy(), copy=False))
+    matched = exp.Select(expressions=[
+        _as(file_name, "_file"), _as(number, "_n"), _as(exp.Literal.number(3), "_status"),
+        _as(exp.cast(exp.Null(), exp.DataType.build("DOUBLE")), "_epoch"), _as(exp.cast(exp.Null(), exp.DataType.build("VARCHAR")), "_created"),
+        _as(text_field(relation, ("interaction", "type")), "_source"), _as(matched_flag, "_matched"),
+        _as(python, "_python"), _as(out_json, "_out"),
+        *[_as(short_circuit(e), t.column) for e, t in zip(tags, plan.tags, strict=True)],
+    ]).from_(exp.alias_(row_source, alias, table=True, copy=False), copy=False).where(where, copy=False)
     # (copy=False: these trees are built for this text alone; sqlglot would deep-copy each first)
-    return ParquetQueries(stats.sql(DUCKDB, copy=False), untimed.sql(DUCKDB, copy=False), matched.sql(DUCKDB, copy=False))
+    return ParquetQueries(stats.sql(DUCKDB, copy=False), matched.sql(DUCKDB, copy=False), untimed)
 
 
-def _count_queries(relation: Relation, source, file_name, number) -> tuple[exp.Expression, exp.Expression]:
-    """The posts, their time span (``stats``), and the rows SQL could not time (``untimed``)."""
+def _inline_single_uses(plan, alias: str):
+    """The filter and the tag rules (copies), with each derived column (a lower-cased text) that
+    only one condition reads written in place: DuckDB then lowers it only on the rows reaching
+    that condition, not on every row the scan passes. Those read more than once stay columns,
+    and so do those a subquery reads (DuckDB would evaluate the text again in its join)."""
+    where = plan.where.copy()
+    tags = [e.this.copy() for e in plan.tag_exprs]
+    trees = [where, *tags]
+    uses = {name: 0 for name, _ in plan.derived}
+    for tree in trees:
+        for column in tree.find_all(exp.Column):
+            if column.table == alias and column.name in uses:
+                uses[column.name] += 1 if column.find_ancestor(exp.Select, exp.Exists, exp.Subquery) is None else 2
+    single = {name: expr for name, expr in plan.derived if uses[name] <= 1}
+    if not single:
+        return where, tags, plan.derived
+
+    def put(node):
+        if isinstance(node, exp.Column) and node.table == alias and node.name in single:
+            return single[node.name].copy()
+        return node
+
+    where, *tags = [tree.transform(put, copy=False) for tree in trees]
+    return where, tags, [(name, expr) for name, expr in plan.derived if name not in single]
+
+
+def _as(expression: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(expression, name, copy=False)
+
+
+def _count_queries(relation: Relation, source, file_name, number):
+    """The posts and their time span (``stats``), and a function making the query for the rows
+    SQL could not time (``untimed``: run only when there are any)."""
     created = text_field(relation, ("interaction", "created_at"))
     # Posts share their second: each distinct timestamp text is read once, with its count.
-    stamps = exp.select(exp.alias_(created.copy(), "_created"), exp.alias_(exp.func("count", exp.Star()), "_posts")).from_(
-        source.copy()).group_by(exp.Literal.number(1))
-    timed = exp.select("_posts", exp.alias_(epoch_expression(exp.column("_created"), DUCKDB), "_e")).from_(_derived(stamps, "s"))
-    stats = exp.select("coalesce(sum(_posts), 0)", "coalesce(sum(_posts) FILTER (WHERE _e IS NOT NULL), 0)",
-                       "min(_e)", "max(_e)").from_(_derived(timed, "t"))
-    # Texts our parser may read, and the first post with no timestamp text at all.
-    timing = exp.select(exp.alias_(epoch_expression(created.copy(), DUCKDB), "_e"), exp.alias_(created, "_created"),
-                        exp.alias_(file_name.copy(), "_file"), exp.alias_(number.copy(), "_n")).from_(source.copy())
-    untimed = exp.union(
-        exp.select("_file", "_n", "_created").from_(_derived(timing, "t")).where("_e IS NULL AND _created IS NOT NULL"),
-        exp.select("_file", "_n", "_created").from_(_derived(timing.copy(), "t")).where("_created IS NULL").limit(1),
-        distinct=False,
-    )
+    stamps = exp.Select(expressions=[_as(created.copy(), "_created"), _as(exp.Count(this=exp.Star()), "_posts")]).from_(
+        source.copy(), copy=False).group_by(exp.Literal.number(1), copy=False)
+    epoch = epoch_expression(exp.column("_created"), DUCKDB)
+    timed = exp.Select(expressions=[exp.column("_posts"), _as(epoch, "_e")]).from_(_derived(stamps, "s"), copy=False)
+    posts = exp.Sum(this=exp.column("_posts"))
+    timed_posts = exp.Filter(this=posts.copy(), expression=exp.Where(this=exp.column("_e").is_(exp.null()).not_()))
+    stats = exp.Select(expressions=[exp.Coalesce(this=posts, expressions=[exp.Literal.number(0)]),
+                                    exp.Coalesce(this=timed_posts, expressions=[exp.Literal.number(0)]),
+                                    exp.Min(this=exp.column("_e")), exp.Max(this=exp.column("_e"))]).from_(_derived(timed, "t"), copy=False)
+
+    def untimed() -> exp.Expression:
+        # Texts our parser may read, and the first post with no timestamp text at all.
+        timing = exp.select(exp.alias_(epoch_expression(created.copy(), DUCKDB), "_e"), exp.alias_(created, "_created"),
+                            exp.alias_(file_name, "_file"), exp.alias_(number, "_n")).from_(source)
+        return exp.union(
+            exp.select("_file", "_n", "_created").from_(_derived(timing, "t")).where("_e IS NULL AND _created IS NOT NULL"),
+            exp.select("_file", "_n", "_created").from_(_derived(timing.copy(), "t")).where("_created IS NULL").limit(1),
+            distinct=False,
+        )
+
     return stats, untimed
 
 

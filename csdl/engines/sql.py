@@ -916,8 +916,13 @@ def epoch_expression(created: exp.Expression, dialect: str) -> exp.Expression:
     else:
         text = ("CASE WHEN length(:c) = 31 AND :c RLIKE :anchored "
                 "THEN CAST(unix_seconds(try_to_timestamp(substr(:c, 6), 'dd MMM yyyy HH:mm:ss Z')) AS DOUBLE) END")
-    tree = sqlglot.parse_one(text, read=dialect)
+    tree = _EPOCH_TEMPLATES.get(dialect)
+    if tree is None:  # parsed once per process (a parse costs milliseconds); replace_placeholders copies it
+        tree = _EPOCH_TEMPLATES[dialect] = sqlglot.parse_one(text, read=dialect)
     return exp.replace_placeholders(tree, c=created, shape=exp.Literal.string(_STAMP), anchored=exp.Literal.string("^" + _STAMP + "$"))
+
+
+_EPOCH_TEMPLATES: dict[str, exp.Expression] = {}
 
 
 # --- evaluation order in a projection -----------------------------------------------------------
