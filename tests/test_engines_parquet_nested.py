@@ -253,3 +253,8 @@ def test_scan_reads_only_the_deep_fields_the_filter_and_output_name(tmp_path):
     assert _names(_scan(con, prepared.parquet.stats)) == {"interaction.created_at"}
     result, _ = engine.run(tree, inputs.resolve(path), io.BytesIO(), con=con, want_posts=False)
     assert (result.stats.read, result.stats.matched) == (500, 200)  # odd i from 100 to 499
+    # a condition our matcher decides (a UDF) gets the post's part along its target, not the column
+    tree = csdl.parse('interaction.author.profile.bio contains_near "b,b:2" OR deep.a.n < 3')
+    prepared = engine.prepare(con, tree, inputs.resolve(path), want_posts=False)
+    engine.register_udfs(con, prepared.plan)
+    assert _names(_scan(con, prepared.sql)) == {"interaction.author.profile.bio", "deep.a.n", "interaction.type", "file_row_number"}

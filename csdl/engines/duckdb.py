@@ -23,7 +23,7 @@ from . import EngineError
 from .inputs import PARQUET, Data
 from .results import Collector
 from .schema import STRUCT, Type, finish, from_duckdb, merge_type, type_of, used_paths
-from .sql import DUCKDB, Relation, compile_query
+from .sql import DUCKDB, compile_query
 
 BATCH_ROWS = 65_536
 STATS_TARGETS = ("interaction.created_at", "interaction.type")
@@ -80,14 +80,23 @@ def lower_exceptions(con) -> str:
 def lower_unfixable(con, exceptions: str) -> str:
     """The characters of ``exceptions`` whose Python lower case DuckDB's ``lower()`` would change
     again (so replacing them by it before ``lower()`` is not exact): none in DuckDB 1.x and 2.x."""
+    cached = _UNFIXABLE_CACHE.get(exceptions)
+    if cached is not None:
+        return cached
     candidates = [c for c in exceptions if c != "\u03a3"]
     if not candidates:
         return ""
     lowered = [c.lower() for c in candidates]
     engine = con.execute("SELECT lower(?)", ["\x00".join(lowered)]).fetchall()[0][0].split("\x00")
     if len(engine) != len(lowered):
-        return "".join(candidates)
-    return "".join(c for c, low, eng in zip(candidates, lowered, engine, strict=True) if low != eng)
+        result = "".join(candidates)
+    else:
+        result = "".join(c for c, low, eng in zip(candidates, lowered, engine, strict=True) if low != eng)
+    _UNFIXABLE_CACHE[exceptions] = result  # (asked of DuckDB once per process, as lower_exceptions)
+    return result
+
+
+_UNFIXABLE_CACHE: dict[str, str] = {}
 
 
 # --- relations ----------------------------------------------------------------------------------
@@ -205,14 +214,14 @@ def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_p
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
-    from .parquet_query import build_queries, parquet_schema, read_parquet
+    from .parquet_query import ParquetRelation, build_queries, parquet_schema, read_parquet
 
     duckdb = _duckdb()
     try:
         schema = parquet_schema(schema_of(con.sql("SELECT * FROM " + read_parquet(data.files).sql("duckdb"))))
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {first_line(exc)}") from None
-    relation = Relation(schema, DUCKDB)
+    relation = ParquetRelation(schema, DUCKDB)
     plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
     from .wrong_types import suspect_targets
 

@@ -33,6 +33,24 @@ class ParquetQueries:
         return self._untimed().sql(DUCKDB)
 
 
+class ParquetRelation(Relation):
+    """Parquet's columns. A UDF gets the post's part along its target only (``{"interaction":
+    {"content": ...}}``), down to the first value that is not a struct, so that the scan reads
+    that field and not the whole column (``interaction`` holds every field of the interaction)."""
+
+    def udf_arg_for(self, keys: tuple[str, ...]) -> exp.Expression:
+        n = self.split(keys)
+        typ = self.schema.fields.get(".".join(keys[:n]))
+        depth = n
+        while typ is not None and typ.kind == STRUCT and depth < len(keys) and keys[depth] in typ.fields:
+            typ = typ.fields[keys[depth]]
+            depth += 1
+        value = self.leaf(keys[:depth], typ)
+        for key in reversed(keys[:depth]):
+            value = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=value)])
+        return exp.func("to_json", value, dialect=self.dialect)
+
+
 def read_parquet(files: list[str]) -> exp.Expression:
     """``read_parquet([...], filename = true, file_row_number = true, union_by_name = true)``,
     built as a tree (parsing the text would cost milliseconds each time)."""
