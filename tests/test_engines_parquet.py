@@ -153,3 +153,21 @@ def test_runs_in_one_thread_share_a_connection_and_leave_nothing_in_it(tmp_path)
     con = engine.thread_connection()
     assert con.sql("SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'csdl%'").fetchall() == []
     assert con.sql("SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'csdl%'").fetchall() == []
+
+
+def test_a_comparison_in_the_filter_skips_row_groups_by_their_statistics(tmp_path):
+    """The WHERE clause states a top-level comparison bare (not ``COALESCE(c, false)``, which
+    means the same there), so DuckDB skips the row groups whose statistics exclude it."""
+    import re
+
+    path = str(tmp_path / "sorted.parquet")
+    duckdb.connect().execute(f"""COPY (SELECT {{'id': i::VARCHAR, 'type': 'twitter', 'sample': i / 1000.0}} AS interaction
+                                      FROM range(50000) t(i)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 10000)""")
+    con = engine.connect()
+    tree = csdl.parse('interaction.sample < 1 AND interaction.type == "twitter"')
+    prepared = engine.prepare(con, tree, inputs.resolve(path), want_posts=False)
+    plan = con.execute("EXPLAIN ANALYZE " + prepared.sql).fetchall()[0][1]
+    scanned = re.search(r"Row Groups Scanned: (\d+) / (\d+)", plan)
+    assert scanned and scanned.groups() == ("1", "5"), plan
+    result, _ = engine.run(tree, inputs.resolve(path), io.BytesIO(), con=con, want_posts=False)
+    assert (result.stats.read, result.stats.matched) == (50000, 1000)  # i from 0 to 999

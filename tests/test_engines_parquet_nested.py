@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -248,7 +249,7 @@ def test_scan_reads_only_the_deep_fields_the_filter_and_output_name(tmp_path):
     tree = csdl.parse('deep.a.b.c.d contains "coffee" AND interaction.author.profile.stats.followers >= 100')
     prepared = engine.prepare(con, tree, inputs.resolve(path), want_posts=False)
     info = _scan(con, prepared.sql)
-    assert _names(info) == {"deep.a.b.c.d", "interaction.author.profile.stats.followers", "interaction.type", "file_row_number"}
+    assert _read(info) == {"deep.a.b.c.d", "interaction.author.profile.stats.followers", "interaction.type", "file_row_number"}
     assert "followers" in json.dumps(info.get("Filters", "")), info  # the comparison pushed into the scan
     assert _names(_scan(con, prepared.parquet.stats)) == {"interaction.created_at"}
     result, _ = engine.run(tree, inputs.resolve(path), io.BytesIO(), con=con, want_posts=False)
@@ -257,4 +258,21 @@ def test_scan_reads_only_the_deep_fields_the_filter_and_output_name(tmp_path):
     tree = csdl.parse('interaction.author.profile.bio contains_near "b,b:2" OR deep.a.n < 3')
     prepared = engine.prepare(con, tree, inputs.resolve(path), want_posts=False)
     engine.register_udfs(con, prepared.plan)
-    assert _names(_scan(con, prepared.sql)) == {"interaction.author.profile.bio", "deep.a.n", "interaction.type", "file_row_number"}
+    assert _read(_scan(con, prepared.sql)) == {"interaction.author.profile.bio", "deep.a.n", "interaction.type", "file_row_number"}
+
+
+def _leaves(fields, prefix: str = "") -> list[str]:
+    """Every field of the schema, dotted (``deep.a.b.c.d``), structs and their fields alike."""
+    out = []
+    for name, typ in fields:
+        out.append(prefix + name)
+        if pa.types.is_struct(typ):
+            out.extend(_leaves([(typ.field(i).name, typ.field(i).type) for i in range(typ.num_fields)], prefix + name + "."))
+    return out
+
+
+def _read(info: dict) -> set[str]:
+    """The fields the scan reads: those it returns, and the deepest ones its filters name."""
+    filters = json.dumps(info.get("Filters", ""))
+    named = [f for f in _leaves(list(_SCHEMA_FIELDS.items())) if re.search(re.escape(f) + r"(?![\w.])", filters)]
+    return _names(info) | {f for f in named if not any(g.startswith(f + ".") for g in named)}

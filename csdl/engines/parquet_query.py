@@ -105,6 +105,7 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     else:
         out_json = exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
     matched_flag = exp.true() if not checks else exp.Coalesce(this=where.copy(), expressions=[exp.false()])
+    where = _bare_conjuncts(where)
     if checks:
         where = exp.Or(this=exp.paren(where, copy=False), expression=exp.paren(python.copy(), copy=False))
     matched = exp.Select(expressions=[
@@ -142,6 +143,28 @@ def _inline_single_uses(plan, alias: str):
 
     where, *tags = [tree.transform(put, copy=False) for tree in trees]
     return where, tags, [(name, expr) for name, expr in plan.derived if name not in single]
+
+
+def _bare_conjuncts(where: exp.Expression) -> exp.Expression:
+    """``where`` with each ``COALESCE(c, false)`` among its top-level ANDs written ``c``: a WHERE
+    clause keeps a row only where its condition is true, so both mean the same there, and DuckDB
+    skips a Parquet row group by its statistics on a bare comparison (not through COALESCE)."""
+    parts, stack = [], [where]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, exp.Paren) and isinstance(node.this, (exp.And, exp.Paren, exp.Coalesce)):
+            stack.append(node.this)  # (any other operand keeps its parentheses: an OR among the ANDs)
+        elif isinstance(node, exp.And):
+            stack.extend((node.expression, node.this))
+        else:
+            parts.append(node)
+    bare = [p.this if isinstance(p, exp.Coalesce) and len(p.expressions) == 1 and isinstance(p.expressions[0], exp.Boolean)
+            and p.expressions[0].this is False else p for p in parts]
+    bare = [exp.paren(p, copy=False) if isinstance(p, exp.Or) else p for p in bare]
+    out = bare[0]
+    for part in bare[1:]:
+        out = exp.And(this=out, expression=part)
+    return out
 
 
 def _as(expression: exp.Expression, name: str) -> exp.Expression:
