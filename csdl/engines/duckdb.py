@@ -293,16 +293,20 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
+    done = False
     try:
         if prepared.parquet is not None:
             _count_parquet(con, prepared.parquet, collector)
         for batch in con.sql(prepared.sql).to_arrow_reader(BATCH_ROWS):
             collector.add_batch(_renumber(batch, collector), counted=prepared.parquet is None)
+        done = True
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
     finally:
-        if shared:
+        if shared and done:
             _release(con, prepared.plan)
+        elif shared:  # a failed run: the next opens a fresh connection rather than trust this one
+            _THREAD.con = None
     # One process (DuckDB's threads inside it): the summary's jobs figure stays 1.
     return collector.finish(time.perf_counter() - started, 1, f"duckdb {duckdb.__version__}"), prepared
 
