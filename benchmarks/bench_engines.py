@@ -6,6 +6,7 @@ peak memory under a memory_limit.
 
     python -m benchmarks.bench_engines [--quick]                   # 200,000 posts (20,000 quick)
     CSDL_BENCH_FULL=1 python -m benchmarks.bench_engines           # the full profile: 1,000,000
+    CSDL_BENCH_ENGINE_FORMATS=parquet python -m benchmarks.bench_engines  # Parquet rows only (no Spark)
     python -m benchmarks --only engines [--quick]                  # with the suite
 
 Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``, repeated with fresh ids,
@@ -53,6 +54,16 @@ class _Ids:
         lines = (self._rest + data).split(b"\n")
         self._rest = lines.pop()
         self.ids.extend(orjson.loads(line)["interaction"]["id"] for line in lines if line)
+
+
+def _formats() -> tuple[str, ...]:
+    """The input formats measured: both by default; CSDL_BENCH_ENGINE_FORMATS=parquet (or jsonl)
+    measures one, beside the Python engine, and skips Spark and the memory row."""
+    chosen = tuple(f.strip() for f in os.environ.get("CSDL_BENCH_ENGINE_FORMATS", "parquet,jsonl").split(",") if f.strip())
+    unknown = set(chosen) - {"parquet", "jsonl"}
+    if unknown or not chosen:
+        raise SystemExit(f"CSDL_BENCH_ENGINE_FORMATS: parquet, jsonl or both, not {sorted(unknown) or 'nothing'}")
+    return chosen
 
 
 def _sizes(quick: bool) -> int:
@@ -126,15 +137,16 @@ def _same_ids(text: str, stem: str, jsonl: str, parquet: str) -> int:
     from .engine_cases import reference_ids
 
     found = {}
-    for label, go in (("python engine", lambda s: _python_engine(text, jsonl, s)),
-                      ("duckdb on parquet", lambda s: _duckdb_engine(text, parquet, sink=s)),
-                      ("duckdb on jsonl", lambda s: _duckdb_engine(text, jsonl, sink=s))):
+    paths = {"parquet": parquet, "jsonl": jsonl}
+    engines = {"python engine": lambda s: _python_engine(text, jsonl, s)}
+    engines.update({f"duckdb on {fmt}": (lambda s, p=paths[fmt]: _duckdb_engine(text, p, sink=s)) for fmt in _formats()})
+    for label, go in engines.items():
         sink = _Ids()
         go(sink)
         found[label] = sorted(sink.ids)
     con = duckdb.connect()
-    found["reference on parquet"] = sorted(reference_ids(con, stem, parquet, True, text))
-    found["reference on jsonl"] = sorted(reference_ids(con, stem, jsonl, False, text))
+    for fmt in _formats():
+        found[f"reference on {fmt}"] = sorted(reference_ids(con, stem, paths[fmt], fmt == "parquet", text))
     expected = found["python engine"]
     for label, ids in found.items():
         if ids != expected:
@@ -147,13 +159,11 @@ def _timed(quick: bool, text: str, stem: str, jsonl: str, parquet: str) -> dict[
     import duckdb
 
     con = duckdb.connect()
-    ways = {
-        "python engine": lambda: _python_engine(text, jsonl),
-        "duckdb on parquet": lambda: _duckdb_engine(text, parquet),
-        "reference on parquet": lambda: _reference(con, stem, parquet, True, text),
-        "duckdb on jsonl": lambda: _duckdb_engine(text, jsonl),
-        "reference on jsonl": lambda: _reference(con, stem, jsonl, False, text),
-    }
+    ways = {"python engine": lambda: _python_engine(text, jsonl)}
+    for fmt, path in (("parquet", parquet), ("jsonl", jsonl)):
+        if fmt in _formats():
+            ways[f"duckdb on {fmt}"] = lambda p=path: _duckdb_engine(text, p)
+            ways[f"reference on {fmt}"] = lambda p=path, fmt=fmt: _reference(con, stem, p, fmt == "parquet", text)
     times: dict[str, list[float]] = {k: [] for k in ways}
     for _ in range(1 if quick else 3):
         for label, go in ways.items():
@@ -167,7 +177,7 @@ def _case_rows(case: str, text: str, stem: str, jsonl: str, parquet: str, total:
     rate = {k: total / v for k, v in seconds.items()}
     out = [row(case, f"python engine, {total:,} posts (JSON Lines)", rate["python engine"], "posts/s",
                note=f"{matched:,} matched; every engine and reference query returned the same ids")]
-    for fmt in ("parquet", "jsonl"):
+    for fmt in _formats():
         ours, ref = rate[f"duckdb on {fmt}"], rate[f"reference on {fmt}"]
         out.append(row(case, f"hand-written duckdb query on {fmt}", ref, "posts/s"))
         goal = REFERENCE_GOALS[fmt]
@@ -237,6 +247,8 @@ def run(quick: bool) -> list[dict]:
         for name, (text, stem) in cases().items():
             for entry in _case_rows(f"engines, {name}", text, stem, jsonl, parquet, total, quick):
                 rows.append(entry)
+        if len(_formats()) < 2:
+            return rows  # one format measured: no Spark, no memory row
         _spark_rows(rows, workdir, parquet, total)
         # Memory: DuckDB on the JSON Lines under a memory_limit, as a whole process.
         limit = "256MB" if quick else "512MB"

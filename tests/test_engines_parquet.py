@@ -132,3 +132,42 @@ def test_flat_parquet_agrees_with_python_on_the_nested_posts(tmp_path_factory, f
         tree_ = post.get("interaction", {}).get("tag_tree", {}) if isinstance(post.get("interaction"), dict) else {}
         got[number - 1] = (True, tags, tree_)
     assert got == expected(filter_text, batch), filter_text
+
+
+def test_runs_in_one_thread_share_a_connection_and_leave_nothing_in_it(tmp_path):
+    """Runs without settings of their own reuse this thread's DuckDB connection: a UDF or a
+    keyword table of one run never answers for the next, and none is left behind."""
+    path = str(tmp_path / "posts.parquet")
+    duckdb.connect().execute(f"COPY ({NESTED_ROWS}) TO '{path}' (FORMAT parquet)")
+    keywords = ", ".join(["coffee"] + [f"word{i}" for i in range(60)])  # more than 48: a keyword table
+
+    def matched(text: str) -> int:
+        result, _ = engine.run(csdl.parse(text), inputs.resolve(path), io.BytesIO(), want_posts=False)
+        return result.stats.matched
+
+    # i % 3 == 0 holds "Coffee time" (1,000 rows), the others "tea time" (2,000)
+    assert matched('interaction.content contains_near "coffee,time:2"') == 1000  # a UDF, csdl_cond_0
+    assert matched(f'interaction.content contains_any "{keywords}"') == 1000
+    assert matched('interaction.content contains_near "tea,time:2"') == 2000  # csdl_cond_0 again, another matcher
+    assert matched('interaction.content contains_any "tea"') == 2000
+    con = engine.thread_connection()
+    assert con.sql("SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'csdl%'").fetchall() == []
+    assert con.sql("SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'csdl%'").fetchall() == []
+
+
+def test_a_comparison_in_the_filter_skips_row_groups_by_their_statistics(tmp_path):
+    """The WHERE clause states a top-level comparison bare (not ``COALESCE(c, false)``, which
+    means the same there), so DuckDB skips the row groups whose statistics exclude it."""
+    import re
+
+    path = str(tmp_path / "sorted.parquet")
+    duckdb.connect().execute(f"""COPY (SELECT {{'id': i::VARCHAR, 'type': 'twitter', 'sample': i / 1000.0}} AS interaction
+                                      FROM range(50000) t(i)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 10000)""")
+    con = engine.connect()
+    tree = csdl.parse('interaction.sample < 1 AND interaction.type == "twitter"')
+    prepared = engine.prepare(con, tree, inputs.resolve(path), want_posts=False)
+    plan = con.execute("EXPLAIN ANALYZE " + prepared.sql).fetchall()[0][1]
+    scanned = re.search(r"Row Groups Scanned: (\d+) / (\d+)", plan)
+    assert scanned and scanned.groups() == ("1", "5"), plan
+    result, _ = engine.run(tree, inputs.resolve(path), io.BytesIO(), con=con, want_posts=False)
+    assert (result.stats.read, result.stats.matched) == (50000, 1000)  # i from 0 to 999

@@ -11,6 +11,7 @@ The UDFs are DuckDB Python functions that run ``csdl.evaluate.conditions`` on th
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from csdl.extras import require
@@ -22,7 +23,7 @@ from . import EngineError
 from .inputs import PARQUET, Data
 from .results import Collector
 from .schema import STRUCT, Type, finish, from_duckdb, merge_type, type_of, used_paths
-from .sql import DUCKDB, Relation, compile_query
+from .sql import DUCKDB, compile_query
 
 BATCH_ROWS = 65_536
 STATS_TARGETS = ("interaction.created_at", "interaction.type")
@@ -79,14 +80,23 @@ def lower_exceptions(con) -> str:
 def lower_unfixable(con, exceptions: str) -> str:
     """The characters of ``exceptions`` whose Python lower case DuckDB's ``lower()`` would change
     again (so replacing them by it before ``lower()`` is not exact): none in DuckDB 1.x and 2.x."""
+    cached = _UNFIXABLE_CACHE.get(exceptions)
+    if cached is not None:
+        return cached
     candidates = [c for c in exceptions if c != "\u03a3"]
     if not candidates:
         return ""
     lowered = [c.lower() for c in candidates]
     engine = con.execute("SELECT lower(?)", ["\x00".join(lowered)]).fetchall()[0][0].split("\x00")
     if len(engine) != len(lowered):
-        return "".join(candidates)
-    return "".join(c for c, low, eng in zip(candidates, lowered, engine, strict=True) if low != eng)
+        result = "".join(candidates)
+    else:
+        result = "".join(c for c, low, eng in zip(candidates, lowered, engine, strict=True) if low != eng)
+    _UNFIXABLE_CACHE[exceptions] = result  # (asked of DuckDB once per process, as lower_exceptions)
+    return result
+
+
+_UNFIXABLE_CACHE: dict[str, str] = {}
 
 
 # --- relations ----------------------------------------------------------------------------------
@@ -153,6 +163,11 @@ def schema_from_relation(con, described) -> Type:
     return Type(STRUCT, fields=fields)
 
 
+def schema_of(relation) -> Type:
+    """The column types of a relation, as DuckDB binds it (nothing is read)."""
+    return Type(STRUCT, fields={name: from_duckdb(t) for name, t in zip(relation.columns, relation.types, strict=True)})
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -199,15 +214,14 @@ def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_p
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
-    from .parquet_query import build_queries, parquet_schema, read_parquet
+    from .parquet_query import ParquetRelation, build_queries, parquet_schema, read_parquet
 
     duckdb = _duckdb()
     try:
-        described = con.sql("DESCRIBE SELECT * FROM " + read_parquet(data.files).sql("duckdb"))
-        schema = parquet_schema(schema_from_relation(con, described))
+        schema = parquet_schema(schema_of(con.sql("SELECT * FROM " + read_parquet(data.files).sql("duckdb"))))
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: cannot read it as Parquet: {first_line(exc)}") from None
-    relation = Relation(schema, DUCKDB)
+    relation = ParquetRelation(schema, DUCKDB)
     plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
     from .wrong_types import suspect_targets
 
@@ -268,7 +282,8 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     duckdb = _duckdb()
     if getattr(data, "remote", False):
         raise EngineError(f"{data.spec}: a URL; the duckdb engine reads local files (--engine spark reads URLs)")
-    con = con or connect(memory_limit=memory_limit, threads=threads)
+    shared = con is None and not memory_limit and not threads
+    con = con or (thread_connection() if shared else connect(memory_limit=memory_limit, threads=threads))
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
     if prepared.plan.udfs:
@@ -278,15 +293,48 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
+    done = False
     try:
         if prepared.parquet is not None:
             _count_parquet(con, prepared.parquet, collector)
         for batch in con.sql(prepared.sql).to_arrow_reader(BATCH_ROWS):
             collector.add_batch(_renumber(batch, collector), counted=prepared.parquet is None)
+        done = True
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
+    finally:
+        if shared and done:
+            _release(con, prepared.plan)
+        elif shared:  # a failed run: the next opens a fresh connection rather than trust this one
+            _THREAD.con = None
     # One process (DuckDB's threads inside it): the summary's jobs figure stays 1.
     return collector.finish(time.perf_counter() - started, 1, f"duckdb {duckdb.__version__}"), prepared
+
+
+_THREAD = threading.local()
+
+
+def thread_connection():
+    """This thread's DuckDB connection, opened once (and again in a forked child): opening and
+    closing an in-memory database costs some 25 ms of CPU, a tenth of a run over 200,000 Parquet
+    posts, and a process (the server, the workbench, the tests) may run many filters. A run
+    leaves nothing in it (``_release``); runs with their own settings open their own."""
+    con = getattr(_THREAD, "con", None)
+    if con is None or _THREAD.pid != os.getpid():
+        con = _THREAD.con = connect()
+        _THREAD.pid = os.getpid()
+    return con
+
+
+def _release(con, plan) -> None:
+    """Drop what a run registered: its keyword tables and its UDFs (with their matchers)."""
+    for name in plan.word_tables:
+        con.unregister(name)
+    for udf in plan.udfs:
+        try:
+            con.remove_function(udf.name)
+        except Exception:  # noqa: BLE001 - never registered (the run failed before)
+            pass
 
 
 def _count_parquet(con, queries, collector) -> None:

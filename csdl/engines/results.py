@@ -111,24 +111,24 @@ class Collector:
                 stats.last_time = when if stats.last_time is None else max(stats.last_time, when)
 
     def _deliver_rows(self, batch, special, normal) -> None:
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         stats = self.stats
         python = batch.column("_python").fill_null(False) if "_python" in batch.schema.names else None
         wanted = pc.or_(special, pc.and_(normal, batch.column("_matched").fill_null(False)))
-        indices = pc.indices_nonzero(wanted).to_pylist()
-        if not indices:
+        indices = pc.indices_nonzero(wanted)  # (an Arrow array: a batch holds up to 65,536 rows)
+        if not len(indices):
             return
-        rows = batch.take(pa.array(indices, type=pa.int64()))
+        # (every row, as in a Parquet run, where only matching posts come back: no copy)
+        rows = batch if len(indices) == batch.num_rows else batch.take(indices)
         if (rows.column("_out").null_count == len(indices) and getattr(self.sink, "note", None) is None
-                and not pc.any(pc.take(special, pa.array(indices, type=pa.int64()))).as_py()):
+                and not pc.any(pc.take(special, indices)).as_py()):
             self._count_only(rows)  # the summary only: no post to write, tags counted per combination
             return
         cols = {name: rows.column(name).to_pylist() for name in
                 ("_file", "_n", "_out", "_source", "_status", "_epoch", "_created", "_matched", *self.tag_columns)}
-        flags = pc.take(special, pa.array(indices, type=pa.int64())).to_pylist()
-        to_python = pc.take(python, pa.array(indices, type=pa.int64())).to_pylist() if python is not None else [False] * len(indices)
+        flags = pc.take(special, indices).to_pylist()
+        to_python = pc.take(python, indices).to_pylist() if python is not None else [False] * len(indices)
         tag_values = [cols[c] for c in self.tag_columns]
         files, numbers, outs, sources = cols["_file"], cols["_n"], cols["_out"], cols["_source"]
         plan = self.tag_plan

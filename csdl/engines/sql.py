@@ -40,6 +40,8 @@ DUCKDB, SPARK = "duckdb", "spark"
 _SPACE_CHARS = r"\pZ\t\n\v\f\r\x1c-\x1f\x85"
 TOKEN_PATTERN = r"[\pL\pN_]+|[^\pL\pN_" + _SPACE_CHARS + "]"
 
+_INDEX_PAGES = r"index\.(?:php|html|htm|aspx|asp)|default\.(?:html|htm|aspx|asp)"  # url_in drops them
+
 SQL, UDF, GUARDED = "sql", "udf", "sql+udf"
 MAX_GRAM = 4  # phrases of more tokens in a keyword list: a regular expression
 SIGMA = "\u03a3"
@@ -373,6 +375,9 @@ class Compiler:
         value_test, needs = test
         if typ.kind == LIST:
             body = _any(expr, value_test, self.lambdas)
+            on_list = getattr(value_test, "on_list", None)  # a cheap test on the whole list first
+            if on_list is not None:
+                body = exp.Case(ifs=[exp.If(this=on_list(expr.copy()), true=body)], default=FALSE)
             guard = _any(expr, needs, self.lambdas) if needs is not None else None
         else:
             body = _coalesce_false(value_test(expr))
@@ -418,7 +423,17 @@ class Compiler:
             wanted = sorted({normalise_url(item) for item in _items(arg) if item.strip()})
             if not wanted:
                 return (lambda v: FALSE), None
-            return (lambda v: exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])), self._lower_guard(wanted)
+            hint = self._url_hint(wanted)
+
+            def test(v):
+                full = exp.In(this=self._normalised_url(v), expressions=[_s(w) for w in wanted])
+                if hint is None:
+                    return full
+                return exp.Case(ifs=[exp.If(this=hint(self._lower(v)), true=full)], default=FALSE)
+
+            if hint is not None:  # a list of URLs: first the hint on them all, joined (see native)
+                test.on_list = lambda values: hint(self._lower_expr(exp.ArrayToString(this=values, expression=_s("\n"))))
+            return test, self._lower_guard(wanted)
         if op in ("regex_partial", "regex_exact"):
             pattern = arg.value
             if self.dialect != DUCKDB:
@@ -455,6 +470,22 @@ class Compiler:
         needs = self._lower_guard([i.lower() for i in items] + ([arg.value.lower()] if op in ("contains", "substr") else []))
         return (lambda v: predicate(self._lower(v))), needs
 
+    def _url_hint(self, wanted: list[str]):
+        """A cheap test, of a URL in lower case (or of several joined by line feeds), that every
+        URL normalising to one of ``wanted`` passes: the dozen steps of the normalisation then
+        run only on the few URLs that may match. A normalised URL's path P (before its ``?``)
+        stands in the URL followed by nothing, ``/`` or an index page, then by ``?``, ``#`` or
+        blanks to the end (csdl.evaluate.urls). None where that does not hold: an empty path,
+        or one holding a line feed (Python's ``$`` in the index-page rule)."""
+        paths = sorted({w.partition("?")[0] for w in wanted})
+        if any(p == "" or "\n" in p for p in paths):
+            return None
+        space = "[" + _SPACE_CHARS + "]"
+        literal = "|".join("".join(c if c.isalnum() or not c.isascii() else "\\x{%x}" % ord(c) for c in p) for p in paths)
+        pattern = (f"(?:{literal})(?:/|/(?:{_INDEX_PAGES}))?"
+                   + r"(?:[?#]|" + space + r"*(?:\n|\z))")
+        return lambda lowered: exp.RegexpLike(this=lowered, expression=_s(pattern))
+
     def _normalised_url(self, v):
         """csdl.evaluate.urls.normalise_url in SQL, step by step (anchored replacements, so
         RE2 and Java replace the same single occurrence)."""
@@ -485,7 +516,10 @@ class Compiler:
         """The normalised URL from ``url`` (lower-cased, without scheme, ``www.`` and anchor):
         its path, and the query without empty and ``utm_`` parameters."""
         path = replace(url, r"(?s)\?.*\z")
-        path = replace(path, r"/(?:index\.(?:php|html|htm|aspx|asp)|default\.(?:html|htm|aspx|asp))\z", "/")
+        # Python's $ also matches before a final line feed: the page is dropped there too.
+        index_page = "/(?:" + _INDEX_PAGES + ")"
+        path = replace(path, index_page + r"\z", "/")
+        path = replace(path, index_page + r"\n\z", "/\n")
         path = replace(path, r"/\z")
         position = exp.StrPosition(this=url.copy(), substr=_s("?"))
         query = exp.Case(ifs=[exp.If(this=exp.GT(this=position, expression=exp.Literal.number(0)),
@@ -882,8 +916,13 @@ def epoch_expression(created: exp.Expression, dialect: str) -> exp.Expression:
     else:
         text = ("CASE WHEN length(:c) = 31 AND :c RLIKE :anchored "
                 "THEN CAST(unix_seconds(try_to_timestamp(substr(:c, 6), 'dd MMM yyyy HH:mm:ss Z')) AS DOUBLE) END")
-    tree = sqlglot.parse_one(text, read=dialect)
+    tree = _EPOCH_TEMPLATES.get(dialect)
+    if tree is None:  # parsed once per process (a parse costs milliseconds); replace_placeholders copies it
+        tree = _EPOCH_TEMPLATES[dialect] = sqlglot.parse_one(text, read=dialect)
     return exp.replace_placeholders(tree, c=created, shape=exp.Literal.string(_STAMP), anchored=exp.Literal.string("^" + _STAMP + "$"))
+
+
+_EPOCH_TEMPLATES: dict[str, exp.Expression] = {}
 
 
 # --- evaluation order in a projection -----------------------------------------------------------
