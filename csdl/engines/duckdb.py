@@ -157,15 +157,23 @@ def schema_from_relation(con, described) -> Type:
 
 
 class Prepared:
-    """What ``run`` executes: ``sql`` yields the Collector's rows (every line of JSON Lines; the
-    matching posts of Parquet, whose counts come from ``parquet``'s other two queries)."""
+    """What ``run`` executes: ``sql`` yields the Collector's rows (the matching posts of Parquet,
+    whose counts come from ``parquet``'s other two queries; every line of JSON Lines, the query
+    a file falls back to, built when first asked for: ``jsonl`` holds the queries per file)."""
 
-    def __init__(self, plan, sql: str, relation, files, parquet=None):
+    def __init__(self, plan, sql, relation, files, parquet=None):
         self.plan = plan
-        self.sql = sql
+        self._sql = sql  # the text, or a function building it
         self.relation = relation
         self.files = files
         self.parquet = parquet
+        self.jsonl = None  # JsonLinesPlan: the queries per JSON Lines file
+
+    @property
+    def sql(self) -> str:
+        if callable(self._sql):
+            self._sql = self._sql()
+        return self._sql
 
 
 def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = True) -> Prepared:
@@ -181,7 +189,9 @@ def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = Tru
 
 
 def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_posts=True) -> Prepared:
+    from .jsonl_fast import JsonReaderRelation
     from .jsonl_query import JsonLinesRelation, build_query
+    from .wrong_types import suspect_targets
 
     every = list(targets) + [t for t in STATS_TARGETS if t not in targets]
     schema = used_paths(infer_schema(data.files, every), every)
@@ -189,13 +199,40 @@ def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_p
     for target in every:
         keys = tuple(target.split("."))
         type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
-    relation = JsonLinesRelation(schema, type_paths, [tuple(t.split(".")) for t in every])
-    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
-    from .wrong_types import suspect_targets
-
+    leaves = [tuple(t.split(".")) for t in every]
     suspects = suspect_targets(filter_ast, library, schema)  # posts with a value there: the Python engine (R201)
-    return Prepared(plan, build_query(relation, plan, data.files, every, want_posts=want_posts, suspects=suspects),
-                    relation, data.files)
+    compiled = {}
+    for kind, relation in (("lines", JsonLinesRelation(schema, type_paths, leaves)), ("reader", JsonReaderRelation(schema, type_paths, leaves))):
+        plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
+        compiled[kind] = (relation, plan)
+    relation, plan = compiled["lines"]
+    prepared = Prepared(plan, lambda: build_query(relation, plan, data.files, every, want_posts=want_posts, suspects=suspects),
+                        relation, data.files)
+    prepared.jsonl = JsonLinesPlan(compiled, every, suspects, want_posts)
+    return prepared
+
+
+class JsonLinesPlan:
+    """What ``run`` needs per JSON Lines file: the fast reader query (``jsonl_fast``) and the
+    line-by-line one (``jsonl_query``), each with its own compiled plan."""
+
+    def __init__(self, compiled, targets, suspects, want_posts):
+        self.compiled = compiled
+        self.targets = targets
+        self.suspects = suspects
+        self.want_posts = want_posts
+
+    def fast(self, path: str, index: int):
+        from .jsonl_fast import FastQueries
+
+        relation, plan = self.compiled["reader"]
+        return FastQueries(relation, plan, path, index, self.targets, want_posts=self.want_posts, suspects=self.suspects)
+
+    def lines(self, path: str) -> str:
+        from .jsonl_query import build_query
+
+        relation, plan = self.compiled["lines"]
+        return build_query(relation, plan, [path], self.targets, want_posts=self.want_posts, suspects=self.suspects)
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
@@ -271,9 +308,11 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     con = con or connect(memory_limit=memory_limit, threads=threads)
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
-    if prepared.plan.udfs:
-        register_udfs(con, prepared.plan)
-    register_word_tables(con, prepared.plan)
+    plans = [prepared.plan] + ([p for _, p in prepared.jsonl.compiled.values()] if prepared.jsonl else [])
+    for plan in plans:  # (the same UDF names and word tables for the same filter)
+        if plan.udfs:
+            register_udfs(con, plan)
+        register_word_tables(con, plan)
     from csdl.evaluate.matcher import compile_matcher
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
@@ -281,12 +320,53 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     try:
         if prepared.parquet is not None:
             _count_parquet(con, prepared.parquet, collector)
-        for batch in con.sql(prepared.sql).to_arrow_reader(BATCH_ROWS):
-            collector.add_batch(_renumber(batch, collector), counted=prepared.parquet is None)
+            _collect(con, prepared.sql, collector, counted=False)
+        else:
+            for index, path in enumerate(data.files):
+                _run_jsonl_file(con, prepared.jsonl, path, index, collector)
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
     # One process (DuckDB's threads inside it): the summary's jobs figure stays 1.
     return collector.finish(time.perf_counter() - started, 1, f"duckdb {duckdb.__version__}"), prepared
+
+
+def _collect(con, sql: str, collector, *, counted: bool) -> None:
+    for batch in con.sql(sql).to_arrow_reader(BATCH_ROWS):
+        collector.add_batch(_renumber(batch, collector), counted=counted)
+
+
+def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector) -> None:
+    """The fast reader query when it sees the file as our decoder does, else line by line."""
+    from .jsonl_fast import reader_sees_lines
+
+    if reader_sees_lines(path):
+        queries = plan.fast(path, index)
+        try:
+            cursor = con.execute(queries.totals)
+            names = [d[0] for d in cursor.description]
+            groups = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except _duckdb().Error:
+            groups = None  # something the reader refuses (a line that is not an object of the schema's shape…)
+        if groups is not None:
+            _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
+            return
+    _collect(con, plan.lines(path), collector, counted=True)
+
+
+def _collect_fast(con, queries, groups, collector, *, want_posts: bool) -> None:
+    """Totals from the grouped counts; the untimed posts and the rows Python must see after."""
+    firsts = [g["_first"] for g in groups if g["_first"] is not None]
+    lasts = [g["_last"] for g in groups if g["_last"] is not None]
+    collector.add_totals(sum(g["_posts"] for g in groups), sum(g["_timed"] for g in groups),
+                         min(firsts) if firsts else None, max(lasts) if lasts else None)
+    if any(g["_untimed"] for g in groups):
+        for batch in con.sql(queries.untimed()).to_arrow_reader(BATCH_ROWS):
+            collector.add_untimed(batch)
+    if not want_posts:
+        collector.add_matched_groups([g for g in groups if g["_matched"] and not g["_special"]])
+    if want_posts or any(g["_special"] for g in groups):
+        for batch in con.sql(queries.rows()).to_arrow_reader(BATCH_ROWS):
+            collector.add_batch(batch, counted=False)
 
 
 def _count_parquet(con, queries, collector) -> None:

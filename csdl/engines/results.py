@@ -185,6 +185,22 @@ class Collector:
             for key, value in once.items():
                 stats.tags[key] += value * combo["count_all"]
 
+    def add_matched_groups(self, groups: list[dict]) -> None:
+        """Matching posts counted in SQL, one dict per group: ``_posts`` of them with the
+        ``_source`` and the tag rule columns given (the summary only: none is written)."""
+        stats = self.stats
+        for group in groups:
+            count = group["_posts"]
+            stats.matched += count
+            source = group["_source"]
+            stats.matched_sources[source if source.__class__ is str else "unknown"] += count
+            if self.tag_plan:
+                tags, tree = self.tag_plan.apply([bool(group[c]) for c in self.tag_columns], None)
+                once = Counter()
+                count_tags(once, tags, tree)
+                for key, value in once.items():
+                    stats.tags[key] += value * count
+
     def add_totals(self, posts: int, timed: int, first, last) -> None:
         """Posts counted by the engine in bulk, ``timed`` of them with a timestamp SQL read
         (between ``first`` and ``last``); the others come through ``add_untimed``."""
