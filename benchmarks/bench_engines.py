@@ -7,6 +7,7 @@ peak memory under a memory_limit.
     python -m benchmarks.bench_engines [--quick]                   # 200,000 posts (20,000 quick)
     CSDL_BENCH_FULL=1 python -m benchmarks.bench_engines           # the full profile: 1,000,000
     python -m benchmarks --only engines [--quick]                  # with the suite
+    CSDL_BENCH_ENGINE_ONLY=jsonl python -m benchmarks.bench_engines # one format's rows (jsonl or parquet), no Spark
 
 Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``, repeated with fresh ids,
 written once as JSON Lines and as Parquet (CSDL_BENCH_ENGINE_POSTS=N sets their number). Our engines
@@ -53,6 +54,13 @@ class _Ids:
         lines = (self._rest + data).split(b"\n")
         self._rest = lines.pop()
         self.ids.extend(orjson.loads(line)["interaction"]["id"] for line in lines if line)
+
+
+def _formats() -> tuple[str, ...]:
+    """The formats measured: both, or the one CSDL_BENCH_ENGINE_ONLY names (then Spark and the
+    memory row are skipped too)."""
+    only = os.environ.get("CSDL_BENCH_ENGINE_ONLY", "")
+    return (only,) if only in ("parquet", "jsonl") else ("parquet", "jsonl")
 
 
 def _sizes(quick: bool) -> int:
@@ -126,15 +134,15 @@ def _same_ids(text: str, stem: str, jsonl: str, parquet: str) -> int:
     from .engine_cases import reference_ids
 
     found = {}
+    paths = {"parquet": parquet, "jsonl": jsonl}
     for label, go in (("python engine", lambda s: _python_engine(text, jsonl, s)),
-                      ("duckdb on parquet", lambda s: _duckdb_engine(text, parquet, sink=s)),
-                      ("duckdb on jsonl", lambda s: _duckdb_engine(text, jsonl, sink=s))):
+                      *((f"duckdb on {fmt}", lambda s, p=paths[fmt]: _duckdb_engine(text, p, sink=s)) for fmt in _formats())):
         sink = _Ids()
         go(sink)
         found[label] = sorted(sink.ids)
     con = duckdb.connect()
-    found["reference on parquet"] = sorted(reference_ids(con, stem, parquet, True, text))
-    found["reference on jsonl"] = sorted(reference_ids(con, stem, jsonl, False, text))
+    for fmt in _formats():
+        found[f"reference on {fmt}"] = sorted(reference_ids(con, stem, paths[fmt], fmt == "parquet", text))
     expected = found["python engine"]
     for label, ids in found.items():
         if ids != expected:
@@ -154,6 +162,7 @@ def _timed(quick: bool, text: str, stem: str, jsonl: str, parquet: str) -> dict[
         "duckdb on jsonl": lambda: _duckdb_engine(text, jsonl),
         "reference on jsonl": lambda: _reference(con, stem, jsonl, False, text),
     }
+    ways = {k: v for k, v in ways.items() if not k.endswith(("parquet", "jsonl")) or k.endswith(_formats())}
     times: dict[str, list[float]] = {k: [] for k in ways}
     for _ in range(1 if quick else 3):
         for label, go in ways.items():
@@ -167,7 +176,7 @@ def _case_rows(case: str, text: str, stem: str, jsonl: str, parquet: str, total:
     rate = {k: total / v for k, v in seconds.items()}
     out = [row(case, f"python engine, {total:,} posts (JSON Lines)", rate["python engine"], "posts/s",
                note=f"{matched:,} matched; every engine and reference query returned the same ids")]
-    for fmt in ("parquet", "jsonl"):
+    for fmt in _formats():
         ours, ref = rate[f"duckdb on {fmt}"], rate[f"reference on {fmt}"]
         out.append(row(case, f"hand-written duckdb query on {fmt}", ref, "posts/s"))
         goal = REFERENCE_GOALS[fmt]
@@ -237,6 +246,8 @@ def run(quick: bool) -> list[dict]:
         for name, (text, stem) in cases().items():
             for entry in _case_rows(f"engines, {name}", text, stem, jsonl, parquet, total, quick):
                 rows.append(entry)
+        if len(_formats()) < 2:
+            return rows  # one format's rows only
         _spark_rows(rows, workdir, parquet, total)
         # Memory: DuckDB on the JSON Lines under a memory_limit, as a whole process.
         limit = "256MB" if quick else "512MB"

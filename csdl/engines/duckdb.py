@@ -189,50 +189,61 @@ def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = Tru
 
 
 def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_posts=True) -> Prepared:
-    from .jsonl_fast import JsonReaderRelation
-    from .jsonl_query import JsonLinesRelation, build_query
     from .wrong_types import suspect_targets
 
     every = list(targets) + [t for t in STATS_TARGETS if t not in targets]
     schema = used_paths(infer_schema(data.files, every), every)
-    type_paths: list[tuple[str, ...]] = [()]
-    for target in every:
-        keys = tuple(target.split("."))
-        type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
-    leaves = [tuple(t.split(".")) for t in every]
+
+    def compile_for(relation):
+        return compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
+
     suspects = suspect_targets(filter_ast, library, schema)  # posts with a value there: the Python engine (R201)
-    compiled = {}
-    for kind, relation in (("lines", JsonLinesRelation(schema, type_paths, leaves)), ("reader", JsonReaderRelation(schema, type_paths, leaves))):
-        plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
-        compiled[kind] = (relation, plan)
-    relation, plan = compiled["lines"]
-    prepared = Prepared(plan, lambda: build_query(relation, plan, data.files, every, want_posts=want_posts, suspects=suspects),
-                        relation, data.files)
-    prepared.jsonl = JsonLinesPlan(compiled, every, suspects, want_posts)
+    jsonl = JsonLinesPlan(schema, compile_for, every, suspects, want_posts)
+    relation, plan = jsonl.compiled("reader")
+    prepared = Prepared(plan, lambda: jsonl.lines(data.files), relation, data.files)
+    prepared.jsonl = jsonl
     return prepared
 
 
 class JsonLinesPlan:
     """What ``run`` needs per JSON Lines file: the fast reader query (``jsonl_fast``) and the
-    line-by-line one (``jsonl_query``), each with its own compiled plan."""
+    line-by-line one (``jsonl_query``), each with its own compiled plan (the second compiled
+    only for a file that needs it)."""
 
-    def __init__(self, compiled, targets, suspects, want_posts):
-        self.compiled = compiled
+    def __init__(self, schema, compile_for, targets, suspects, want_posts):
+        self.schema = schema
+        self.compile_for = compile_for
         self.targets = targets
         self.suspects = suspects
         self.want_posts = want_posts
+        self.cache: dict = {}
+
+    def compiled(self, kind: str):
+        """(relation, plan) of the ``reader`` or the ``lines`` query."""
+        if kind not in self.cache:
+            from .jsonl_fast import JsonReaderRelation
+            from .jsonl_query import JsonLinesRelation
+
+            type_paths: list[tuple[str, ...]] = [()]
+            for target in self.targets:
+                keys = tuple(target.split("."))
+                type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
+            leaves = [tuple(t.split(".")) for t in self.targets]
+            relation = (JsonReaderRelation if kind == "reader" else JsonLinesRelation)(self.schema, type_paths, leaves)
+            self.cache[kind] = (relation, self.compile_for(relation))
+        return self.cache[kind]
 
     def fast(self, path: str, index: int):
         from .jsonl_fast import FastQueries
 
-        relation, plan = self.compiled["reader"]
+        relation, plan = self.compiled("reader")
         return FastQueries(relation, plan, path, index, self.targets, want_posts=self.want_posts, suspects=self.suspects)
 
-    def lines(self, path: str) -> str:
+    def lines(self, files: list[str]) -> str:
         from .jsonl_query import build_query
 
-        relation, plan = self.compiled["lines"]
-        return build_query(relation, plan, [path], self.targets, want_posts=self.want_posts, suspects=self.suspects)
+        relation, plan = self.compiled("lines")
+        return build_query(relation, plan, files, self.targets, want_posts=self.want_posts, suspects=self.suspects)
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
@@ -308,11 +319,8 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     con = con or connect(memory_limit=memory_limit, threads=threads)
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
-    plans = [prepared.plan] + ([p for _, p in prepared.jsonl.compiled.values()] if prepared.jsonl else [])
-    for plan in plans:  # (the same UDF names and word tables for the same filter)
-        if plan.udfs:
-            register_udfs(con, plan)
-        register_word_tables(con, plan)
+    if prepared.jsonl is None:
+        _register(con, prepared.plan)
     from csdl.evaluate.matcher import compile_matcher
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
@@ -330,27 +338,49 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     return collector.finish(time.perf_counter() - started, 1, f"duckdb {duckdb.__version__}"), prepared
 
 
+def _register(con, plan) -> None:
+    """The plan's UDFs and keyword tables (the same names for the same filter, whichever query)."""
+    if plan.udfs:
+        register_udfs(con, plan)
+    register_word_tables(con, plan)
+
+
 def _collect(con, sql: str, collector, *, counted: bool) -> None:
     for batch in con.sql(sql).to_arrow_reader(BATCH_ROWS):
         collector.add_batch(_renumber(batch, collector), counted=counted)
 
 
 def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector) -> None:
-    """The fast reader query when it sees the file as our decoder does, else line by line."""
+    """The fast reader query when it sees the file as our decoder does, else line by line. The
+    bytes are checked (``reader_sees_lines``) while DuckDB runs the counts: a failed check
+    interrupts the query."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .jsonl_fast import reader_sees_lines
 
-    if reader_sees_lines(path):
-        queries = plan.fast(path, index)
+    queries = plan.fast(path, index)
+    _register(con, queries.plan)  # (again after a file read line by line: the same UDF names)
+
+    def check() -> bool:
+        plain = reader_sees_lines(path)
+        if not plain:
+            con.interrupt()
+        return plain
+
+    with ThreadPoolExecutor(1) as pool:
+        proof = pool.submit(check)
         try:
             cursor = con.execute(queries.totals)
             names = [d[0] for d in cursor.description]
             groups = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except _duckdb().Error:
-            groups = None  # something the reader refuses (a line that is not an object of the schema's shape…)
-        if groups is not None:
-            _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
-            return
-    _collect(con, plan.lines(path), collector, counted=True)
+            groups = None  # interrupted, or something the reader refuses (a line not of the schema's shape…)
+        plain = proof.result()
+    if plain and groups is not None:
+        _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
+    else:
+        _register(con, plan.compiled("lines")[1])
+        _collect(con, plan.lines([path]), collector, counted=True)
 
 
 def _collect_fast(con, queries, groups, collector, *, want_posts: bool) -> None:
