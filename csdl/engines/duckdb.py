@@ -172,15 +172,23 @@ def schema_of(relation) -> Type:
 
 
 class Prepared:
-    """What ``run`` executes: ``sql`` yields the Collector's rows (every line of JSON Lines; the
-    matching posts of Parquet, whose counts come from ``parquet``'s other two queries)."""
+    """What ``run`` executes: ``sql`` yields the Collector's rows (the matching posts of Parquet,
+    whose counts come from ``parquet``'s other two queries; every line of JSON Lines, the query
+    a file falls back to, built when first asked for: ``jsonl`` holds the queries per file)."""
 
-    def __init__(self, plan, sql: str, relation, files, parquet=None):
+    def __init__(self, plan, sql, relation, files, parquet=None):
         self.plan = plan
-        self.sql = sql
+        self._sql = sql  # the text, or a function building it
         self.relation = relation
         self.files = files
         self.parquet = parquet
+        self.jsonl = None  # JsonLinesPlan: the queries per JSON Lines file
+
+    @property
+    def sql(self) -> str:
+        if callable(self._sql):
+            self._sql = self._sql()
+        return self._sql
 
 
 def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = True) -> Prepared:
@@ -196,21 +204,61 @@ def prepare(con, filter_ast, data: Data, *, library=None, want_posts: bool = Tru
 
 
 def _prepare_jsonl(filter_ast, data, targets, library, lowers, unfixable, want_posts=True) -> Prepared:
-    from .jsonl_query import JsonLinesRelation, build_query
+    from .wrong_types import suspect_targets
 
     every = list(targets) + [t for t in STATS_TARGETS if t not in targets]
     schema = used_paths(infer_schema(data.files, every), every)
-    type_paths: list[tuple[str, ...]] = [()]
-    for target in every:
-        keys = tuple(target.split("."))
-        type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
-    relation = JsonLinesRelation(schema, type_paths, [tuple(t.split(".")) for t in every])
-    plan = compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
-    from .wrong_types import suspect_targets
+
+    def compile_for(relation):
+        return compile_query(filter_ast, relation, library=library, lower_exceptions=lowers, lower_unfixable=unfixable, word_tables=True)
 
     suspects = suspect_targets(filter_ast, library, schema)  # posts with a value there: the Python engine (R201)
-    return Prepared(plan, build_query(relation, plan, data.files, every, want_posts=want_posts, suspects=suspects),
-                    relation, data.files)
+    jsonl = JsonLinesPlan(schema, compile_for, every, suspects, want_posts)
+    relation, plan = jsonl.compiled("reader")
+    prepared = Prepared(plan, lambda: jsonl.lines(data.files), relation, data.files)
+    prepared.jsonl = jsonl
+    return prepared
+
+
+class JsonLinesPlan:
+    """What ``run`` needs per JSON Lines file: the fast reader query (``jsonl_fast``) and the
+    line-by-line one (``jsonl_query``), each with its own compiled plan (the second compiled
+    only for a file that needs it)."""
+
+    def __init__(self, schema, compile_for, targets, suspects, want_posts):
+        self.schema = schema
+        self.compile_for = compile_for
+        self.targets = targets
+        self.suspects = suspects
+        self.want_posts = want_posts
+        self.cache: dict = {}
+
+    def compiled(self, kind: str):
+        """(relation, plan) of the ``reader`` or the ``lines`` query."""
+        if kind not in self.cache:
+            from .jsonl_fast import JsonReaderRelation
+            from .jsonl_query import JsonLinesRelation
+
+            type_paths: list[tuple[str, ...]] = [()]
+            for target in self.targets:
+                keys = tuple(target.split("."))
+                type_paths.extend(keys[:depth] for depth in range(1, len(keys) + 1) if keys[:depth] not in type_paths)
+            leaves = [tuple(t.split(".")) for t in self.targets]
+            relation = (JsonReaderRelation if kind == "reader" else JsonLinesRelation)(self.schema, type_paths, leaves)
+            self.cache[kind] = (relation, self.compile_for(relation))
+        return self.cache[kind]
+
+    def fast(self, path: str, index: int):
+        from .jsonl_fast import FastQueries
+
+        relation, plan = self.compiled("reader")
+        return FastQueries(relation, plan, path, index, self.targets, want_posts=self.want_posts, suspects=self.suspects)
+
+    def lines(self, files: list[str]) -> str:
+        from .jsonl_query import build_query
+
+        relation, plan = self.compiled("lines")
+        return build_query(relation, plan, files, self.targets, want_posts=self.want_posts, suspects=self.suspects)
 
 
 def _prepare_parquet(con, filter_ast, data, library, lowers, unfixable, want_posts=True) -> Prepared:
@@ -286,9 +334,9 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     con = con or (thread_connection() if shared else connect(memory_limit=memory_limit, threads=threads))
     started = time.perf_counter()
     prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
-    if prepared.plan.udfs:
-        register_udfs(con, prepared.plan)
-    register_word_tables(con, prepared.plan)
+    registered: list = []  # the plans whose UDFs and keyword tables this run registered
+    if prepared.jsonl is None:
+        _register(con, prepared.plan, registered)
     from csdl.evaluate.matcher import compile_matcher
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
@@ -297,14 +345,16 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     try:
         if prepared.parquet is not None:
             _count_parquet(con, prepared.parquet, collector)
-        for batch in con.sql(prepared.sql).to_arrow_reader(BATCH_ROWS):
-            collector.add_batch(_renumber(batch, collector), counted=prepared.parquet is None)
+            _collect(con, prepared.sql, collector, counted=False)
+        else:
+            for index, path in enumerate(data.files):
+                _run_jsonl_file(con, prepared.jsonl, path, index, collector, registered)
         done = True
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
     finally:
         if shared and done:
-            _release(con, prepared.plan)
+            _release(con, registered)
         elif shared:  # a failed run: the next opens a fresh connection rather than trust this one
             _THREAD.con = None
     # One process (DuckDB's threads inside it): the summary's jobs figure stays 1.
@@ -326,15 +376,78 @@ def thread_connection():
     return con
 
 
-def _release(con, plan) -> None:
+def _release(con, plans) -> None:
     """Drop what a run registered: its keyword tables and its UDFs (with their matchers)."""
-    for name in plan.word_tables:
+    for name in {name for plan in plans for name in plan.word_tables}:
         con.unregister(name)
-    for udf in plan.udfs:
+    for name in {udf.name for plan in plans for udf in plan.udfs}:
         try:
-            con.remove_function(udf.name)
+            con.remove_function(name)
         except Exception:  # noqa: BLE001 - never registered (the run failed before)
             pass
+
+
+def _register(con, plan, registered: list) -> None:
+    """The plan's UDFs and keyword tables (the same names for the same filter, whichever query);
+    ``registered`` keeps the plan for ``_release``."""
+    registered.append(plan)
+    if plan.udfs:
+        register_udfs(con, plan)
+    register_word_tables(con, plan)
+
+
+def _collect(con, sql: str, collector, *, counted: bool) -> None:
+    for batch in con.sql(sql).to_arrow_reader(BATCH_ROWS):
+        collector.add_batch(_renumber(batch, collector), counted=counted)
+
+
+def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector, registered: list) -> None:
+    """The fast reader query when it sees the file as our decoder does, else line by line. The
+    bytes are checked (``reader_sees_lines``) while DuckDB runs the counts: a failed check
+    interrupts the query."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .jsonl_fast import reader_sees_lines
+
+    queries = plan.fast(path, index)
+    _register(con, queries.plan, registered)  # (again after a file read line by line: the same UDF names)
+
+    def check() -> bool:
+        plain = reader_sees_lines(path)
+        if not plain:
+            con.interrupt()
+        return plain
+
+    with ThreadPoolExecutor(1) as pool:
+        proof = pool.submit(check)
+        try:
+            cursor = con.execute(queries.totals)
+            names = [d[0] for d in cursor.description]
+            groups = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except _duckdb().Error:
+            groups = None  # interrupted, or something the reader refuses (a line not of the schema's shape…)
+        plain = proof.result()
+    if plain and groups is not None:
+        _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
+    else:
+        _register(con, plan.compiled("lines")[1], registered)
+        _collect(con, plan.lines([path]), collector, counted=True)
+
+
+def _collect_fast(con, queries, groups, collector, *, want_posts: bool) -> None:
+    """Totals from the grouped counts; the untimed posts and the rows Python must see after."""
+    firsts = [g["_first"] for g in groups if g["_first"] is not None]
+    lasts = [g["_last"] for g in groups if g["_last"] is not None]
+    collector.add_totals(sum(g["_posts"] for g in groups), sum(g["_timed"] for g in groups),
+                         min(firsts) if firsts else None, max(lasts) if lasts else None)
+    if any(g["_untimed"] for g in groups):
+        for batch in con.sql(queries.untimed()).to_arrow_reader(BATCH_ROWS):
+            collector.add_untimed(batch)
+    if not want_posts:
+        collector.add_matched_groups([g for g in groups if g["_matched"] and not g["_special"]])
+    if want_posts or any(g["_special"] for g in groups):
+        for batch in con.sql(queries.rows()).to_arrow_reader(BATCH_ROWS):
+            collector.add_batch(batch, counted=False)
 
 
 def _count_parquet(con, queries, collector) -> None:

@@ -99,12 +99,11 @@ class JsonLinesRelation(Relation):
         for depth in range(1, len(keys) + 1):
             prefix = keys[:depth]
             child = typ.fields.get(prefix[-1]) if typ.kind == STRUCT else None
-            if child is not None and child.kind == LIST and depth < len(keys):
-                return  # a path through an array: the condition runs in our matcher on the whole line
             if child is None or child.kind == OTHER or (child.kind != STRUCT and depth < len(keys)):
-                # A field the sample never had, a value of mixed types (JSON), or a value the sample
-                # had where it has a scalar: absent here too (no value at the target, no array on the
-                # way), else the Python engine decides the post (and reports what it finds, R201).
+                # A field the sample never had, a value of mixed types (JSON), an array on the way (its
+                # condition runs on our matcher, which returns no R201), or a value the sample had where
+                # it has a scalar: absent here too (no value at the target, no array on the way), else
+                # the Python engine decides the post (and reports what it finds, R201).
                 yield self._null_at(keys)
                 yield from (self._no_array(keys[:d]) for d in range(depth, len(keys)))
                 return
@@ -230,10 +229,7 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
         posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(_sub(posts, "p"))
     p_status = exp.column("_status", table="p")
     post = exp.EQ(this=p_status.copy(), expression=_n(POST))
-    fits = relation.fits(targets)
-    if suspects:  # a value that may be wrong-typed (csdl.engines.wrong_types): the Python engine reports it
-        fits = _and([fits] + [_or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
-                              for t in (relation.json_type(tuple(s.split("."))) for s in suspects)])
+    fits = with_suspects(relation, relation.fits(targets), suspects)
     created = _stat_text(relation, ("interaction", "created_at"))
     inner = exp.select(
         exp.column("_line", table="p"), exp.column("_fname", table="p"), exp.column("_ord", table="p"), p_status.copy(),
@@ -260,6 +256,15 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
           for t in plan.tags],
     ).from_(_sub(inner, q))
     return outer.sql(DUCKDB, copy=False)  # built for this text alone: no deep copy first
+
+
+def with_suspects(relation: JsonLinesRelation, fits: exp.Expression, suspects) -> exp.Expression:
+    """``fits`` and no value at the ``suspects``, targets where a value may be wrong-typed
+    (csdl.engines.wrong_types): a post with one goes to the Python engine, which reports it."""
+    if not suspects:
+        return fits
+    return _and([fits] + [_or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+                          for t in (relation.json_type(tuple(s.split("."))) for s in suspects)])
 
 
 def _stat_text(relation: JsonLinesRelation, path):

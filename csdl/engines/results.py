@@ -103,8 +103,7 @@ class Collector:
                 stamp = created[i].as_py()
                 when = to_epoch(stamp) if stamp is not None else None
                 if when is None:
-                    if stats.untimed_first_line is None:
-                        stats.untimed_first_line = numbers[i].as_py()
+                    self._note_untimed(batch.column("_file")[i].as_py(), numbers[i].as_py())
                     continue
                 stats.timed += 1
                 stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
@@ -151,7 +150,7 @@ class Collector:
                 if cols["_status"][j] != POST or to_python[j]:
                     self._python_post(f, number, post, text)
                     continue
-                self._timing(cols["_epoch"][j], cols["_created"][j], number)
+                self._timing(cols["_epoch"][j], cols["_created"][j], (f, number))
                 if not cols["_matched"][j]:
                     continue
             stats.matched += 1
@@ -185,6 +184,22 @@ class Collector:
             for key, value in once.items():
                 stats.tags[key] += value * combo["count_all"]
 
+    def add_matched_groups(self, groups: list[dict]) -> None:
+        """Matching posts counted in SQL, one dict per group: ``_posts`` of them with the
+        ``_source`` and the tag rule columns given (the summary only: none is written)."""
+        stats = self.stats
+        for group in groups:
+            count = group["_posts"]
+            stats.matched += count
+            source = group["_source"]
+            stats.matched_sources[source if source.__class__ is str else "unknown"] += count
+            if self.tag_plan:
+                tags, tree = self.tag_plan.apply([bool(group[c]) for c in self.tag_columns], None)
+                once = Counter()
+                count_tags(once, tags, tree)
+                for key, value in once.items():
+                    stats.tags[key] += value * count
+
     def add_totals(self, posts: int, timed: int, first, last) -> None:
         """Posts counted by the engine in bulk, ``timed`` of them with a timestamp SQL read
         (between ``first`` and ``last``); the others come through ``add_untimed``."""
@@ -209,9 +224,15 @@ class Collector:
             stats.timed += 1
             stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
             stats.last_time = when if stats.last_time is None else max(stats.last_time, when)
-        if first is not None and (self._untimed is None or first < self._untimed):
-            self._untimed = first
-            stats.untimed_first_line = first[1]
+        if first is not None:
+            self._note_untimed(*first)
+
+    def _note_untimed(self, file_index: int, number: int) -> None:
+        """A post without a readable timestamp: the summary names the first such line (rows
+        reach here out of order: the posts Python decides come after the others of a batch)."""
+        if self._untimed is None or (file_index, number) < self._untimed:
+            self._untimed = (file_index, number)
+            self.stats.untimed_first_line = number
 
     def _in_order(self, files, numbers) -> bool:
         if self.pending:
@@ -223,7 +244,7 @@ class Collector:
             previous = key
         return True
 
-    def _timing(self, epoch, created, number) -> None:
+    def _timing(self, epoch, created, where: tuple[int, int]) -> None:
         stats = self.stats
         stats.read += 1
         when = epoch
@@ -235,15 +256,18 @@ class Collector:
                 stats.first_time = when
             if stats.last_time is None or when > stats.last_time:
                 stats.last_time = when
-        elif stats.untimed_first_line is None:
-            stats.untimed_first_line = number
+        else:
+            self._note_untimed(*where)
 
     def _decode(self, file_index, number, text):
         """The post our decoder reads from ``text``, or None after reporting the bad line."""
         line, prefix = self.where(file_index, number)
+        data = (text or "").encode("utf-8", "surrogatepass")
         try:
-            post = self.loads((text or "").encode("utf-8", "surrogatepass"))
+            post = self.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
+            if getattr(exc, "pos", None) == len(data) and self._ends_with_newline(file_index, number):
+                exc = self._error(data + b"\n") or exc  # the Python engine's message names the line end
             self.stats.add_bad(BadPost(line, INVALID_JSON, prefix + describe_error(exc)), False)
             return None
         if post.__class__ is not dict:
@@ -252,12 +276,35 @@ class Collector:
             return None
         return post
 
+    def _error(self, data: bytes):
+        try:
+            self.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return exc
+        return None
+
+    def _ends_with_newline(self, file_index: int, number: int) -> bool:
+        """Whether line ``number`` of the file ends with a line feed, as the lines the Python
+        engine decodes do (all but a last line the file does not end)."""
+        import gzip
+
+        ends = self.__dict__.setdefault("_line_ends", {})
+        if file_index not in ends:
+            with open(self.files[file_index], "rb") as raw:
+                stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+                raw.seek(0)
+                count, last = 0, b"\n"
+                while chunk := stream.read(8 << 20):
+                    count, last = count + chunk.count(b"\n"), chunk[-1:]
+            ends[file_index] = None if last == b"\n" else count + 1  # the unterminated line, if any
+        return ends[file_index] != number
+
     def _python_post(self, file_index, number, post: dict, text: str) -> None:
         """A post only our decoder reads: our matcher evaluates it."""
         interaction = post.get("interaction")
         stamp = interaction.get("created_at") if interaction.__class__ is dict else None
         if self.counting:
-            self._timing(None, stamp if stamp.__class__ is str else None, number)
+            self._timing(None, stamp if stamp.__class__ is str else None, (file_index, number))
         if self.fallback is None:
             return
         ev = self.fallback.deliver(post)
@@ -277,23 +324,21 @@ class Collector:
             count_tags(self.stats.tags, tags, tree)
         if text is None:  # the summary only: no post to write
             return
-        if tags or tree:
-            post = self.loads(text)
-            if self.nulls_are_absent:
-                post = _drop_nulls(post)  # a tagged Parquet row is rebuilt anyway: drop its NULLs
-            if tags or tree:
-                interaction = post.get("interaction")
-                if interaction is None:
-                    interaction = post["interaction"] = {}
-                if interaction.__class__ is dict:
-                    if tags:
-                        interaction["tags"] = tags
-                    if tree:
-                        interaction["tag_tree"] = tree
+        if text.startswith(BOM.decode("utf-8")):
+            text = text[1:]
+        post = self.loads(text) if tags or tree else None
+        if post is not None and self.nulls_are_absent:
+            post = _drop_nulls(post)  # a tagged Parquet row is rebuilt anyway: drop its NULLs
+        interaction = post.get("interaction") if post is not None else None
+        if post is not None and (interaction is None or interaction.__class__ is dict):
+            if interaction is None:
+                interaction = post["interaction"] = {}
+            if tags:
+                interaction["tags"] = tags
+            if tree:
+                interaction["tag_tree"] = tree
             data = self.dumps(post) + b"\n"
-        else:
-            if text.startswith(BOM.decode("utf-8")):
-                text = text[1:]
+        else:  # untagged, or an "interaction" that is not an object (nowhere to put tags): as read
             data = text.encode("utf-8", "surrogatepass") + b"\n"
         if key < self.last or self.pending:
             self.pending.append((key, data))

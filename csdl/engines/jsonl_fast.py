@@ -1,0 +1,243 @@
+"""The fast DuckDB queries over a JSON Lines file: DuckDB's own JSON reader, counting in SQL.
+
+``read_json`` with ``columns`` declared from the inferred schema, restricted to the filter's and
+the summary's targets, parses each line once in parallel and skips every other field. Each target
+is declared ``JSON`` (its value's minified JSON text): a declared ``VARCHAR`` or ``BIGINT`` would
+silently turn 5 into '5' or "5" into 5, where the first character of the JSON text tells its
+type (``JsonLinesRelation.fits``), so a post whose types differ from the schema's is still found
+and decided by the Python engine. Objects on the way to a target are declared ``STRUCT``: a
+post with something else there makes the reader fail, and the file is read again line by line
+(``jsonl_query``), as is a file the reader would see differently from our decoder
+(``reader_sees_lines``). Everything else is computed in SQL: the counts and the time span
+(``totals``, grouped by what the summary reports), the rows our parser must time
+(``untimed``), and only the rows that must reach Python (``rows``: the posts the Python engine
+decides, and the matching posts when they are written, each with its line as read).
+
+Line numbers are the reader's row numbers (``WITH ORDINALITY``, which DuckDB numbers in the
+order of the source): one row per line, since ``reader_sees_lines`` proved that every line
+holds one object.
+"""
+
+from __future__ import annotations
+
+import json
+from sqlglot import exp
+
+from .jsonl_query import JsonLinesRelation, json_path, read_lines, with_suspects
+from .schema import STRUCT, Type
+from .sql import DUCKDB, epoch_expression, short_circuit
+
+_JSON = None  # a declared leaf: its JSON text
+
+
+class JsonReaderRelation(JsonLinesRelation):
+    """Posts as ``read_json`` rows: one column per top-level key, objects as STRUCTs down to
+    each target, declared ``JSON`` there (or where the schema has an array, a value of mixed
+    type, or no such field, the rest of the path read by ``json_extract``)."""
+
+    def __init__(self, schema: Type, type_paths, leaf_paths):
+        super().__init__(schema, type_paths, leaf_paths)
+        self.declared: dict = {}
+        for keys in leaf_paths:
+            self._declare(keys)
+
+    def _declare(self, keys) -> None:
+        node, typ = self.declared, self.schema
+        for i, key in enumerate(keys):
+            child = typ.fields.get(key) if typ.kind == STRUCT else None
+            if i == len(keys) - 1 or child is None or child.kind != STRUCT:
+                node[key] = _JSON  # (a target above another one: its JSON holds both)
+                return
+            if key in node and node[key] is _JSON:
+                return
+            node, typ = node.setdefault(key, {}), child
+
+    def columns(self) -> dict[str, str]:
+        """The ``read_json`` columns: top-level key -> DuckDB type."""
+        return {k: _type_text(v) for k, v in self.declared.items()}
+
+    def _declared_depth(self, keys) -> int:
+        """How many of ``keys`` lead to the declared JSON column holding their value."""
+        node = self.declared
+        for depth, key in enumerate(keys, 1):
+            node = node.get(key)
+            if node is _JSON:
+                return depth
+        raise AssertionError(f"{keys} is not declared")
+
+    def _declared_value(self, keys, suffix: str = "") -> exp.Expression:
+        depth = self._declared_depth(keys)
+        expr: exp.Expression = exp.column(keys[0], table=self.alias, quoted=True)
+        for key in keys[1:depth]:
+            expr = exp.Dot(this=expr, expression=exp.to_identifier(key, quoted=True))
+        rest = keys[depth:]
+        if not rest and not suffix:
+            return expr
+        return exp.Anonymous(this="json_extract", expressions=[expr, exp.Literal.string(json_path(rest) + suffix)])
+
+    def raw(self, keys) -> exp.Expression:
+        return self._declared_value(keys)
+
+    def probe(self, keys) -> exp.Expression:
+        """JSON text at element [0] of ``keys``: NULL where ``keys`` is a declared STRUCT (the
+        reader fails on an array there)."""
+        node = self.declared
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else node
+            if node is _JSON:
+                return self._declared_value(keys, "[0]")
+        return exp.Null()
+
+    def udf_arg(self, key: str) -> exp.Expression:
+        packed = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=exp.column(key, table=self.alias, quoted=True))])
+        return exp.func("to_json", packed, dialect=DUCKDB)
+
+
+def _type_text(node) -> str:
+    if node is _JSON:
+        return "JSON"
+    return "STRUCT(" + ", ".join(f"{json.dumps(k)} {_type_text(v)}" for k, v in node.items()) + ")"
+
+
+def read_json(path: str, columns: dict[str, str], *, numbered: bool) -> exp.Expression:
+    """The reader over one file; ``numbered``: with each row's ``ordinality``, its line number."""
+    import sqlglot
+
+    template = sqlglot.parse_one(
+        "SELECT * FROM read_json(:file, format = 'newline_delimited', records = true, columns = :columns, "
+        "compression = 'auto')" + (" WITH ORDINALITY" if numbered else ""), read="duckdb")
+    source = template.args["from_"].this if "from_" in template.args else template.args["from"].this
+    spec = exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(k), expression=exp.Literal.string(v)) for k, v in columns.items()])
+    return exp.replace_placeholders(source, file=exp.Literal.string(path), columns=spec)
+
+
+def _sub(select: exp.Select, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _text_at(relation: JsonReaderRelation, path) -> exp.Expression:
+    value = exp.Anonymous(this="json_extract_string", expressions=[relation.raw(path), exp.Literal.string("$")])
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=relation.json_type(path), expression=exp.Literal.string("VARCHAR")), true=value)])
+
+
+class FastQueries:
+    """The queries over one file (``index`` in the run's file list). ``totals`` is run always;
+    ``untimed()`` and ``rows()`` are built only when they must run (rarely, for the summary)."""
+
+    def __init__(self, relation: JsonReaderRelation, plan, path: str, index: int, targets, *, want_posts: bool, suspects=()):
+        self.relation, self.plan, self.path, self.index = relation, plan, path, index
+        self.targets, self.want_posts, self.suspects = targets, want_posts, suspects
+        keys = ["_special", "_matched", "_source", *[t.column for t in plan.tags]]
+        # per group of what the summary reports: posts, timed, first, last, untimed
+        self.totals = exp.select(*keys, "count(*) AS _posts", "count(_epoch) AS _timed", "min(_epoch) AS _first", "max(_epoch) AS _last",
+                                 "count(*) FILTER (WHERE _epoch IS NULL) AS _untimed").from_(
+            _sub(self._timed(numbered=False), "t")).group_by(*keys).sql(DUCKDB, copy=False)
+
+    def _timed(self, *, numbered: bool) -> exp.Select:
+        """One row per post: ``_n`` (when ``numbered``), ``_special`` (the Python engine decides
+        it), ``_matched``, ``_created``, ``_epoch``, ``_source`` and the tag rules' columns."""
+        relation, plan = self.relation, self.plan
+        p = relation.alias
+        posts = exp.select("*", *relation.type_columns()).from_(exp.alias_(read_json(self.path, relation.columns(), numbered=numbered), p, table=True))
+        if plan.derived:
+            posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(_sub(posts, p))
+        fits = with_suspects(relation, relation.fits(self.targets), self.suspects)
+        checked = exp.select("*", exp.alias_(fits, "_fits")).from_(_sub(posts, p))
+        fitting = exp.column("_fits", table=p)
+        matched = exp.Case(ifs=[exp.If(this=fitting.copy(), true=short_circuit(plan.where.copy()))], default=exp.false())
+        row = exp.select(
+            *([exp.alias_(exp.column("ordinality", table=p), "_n")] if numbered else []),
+            exp.alias_(exp.Not(this=fitting.copy()), "_special"), exp.alias_(matched, "_matched"),
+            exp.alias_(_text_at(relation, ("interaction", "created_at")), "_created"),
+            exp.alias_(_text_at(relation, ("interaction", "type")), "_source_"),
+            *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
+        ).from_(_sub(checked, p))
+        r = "r"
+        is_matched = exp.column("_matched", table=r)
+        return exp.select(
+            *([exp.column("_n", table=r)] if numbered else []), exp.column("_special", table=r), is_matched.copy(),
+            exp.column("_created", table=r), exp.alias_(epoch_expression(exp.column("_created", table=r), DUCKDB), "_epoch"),
+            exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column("_source_", table=r))]), "_source"),
+            *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column(t.column, table=r))], default=exp.false()), t.column)
+              for t in plan.tags],
+        ).from_(_sub(row, r))
+
+    def untimed(self) -> str:
+        """``_file``, ``_n``, ``_created`` of the posts SQL could not time (our parser tries
+        them) and of the first post with no timestamp text."""
+        index = exp.Literal.number(self.index)
+        timed = self._timed(numbered=True)
+        return exp.union(
+            exp.select(exp.alias_(index.copy(), "_file"), "_n", "_created").from_(_sub(timed.copy(), "t")).where("_epoch IS NULL AND _created IS NOT NULL"),
+            exp.select(exp.alias_(index.copy(), "_file"), "_n", "_created").from_(
+                _sub(exp.select("_n", "_created").from_(_sub(timed, "t")).where("_created IS NULL").order_by("_n").limit(1), "u")),
+            distinct=False,
+        ).sql(DUCKDB, copy=False)
+
+    def rows(self) -> str:
+        """The Collector's columns for the rows Python must see (the posts the Python engine
+        decides; the matching posts when they are written), each with its line, in line order."""
+        wanted = exp.column("_special") if not self.want_posts else exp.Or(this=exp.column("_special"), expression=exp.column("_matched"))
+        chosen = exp.select("*").from_(_sub(self._timed(numbered=True), "t")).where(wanted)
+        lines = exp.select("_ord AS _n", "_line").from_(_sub(read_lines([self.path]), "l"))
+        c, l_ = "c", "l"
+        return exp.select(
+            exp.alias_(exp.Literal.number(self.index), "_file"), exp.column("_n", table=c), exp.alias_(exp.Literal.number(3), "_status"),
+            exp.column("_created", table=c), exp.column("_epoch", table=c), exp.column("_source", table=c),
+            exp.column("_matched", table=c), exp.alias_(exp.false(), "_verify"), exp.alias_(exp.column("_special", table=c), "_python"),
+            exp.alias_(exp.column("_line", table=l_), "_out"), *[exp.column(t.column, table=c) for t in self.plan.tags],
+        ).from_(_sub(chosen, c)).join(_sub(lines, l_), on=exp.EQ(this=exp.column("_n", table=c), expression=exp.column("_n", table=l_))).order_by(
+            exp.column("_n", table=c)).sql(DUCKDB, copy=False)
+
+
+CHUNK_BYTES = 8 << 20
+
+
+def reader_sees_lines(path: str) -> bool:
+    """Whether ``read_json`` reads ``path`` as one object per line exactly as our decoder does,
+    as far as its bytes tell (DuckDB's errors tell the rest). Its reader skips blank lines and
+    reads a ``null`` line as a row (so every line must start with ``{``); it takes a vertical tab,
+    form feed or carriage return for white space and accepts NaN, Infinity and a comma before
+    ``}`` or ``]``, which our decoder refuses (then the line-by-line query reads the file). One
+    pass of memchr-speed searches; a hit inside a string only costs the slower query."""
+    import gzip
+
+    try:
+        with open(path, "rb") as raw:
+            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            raw.seek(0)
+            carry = b""  # the start of a line the chunk before ended in
+            while True:
+                chunk = stream.read(CHUNK_BYTES)
+                if not chunk:
+                    return _plain_lines(carry, 0, len(carry))
+                last = chunk.rfind(b"\n") + 1
+                if not last:
+                    carry += chunk
+                    continue
+                first = chunk.find(b"\n") + 1
+                head = carry + chunk[:first]  # (whole lines are searched in place, not copied)
+                if not (_plain_lines(head, 0, len(head)) and _plain_lines(chunk, first, last)):
+                    return False
+                carry = chunk[last:]
+    except (OSError, EOFError):
+        return False  # the line-by-line query reports it
+
+
+_LENIENT: list = []
+
+
+def _plain_lines(data: bytes, start: int, end: int) -> bool:
+    """Every line of ``data[start:end]`` (whole lines) starts with ``{``, and nothing in it is
+    lenient JSON. Each pattern starts with one fixed byte, so RE2 skips to it at memchr speed (a
+    character class first runs several times slower)."""
+    if start == end:
+        return True
+    if data[start] != 0x7B or any(data.find(c, start, end) != -1 for c in (b"\r", b"\x0b", b"\x0c")):
+        return False
+    if not _LENIENT:
+        import re2
+
+        _LENIENT.extend(re2.compile(p) for p in (rb"\n[^{]", rb",[ \t]*(?:[}\]]|-?(?i:nan|inf))", rb":[ \t]*-?(?i:nan|inf)",
+                                                 rb"\[[ \t]*-?(?i:nan|inf)"))
+    return not any(pattern.search(data, start, end) for pattern in _LENIENT)
