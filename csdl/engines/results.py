@@ -103,8 +103,7 @@ class Collector:
                 stamp = created[i].as_py()
                 when = to_epoch(stamp) if stamp is not None else None
                 if when is None:
-                    if stats.untimed_first_line is None:
-                        stats.untimed_first_line = numbers[i].as_py()
+                    self._note_untimed(batch.column("_file")[i].as_py(), numbers[i].as_py())
                     continue
                 stats.timed += 1
                 stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
@@ -151,7 +150,7 @@ class Collector:
                 if cols["_status"][j] != POST or to_python[j]:
                     self._python_post(f, number, post, text)
                     continue
-                self._timing(cols["_epoch"][j], cols["_created"][j], number)
+                self._timing(cols["_epoch"][j], cols["_created"][j], (f, number))
                 if not cols["_matched"][j]:
                     continue
             stats.matched += 1
@@ -209,9 +208,15 @@ class Collector:
             stats.timed += 1
             stats.first_time = when if stats.first_time is None else min(stats.first_time, when)
             stats.last_time = when if stats.last_time is None else max(stats.last_time, when)
-        if first is not None and (self._untimed is None or first < self._untimed):
-            self._untimed = first
-            stats.untimed_first_line = first[1]
+        if first is not None:
+            self._note_untimed(*first)
+
+    def _note_untimed(self, file_index: int, number: int) -> None:
+        """The first post (in input order, whatever order the rows came in: a batch's posts SQL
+        read are counted before its others) without a readable timestamp is the one named."""
+        if self._untimed is None or (file_index, number) < self._untimed:
+            self._untimed = (file_index, number)
+            self.stats.untimed_first_line = number
 
     def _in_order(self, files, numbers) -> bool:
         if self.pending:
@@ -223,7 +228,7 @@ class Collector:
             previous = key
         return True
 
-    def _timing(self, epoch, created, number) -> None:
+    def _timing(self, epoch, created, key) -> None:
         stats = self.stats
         stats.read += 1
         when = epoch
@@ -235,8 +240,8 @@ class Collector:
                 stats.first_time = when
             if stats.last_time is None or when > stats.last_time:
                 stats.last_time = when
-        elif stats.untimed_first_line is None:
-            stats.untimed_first_line = number
+        else:
+            self._note_untimed(*key)
 
     def _decode(self, file_index, number, text):
         """The post our decoder reads from ``text``, or None after reporting the bad line."""
@@ -257,7 +262,7 @@ class Collector:
         interaction = post.get("interaction")
         stamp = interaction.get("created_at") if interaction.__class__ is dict else None
         if self.counting:
-            self._timing(None, stamp if stamp.__class__ is str else None, number)
+            self._timing(None, stamp if stamp.__class__ is str else None, (file_index, number))
         if self.fallback is None:
             return
         ev = self.fallback.deliver(post)
