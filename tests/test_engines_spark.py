@@ -191,3 +191,35 @@ def test_spark_json_lines_odd_lines_as_python(spark, tmp_path, monkeypatch):
     for key in ("read", "matched", "blank_lines", "bad_posts", "forecast"):
         assert sp[key] == py[key], key
     assert py["bad_posts"]["wrong_types"] >= 1 and py["blank_lines"] == 2
+
+
+def test_spark_numbers_lines_across_blocks_and_files_as_python(spark, tmp_path):
+    """Two files Spark reads in many blocks (a tiny maxPartitionBytes): the bad lines keep their
+    numbers and files, the posts their order (the Python engine run on each file)."""
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name, shift in (("a.jsonl", 0), ("b.jsonl", 3)):
+        lines = _ODD_LINES[shift:] + [json.dumps(p) for p in _SAMPLE] * 20 + _ODD_LINES[:shift]
+        (folder / name).write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    flt = tmp_path / "f.csdl"
+    flt.write_text('interaction.content contains "coffee" OR twitter.user.followers_count > 3', encoding="utf-8")
+
+    def run(engine, posts, out):
+        result = CliRunner().invoke(cli, ["run", str(flt), posts, "--engine", engine, "--master", MASTER, "--format", "json",
+                                          "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        return out.read_bytes(), json.loads(result.stdout)
+
+    python = [run("python", str(folder / name), tmp_path / f"{name}.out") for name in ("a.jsonl", "b.jsonl")]
+    before = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "700")
+    try:
+        sp_posts, sp = run("spark", str(folder), tmp_path / "spark.out")
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", before)
+    assert sp_posts == python[0][0] + python[1][0]
+    assert sp["read"] == sum(p[1]["read"] for p in python) and sp["matched"] == sum(p[1]["matched"] for p in python)
+    assert sp["bad_posts"]["count"] == sum(p[1]["bad_posts"]["count"] for p in python) >= 20
+    expected = [dict(d, message=f"{folder / name}: {d['message']}") for name, (_, summary) in zip(("a.jsonl", "b.jsonl"), python, strict=True)
+                for d in summary["bad_posts"]["details"]]
+    assert sp["bad_posts"]["details"] == expected[:len(sp["bad_posts"]["details"])]

@@ -155,9 +155,10 @@ def _condition_udf(condition):
 
 
 class Prepared:
-    def __init__(self, plan, sql: str | None):
+    def __init__(self, plan, sql: str | None, lines=None):
         self.plan = plan
         self.sql = sql
+        self.lines = lines  # JSON Lines: the frame of lines (spark_results.block_lines numbers them)
 
 
 def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None, spark=None, want_posts: bool = True):
@@ -172,15 +173,16 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
         frame, prepared = _jsonl(spark, filter_ast, data, library, want_posts)
     from csdl.evaluate.matcher import compile_matcher
 
-    from .spark_results import deliver, gather
+    from .spark_results import block_lines, deliver, gather
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
     try:
-        table = gather(frame).toArrow()
+        table, totals = gather(frame)
+        blocks = block_lines(prepared.lines) if prepared.lines is not None and table.num_rows else None
     except Exception as exc:  # noqa: BLE001 - Spark's errors arrive as py4j/pyspark exceptions
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
-    deliver(table, collector, numbered=data.kind == PARQUET)
+    deliver(table, totals, collector, blocks)
     cores = spark.sparkContext.defaultParallelism
     return collector.finish(time.perf_counter() - started, 1, f"spark {spark.version} ({cores} cores)"), prepared
 
@@ -339,7 +341,7 @@ def _jsonl(spark, filter_ast, data: Data, library, want_posts: bool = True):
     sql = _select(plan, relation, view, where_gate=gate, python=exp.Or(this=python, expression=bad.copy()), out=out,
                   status=exp.column("__status", table=p), position=position)
     try:
-        return spark.sql(sql), Prepared(plan, sql)
+        return spark.sql(sql), Prepared(plan, sql, lines)
     except Exception as exc:  # noqa: BLE001
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
 

@@ -1,80 +1,80 @@
-"""Bringing a Spark run's answer to the driver in one job, without the bulk of the posts.
+"""Bringing a Spark run's answer to the driver in one pass over the posts, without their bulk.
 
 The frame of a run has one row per line or Parquet row: ``_file`` (index into the file list),
 ``_block`` and ``_id`` (where it stands, below), ``_status``, ``_epoch``, ``_created``,
 ``_source``, ``_matched``, ``_python``, ``_out`` and the tag columns (``results.Collector``).
-Most rows are posts that did not match and whose timestamp SQL read: they are only counted.
-One aggregation groups every such row of a block into one row (count, first and last timestamp)
-and every other row into a row of its own, so the executors count and the driver receives the
-blocks' counts and the rows it must look at. No cache, no second pass over the data.
+Most rows are posts that did not match and whose timestamp SQL read: the executors only count
+them (an ``observe``d aggregate of the same pass: count, first and last timestamp), and the
+driver receives the other rows as Arrow batches. No cache, no shuffle, no second pass over the
+filter.
 
 Line numbers: Spark reads a JSON Lines file in blocks (``_metadata.file_block_start``) and
-``monotonically_increasing_id`` numbers the lines of a task consecutively. A line's number is the
-lines of the file's earlier blocks, plus its id less the block's first id, plus one. Parquet rows
-carry their number (``_id``) and ``_block`` is 0 (``numbered``).
+``monotonically_increasing_id`` numbers the lines of a task consecutively, so a line's number is
+the lines of the file's earlier blocks, plus its id less the block's first id, plus one. The
+lines per block come from a job that only reads and counts them (no parsing, no filter); Parquet
+rows carry their number (``_id``).
 """
 
 from __future__ import annotations
 
-KEYS = ("_file", "_block", "_id")
-
 
 def gather(frame):
-    """The aggregated frame: one row per block (``_key`` NULL) holding the counts of its bulk
-    posts, and one row per other line (``_key`` its ``_id``)."""
+    """(pyarrow Table of the rows the driver must see, (posts, first, last) of the others)."""
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     bulk = (F.col("_status") == 3) & ~F.col("_matched") & F.col("_epoch").isNotNull() & ~F.col("_python")
-    rest = [c for c in frame.columns if c not in KEYS]
-    keys = [F.col("_file"), F.col("_block"), F.when(~bulk, F.col("_id")).alias("_key")]
-    keys += [F.when(~bulk, F.col(c)).alias(c) for c in rest]
-    return frame.groupBy(*keys).agg(
-        F.count(F.lit(1)).alias("_count"), F.min("_id").alias("_first"),
-        F.min(F.when(bulk, F.col("_epoch"))).alias("_lo"), F.max(F.when(bulk, F.col("_epoch"))).alias("_hi"))
+    counted = Observation("csdl_bulk")
+    watched = frame.observe(counted, F.count(F.when(bulk, F.lit(1))).alias("n"), F.min(F.when(bulk, F.col("_epoch"))).alias("lo"),
+                            F.max(F.when(bulk, F.col("_epoch"))).alias("hi"))
+    table = watched.where(~bulk).toArrow()
+    totals = counted.get
+    return table, (totals["n"] or 0, totals["lo"], totals["hi"])
 
 
-def deliver(table, collector, *, numbered: bool) -> None:
-    """Feed the gathered ``table`` (a pyarrow Table) to ``collector``: the bulk counts, then the
-    other rows in input order with their line numbers."""
+def block_lines(lines) -> list[tuple]:
+    """(file, block, first id, lines of the file's earlier blocks) of every block of ``lines``
+    (a frame with ``__file``, ``__block``, ``__id``), counted by Spark without parsing a line."""
+    from pyspark.sql import functions as F
+
+    rows = lines.groupBy("__file", "__block").agg(F.count(F.lit(1)).alias("n"), F.min("__id").alias("first")).collect()
+    out, previous, running = [], None, 0
+    for row in sorted(rows, key=lambda r: (r["__file"], r["__block"])):
+        if row["__file"] != previous:
+            previous, running = row["__file"], 0
+        out.append((row["__file"], row["__block"], row["first"], running))
+        running += row["n"]
+    return out
+
+
+def deliver(table, totals, collector, blocks=None) -> None:
+    """Feed ``collector``: the bulk counts, then the rows of ``table`` in input order with their
+    line numbers (from ``blocks``, or ``_id`` itself where None: Parquet)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bulk = table.filter(pc.is_null(table.column("_key")))
-    if bulk.num_rows:
-        posts = pc.sum(bulk.column("_count")).as_py() or 0
-        collector.add_totals(posts, posts, pc.min(bulk.column("_lo")).as_py(), pc.max(bulk.column("_hi")).as_py())
-    rows = table.filter(pc.is_valid(table.column("_key")))
-    if not rows.num_rows:
+    posts, first, last = totals
+    if posts:
+        collector.add_totals(posts, posts, first, last)
+    if not table.num_rows:
         return
-    numbers = rows.column("_key") if numbered else _line_numbers(rows, table)
-    rows = rows.append_column("_n", numbers.cast(pa.int64()))
+    numbers = table.column("_id") if blocks is None else _line_numbers(table, blocks)
+    rows = table.append_column("_n", numbers.cast(pa.int64()))
     rows = rows.take(pc.sort_indices(rows, sort_keys=[("_file", "ascending"), ("_n", "ascending")]))
     for batch in rows.to_batches(max_chunksize=65_536):
         collector.add_batch(batch)
 
 
-def _line_numbers(rows, table):
-    """The line number of each of ``rows`` in its file, from the blocks of the whole ``table``:
-    per (file, block) the first id in the block and the lines of the file's earlier blocks."""
+def _line_numbers(rows, blocks):
+    """The line number of each row in its file: its id less its block's first id, plus the
+    lines of the file's earlier blocks, plus one."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    offsets = pa.nulls(rows.num_rows, pa.int64())
-    files, blocks = rows.column("_file"), rows.column("_block")
-    for f, block, first, base in _blocks(table):
-        here = pc.and_(pc.equal(files, f), pc.equal(blocks, block))
-        offsets = pc.if_else(here, base + 1 - first, offsets)
-    return pc.add(rows.column("_key"), offsets)
+    def key(files, starts):  # (file, block start) as one integer: starts stay below 2**44 bytes
+        return pc.add(pc.multiply(pc.cast(files, pa.int64()), 1 << 44), pc.cast(starts, pa.int64()))
 
-
-def _blocks(table):
-    """(file, block, first id, lines of the file's earlier blocks) for every block."""
-    blocks = table.group_by(["_file", "_block"]).aggregate([("_count", "sum"), ("_first", "min")])
-    blocks = blocks.sort_by([("_file", "ascending"), ("_block", "ascending")])
-    out, previous, running = [], None, 0
-    for f, block, n, first in zip(*(blocks.column(c).to_pylist() for c in ("_file", "_block", "_count_sum", "_first_min")), strict=True):
-        if f != previous:
-            previous, running = f, 0
-        out.append((f, block, first, running))
-        running += n
-    return out
+    known = key(pa.array([b[0] for b in blocks], pa.int64()), pa.array([b[1] for b in blocks], pa.int64()))
+    offsets = pa.array([base + 1 - first for _, _, first, base in blocks], pa.int64())
+    where = pc.index_in(key(rows.column("_file"), rows.column("_block")), value_set=known)
+    return pc.add(rows.column("_id"), pc.take(offsets, where))
