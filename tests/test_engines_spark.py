@@ -145,3 +145,81 @@ def test_spark_summary_only_counts_tags_as_python(spark):
     result, _ = spark_engine.run(csdl.parse(text), inputs.resolve(posts_file), io.BytesIO(), spark=spark, want_posts=False)
     assert expected_stats.tags and result.stats.tags == expected_stats.tags
     assert (result.stats.matched, result.stats.read) == (expected_stats.matched, expected_stats.read)
+
+
+# Lines where Spark's JSON parser and ours could disagree, after a sample (the first 5 lines) that
+# types content as text, followers_count as an integer, score as a float, hashtags as texts.
+_SAMPLE = [{"interaction": {"content": f"coffee {i}", "sample": 0.5 + i, "hashtags": ["x"], "type": "twitter",
+                            "created_at": "Mon, 04 Mar 2024 01:07:00 +0000"}, "twitter": {"user": {"followers_count": i}}}
+           for i in range(5)]
+_ODD_LINES = [
+    '{"interaction":{"content":"coffee"}} x', '{"interaction":{"content":"coffee"}}}', '{"interaction":{"content":"\\ud800 coffee"}}',
+    '{"interaction":{"content":2}}', '{"interaction":{"content":"2"}}', '{"interaction":{"content":{"a":"coffee"}}}',
+    '{"interaction":{"content":true}}', '{"twitter":{"user":{"followers_count":"10"}}}', '{"interaction":{"sample":"NaN"}}',
+    '{"interaction":{"sample":1e400}}', '{"twitter":{"user":{"followers_count":123456789012345678901234}}}', "", "   ",
+    "[1,2]", '"x"', "null", '{"a":1, "\\u0000":1}', '{"interaction":{"content":"coffee"},"interaction":{"content":"tea"}}',
+    "{'interaction':1}", '{"interaction":{"content":NaN}}', '{"interaction":{"content":"coffee","hashtags":["x",1]}}',
+    '\ufeff{"interaction":{"content":"coffee"}}', '{"interaction":{"content":"coffee"}}\t ',
+    '{"interaction":{"content":"coffee"},}', '{"interaction":{"content":"[coffee]"}}', '{"twitter":{"user":{"followers_count":007}}}',
+    '{"interaction":{"content":"caf\u00e9 \u2615 coffee", "created_at": "Tue, 05 Mar 2024 01:07:00 +0000"}}',
+    '{"interaction":{"content":"tea","created_at":"2024-03-04T01:07:00Z"}}', '{"interaction":{"hashtags":"x"}}',
+    '{"interaction":{"hashtags":[{"a":1}]}}', '{"interaction":[{"content":"coffee"}]}', '{"twitter":{"user":null}}',
+]
+
+
+def test_spark_json_lines_odd_lines_as_python(spark, tmp_path, monkeypatch):
+    """Posts outside the sampled types and lines only one of the parsers reads: the same posts
+    written byte for byte, the same counts and the same bad-line reports (R101, R102, R201)."""
+    from csdl.engines import duckdb as duck
+
+    monkeypatch.setattr(duck, "SAMPLE_LINES", 5)
+    posts_file = tmp_path / "odd.jsonl"
+    posts_file.write_bytes(("\n".join([json.dumps(p) for p in _SAMPLE] + _ODD_LINES) + "\n").encode("utf-8", "surrogatepass"))
+    flt = tmp_path / "f.csdl"
+    flt.write_text('interaction.content contains "coffee" OR twitter.user.followers_count > 5 OR interaction.sample > 100\n'
+                   'OR interaction.hashtags contains "x" OR interaction.content regex_partial "^\\\\[c"', encoding="utf-8")
+    runner = CliRunner()
+    outputs = {}
+    for engine in ("python", "spark"):
+        out = tmp_path / f"{engine}.jsonl"
+        result = runner.invoke(cli, ["run", str(flt), str(posts_file), "--engine", engine, "--master", MASTER, "--format", "json",
+                                     "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs[engine] = (out.read_bytes(), json.loads(result.stdout))
+    (py_posts, py), (sp_posts, sp) = outputs["python"], outputs["spark"]
+    assert sp_posts == py_posts and py_posts.count(b"\n") >= 8
+    for key in ("read", "matched", "blank_lines", "bad_posts", "forecast"):
+        assert sp[key] == py[key], key
+    assert py["bad_posts"]["wrong_types"] >= 1 and py["blank_lines"] == 2
+
+
+def test_spark_numbers_lines_across_blocks_and_files_as_python(spark, tmp_path):
+    """Two files Spark reads in many blocks (a tiny maxPartitionBytes): the bad lines keep their
+    numbers and files, the posts their order (the Python engine run on each file)."""
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name, shift in (("a.jsonl", 0), ("b.jsonl", 3)):
+        lines = _ODD_LINES[shift:] + [json.dumps(p) for p in _SAMPLE] * 20 + _ODD_LINES[:shift]
+        (folder / name).write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    flt = tmp_path / "f.csdl"
+    flt.write_text('interaction.content contains "coffee" OR twitter.user.followers_count > 3', encoding="utf-8")
+
+    def run(engine, posts, out):
+        result = CliRunner().invoke(cli, ["run", str(flt), posts, "--engine", engine, "--master", MASTER, "--format", "json",
+                                          "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        return out.read_bytes(), json.loads(result.stdout)
+
+    python = [run("python", str(folder / name), tmp_path / f"{name}.out") for name in ("a.jsonl", "b.jsonl")]
+    before = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "700")
+    try:
+        sp_posts, sp = run("spark", str(folder), tmp_path / "spark.out")
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", before)
+    assert sp_posts == python[0][0] + python[1][0]
+    assert sp["read"] == sum(p[1]["read"] for p in python) and sp["matched"] == sum(p[1]["matched"] for p in python)
+    assert sp["bad_posts"]["count"] == sum(p[1]["bad_posts"]["count"] for p in python) >= 20
+    expected = [dict(d, message=f"{folder / name}: {d['message']}") for name, (_, summary) in zip(("a.jsonl", "b.jsonl"), python, strict=True)
+                for d in summary["bad_posts"]["details"]]
+    assert sp["bad_posts"]["details"] == expected[:len(sp["bad_posts"]["details"])]

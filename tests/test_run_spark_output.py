@@ -64,8 +64,6 @@ def test_spark_reports_wrong_typed_values_as_python_does(files):
     assert spark["bad_posts"] == python["bad_posts"]
 
 
-@pytest.mark.xfail(strict=True, reason="on Parquet Spark runs the filter as SQL over typed columns and no post goes to "
-                                       "the Python engine, so a struct where text is expected is not reported (R201)")
 def test_spark_on_parquet_reports_wrong_typed_values_as_python_does(files, tmp_path):
     pytest.importorskip("duckdb")
     from csdl.engines.duckdb import write_parquet

@@ -1,10 +1,12 @@
 """Running a compiled filter on Apache Spark (``local[N]`` or a cluster's ``--master URL``).
 
-Parquet is read with its own types and the filter runs as the SQL query ``csdl sql --dialect
-spark`` prints, with pandas (Arrow) UDFs on our matcher for the conditions SQL cannot state
-exactly. JSON Lines are read as lines with their numbers (``zipWithIndex``), and the whole filter
-runs in our matcher inside a pandas UDF on the executors: Spark's JSON functions cannot tell the
-string "2" from the number 2, or say where an array stands, so no SQL over them would be exact.
+The filter runs as Spark SQL (the query ``csdl sql --dialect spark`` prints): conditions as SQL
+expressions, ``RLIKE`` where Java's regex means what RE2 means (``java_regex``), and pandas (Arrow)
+UDFs running our matcher, a batch of rows at a time, for the conditions SQL cannot state exactly.
+Parquet is read with its own types; JSON Lines as text, parsed by ``from_json`` into the types of
+a sample, with the lines Spark's parser may read otherwise than ours flagged for our matcher
+(``spark_jsonl``). A post holding a value a condition may call wrong-typed is decided by our
+matcher too, which reports it (R201). One job per run gathers the answer (``spark_results``).
 
 Spark needs Java (17 or newer) and the ``[spark]`` extra; both are checked before a JVM starts.
 """
@@ -23,7 +25,7 @@ from . import EngineError
 from .inputs import PARQUET, Data
 from .results import Collector
 from .schema import STRUCT, Type, from_spark
-from .sql import SPARK, UDF, Relation, compile_query, epoch_expression
+from .sql import SPARK, Relation, compile_query, epoch_expression, short_circuit
 
 _SESSIONS: dict = {}
 
@@ -124,7 +126,8 @@ def lower_unfixable(spark, exceptions: str) -> str:
 
 
 def _condition_udf(condition):
-    """A pandas UDF: JSON text {"key": value} -> our matcher's verdict on the condition."""
+    """A pandas (Arrow) UDF: JSON text {"key": value} -> our matcher's verdict on the condition,
+    for a batch of rows at a time (its regular expressions are RE2's, csdl.evaluate.text)."""
     from pyspark.sql.functions import pandas_udf
 
     @pandas_udf("boolean")
@@ -148,110 +151,38 @@ def _condition_udf(condition):
     return decide
 
 
-def _line_udf(filter_text: str, library_dir: str | None):
-    """A pandas UDF: a JSON Lines line -> struct(status, matched, created, source, tags)."""
-    from pyspark.sql.functions import pandas_udf
-
-    schema = "status int, matched boolean, created string, source string, tags array<boolean>, issue string"
-
-    @pandas_udf(schema)
-    def evaluate(lines):
-        import pandas as pd
-
-        from csdl.evaluate.matcher import compile_matcher
-        from csdl.evaluate.posts import BOM, codec
-        from csdl.language.parser import parse
-
-        matcher = compile_matcher(parse(filter_text), library=library_dir)
-        main, rules = matcher.main, matcher.tag_plan.rules
-        loads = codec()[0]
-        from csdl.evaluate.conditions import ISSUES
-        from csdl.evaluate.runner import wrong_types
-
-        statuses, matched, created, sources, tags, issues = [], [], [], [], [], []
-        for line in lines:
-            raw = line.encode("utf-8", "surrogatepass") if line is not None else b""
-            if raw.startswith(BOM):
-                raw = raw[3:]
-            if not raw.strip():
-                statuses.append(0), matched.append(False), created.append(None), sources.append(None), tags.append(None)
-                issues.append(None)
-                continue
-            try:
-                post = loads(raw)
-            except (ValueError, UnicodeDecodeError):
-                statuses.append(1), matched.append(False), created.append(None), sources.append(None), tags.append(None)
-                issues.append(None)
-                continue
-            if post.__class__ is not dict:
-                statuses.append(2), matched.append(False), created.append(None), sources.append(None), tags.append(None)
-                issues.append(None)
-                continue
-            memo: dict = {}
-            hit = bool(main(post, memo))
-            interaction = post.get("interaction")
-            stamp = interaction.get("created_at") if interaction.__class__ is dict else None
-            source = interaction.get("type") if interaction.__class__ is dict else None
-            statuses.append(3)
-            matched.append(hit)
-            created.append(stamp if stamp.__class__ is str else None)
-            sources.append(source if source.__class__ is str else None)
-            tags.append([bool(fn(post, memo)) for _, _, _, fn in rules] if hit else [False] * len(rules))
-            # the wrong-typed values met (R201), worded as the Python engine words them
-            issues.append(wrong_types(0, memo[ISSUES]).message if ISSUES in memo else None)
-        return pd.DataFrame({"status": statuses, "matched": matched, "created": created, "source": sources, "tags": tags,
-                             "issue": issues})
-
-    return evaluate
-
-
 # --- running --------------------------------------------------------------------------------------
 
 
 class Prepared:
-    def __init__(self, plan, sql: str | None):
+    def __init__(self, plan, sql: str | None, lines=None):
         self.plan = plan
         self.sql = sql
+        self.lines = lines  # JSON Lines: the frame of lines (spark_results.block_lines numbers them)
 
 
 def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None, spark=None, want_posts: bool = True):
-    """Run over ``data``; returns (Result, Prepared). The bulk of the posts (read, not matched,
-    timestamp read in SQL) is only counted on the executors; the driver receives the rows it
-    must look at one by one: matching posts, bad lines, timestamps of another shape."""
+    """Run over ``data``; returns (Result, Prepared). One Spark job: the executors run the filter
+    and count the posts that did not match (spark_results); the driver receives the rows it must
+    look at one by one: matching posts, bad lines, posts our matcher decides, odd timestamps."""
     spark = spark or session(master)
     started = time.perf_counter()
     if data.kind == PARQUET:
-        frame, prepared = _parquet(spark, filter_ast, data, library)
+        frame, prepared = _parquet(spark, filter_ast, data, library, want_posts)
     else:
-        frame, prepared = _jsonl(spark, filter_ast, data, library)
+        frame, prepared = _jsonl(spark, filter_ast, data, library, want_posts)
     from csdl.evaluate.matcher import compile_matcher
+
+    from .spark_results import block_lines, deliver, gather
 
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F
-
-    if not want_posts:
-        frame = frame.withColumn("_out", F.when(F.col("_status").isin(1, 2), F.col("_out")))
-    bulk = (F.col("_status") == 3) & ~F.col("_matched") & F.col("_epoch").isNotNull()
-    if "_issue" in frame.columns:  # a post that met wrong-typed values is reported (R201) by the driver
-        bulk = bulk & F.col("_issue").isNull()
-    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = frame.where(bulk).agg(F.count(F.lit(1)).alias("n"), F.min("_epoch").alias("lo"), F.max("_epoch").alias("hi")).collect()[0]
-        table = frame.where(~bulk).toArrow()
+        table, totals = gather(frame)
+        blocks = block_lines(prepared.lines) if prepared.lines is not None and table.num_rows else None
     except Exception as exc:  # noqa: BLE001 - Spark's errors arrive as py4j/pyspark exceptions
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
-    finally:
-        frame.unpersist()
-    collector.add_totals(counts["n"], counts["n"], counts["lo"], counts["hi"])  # every bulk post has its timestamp (_epoch)
-    import pyarrow.compute as pc
-
-    if table.num_rows:
-        order = pc.sort_indices(table, sort_keys=[("_file", "ascending"), ("_n", "ascending")])
-        table = table.take(order)
-        for batch in table.to_batches(max_chunksize=65_536):
-            collector.add_batch(batch)
+    deliver(table, totals, collector, blocks)
     cores = spark.sparkContext.defaultParallelism
     return collector.finish(time.perf_counter() - started, 1, f"spark {spark.version} ({cores} cores)"), prepared
 
@@ -266,84 +197,183 @@ def _udf_names(spark, plan) -> None:
         spark.udf.register(udf.name, _condition_udf(udf.condition))
 
 
-def _parquet(spark, filter_ast, data: Data, library):
+def _file_index(data: Data, column):
+    """The index into ``data.files`` of the file Spark names in ``column`` (file:/... or as given)."""
     from pyspark.sql import functions as F
 
-    try:
-        frame = spark.read.option("mergeSchema", "true").parquet(*data.files)
-        schema = from_spark(frame.schema)
-    except Exception as exc:  # noqa: BLE001
-        raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
     files = {_spark_path(f, data): i for i, f in enumerate(data.files)}
-    frame = frame.select("*", F.col("_metadata.file_path").alias("_fname"), F.col("_metadata.row_index").alias("_rowix"))
-    view = f"csdl_posts_{id(frame)}"
-    frame.createOrReplaceTempView(view)
-    relation = Relation(schema, SPARK)
+    index = F.create_map(*[x for path, i in files.items() for x in (F.lit("file:" + path), F.lit(i))])
+    plain = F.create_map(*[x for path, i in files.items() for x in (F.lit(path), F.lit(i))])
+    return F.coalesce(index[column], plain[column], F.lit(-1)).cast("int")
+
+
+def _field(relation: Relation, schema: Type, path):
+    """The value at ``path`` where the schema has text there, else NULL."""
+    typ, value = schema, None
+    for key in path:
+        if typ.kind != STRUCT or key not in typ.fields:
+            return exp.cast(exp.Null(), exp.DataType.build("STRING"))
+        typ = typ.fields[key]
+        value = relation.column(key) if value is None else exp.Dot(this=value, expression=exp.to_identifier(key, quoted=True))
+    return value if typ.kind == "text" else exp.cast(exp.Null(), exp.DataType.build("STRING"))
+
+
+def _compile(spark, filter_ast, relation, view, library):
     lowers = lower_exceptions(spark)
     plan = compile_query(filter_ast, relation, library=library, source=exp.to_table(view), lower_exceptions=lowers,
                          lower_unfixable=lower_unfixable(spark, lowers))
     _udf_names(spark, plan)
+    return plan
 
-    def field(path):
-        typ, value = schema, None
-        for key in path:
-            if typ.kind != STRUCT or key not in typ.fields:
-                return exp.Null()
-            typ = typ.fields[key]
-            value = relation.column(key) if value is None else exp.Dot(this=value, expression=exp.to_identifier(key, quoted=True))
-        return value if typ.kind == "text" else exp.Null()
 
-    columns = [k for k in schema.fields]
-    row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
-    matched = exp.Coalesce(this=exp.paren(plan.where.copy()), expressions=[exp.false()])
-    created = field(("interaction", "created_at"))
-    select = exp.select(
-        exp.alias_(exp.column("_fname", table="p"), "_fname"), exp.alias_(exp.Add(this=exp.column("_rowix", table="p"), expression=exp.Literal.number(1)), "_n"),
-        exp.alias_(exp.Literal.number(3), "_status"), exp.alias_(created, "_created"), exp.alias_(epoch_expression(created.copy(), SPARK), "_epoch"),
-        exp.alias_(field(("interaction", "type")), "_source"), exp.alias_(matched, "_matched"),
-        exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=exp.func("to_json", row, dialect="spark"))]), "_out"),
-        *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=e.this.copy())], default=exp.false()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
-    ).from_(exp.alias_(exp.to_table(view), "p", table=True) if not plan.derived else
-            exp.alias_(exp.Subquery(this=exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(
-                exp.alias_(exp.to_table(view), "p", table=True))), "p", table=True))
-    sql = select.sql("spark")
+def _select(plan, relation, view: str, *, where_gate, python, out, status, position) -> str:
+    """The run's frame as Spark SQL (spark_results.KEYS and the Collector's columns); the
+    filter decides only rows ``where_gate`` lets through (SQL reads them as our engine does)."""
+    schema = relation.schema
+    where = exp.Coalesce(this=exp.paren(short_circuit(plan.where.copy())), expressions=[exp.false()])
+    matched = where if where_gate is None else exp.Case(ifs=[exp.If(this=where_gate, true=where)], default=exp.false())
+    created = _field(relation, schema, ("interaction", "created_at"))
+    source = exp.alias_(exp.to_table(view), "p", table=True)
+    if plan.derived:
+        source = exp.alias_(exp.Subquery(this=exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived])
+                                         .from_(source)), "p", table=True)
+    inner = exp.select(
+        *position, exp.alias_(status, "_status"), exp.alias_(created, "_created"),
+        exp.alias_(_field(relation, schema, ("interaction", "type")), "_source"), exp.alias_(matched, "_matched"),
+        exp.alias_(python, "_python"), exp.alias_(out, "_out0"),
+        *[exp.alias_(exp.Case(ifs=[exp.If(this=matched.copy(), true=short_circuit(e.this.copy()))], default=exp.false()), t.column)
+          for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
+    ).from_(source)
+    q = exp.column
+    outer = exp.select(
+        "_file", "_block", "_id", "_status", "_created", exp.alias_(epoch_expression(q("_created"), SPARK), "_epoch"), "_source",
+        "_matched", "_python", exp.alias_(exp.Case(ifs=[exp.If(this=exp.Or(this=q("_matched"), expression=q("_python")), true=q("_out0"))]), "_out"),
+        *[t.column for t in plan.tags],
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+    return outer.sql("spark")
+
+
+def _parquet(spark, filter_ast, data: Data, library, want_posts: bool = True):
+    from pyspark.sql import functions as F
+
+    from .parquet_query import present
+    from .wrong_types import suspect_targets
+
     try:
-        result = spark.sql(sql)
+        frame = spark.read.parquet(*[_spark_path(f, data) for f in data.files])
+        if len(data.files) > 1:  # columns that only some files have
+            frame = spark.read.option("mergeSchema", "true").parquet(*[_spark_path(f, data) for f in data.files])
+        schema = from_spark(frame.schema)
+    except Exception as exc:  # noqa: BLE001
+        raise EngineError(f"{data.spec}: cannot read it as Parquet: {_first_line(exc)}") from None
+    frame = frame.select("*", _file_index(data, F.col("_metadata.file_path")).alias("__file"),
+                         F.col("_metadata.row_index").alias("__rowix"))
+    view = f"csdl_posts_{id(frame)}"
+    frame.createOrReplaceTempView(view)
+    relation = Relation(schema, SPARK)
+    plan = _compile(spark, filter_ast, relation, view, library)
+    # a row with a value a condition may call wrong-typed: our matcher decides and reports it (R201)
+    checks = [c for c in (present(relation, tuple(t.split("."))) for t in suspect_targets(filter_ast, library, schema)) if c is not None]
+    python = _any_of(checks) if checks else exp.false()
+    row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k))
+                                  for k in schema.fields])
+    out = exp.func("to_json", row, dialect="spark") if want_posts else exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row, dialect="spark"))])
+    position = [exp.alias_(exp.column("__file", table="p"), "_file"), exp.alias_(exp.Literal.number(0), "_block"),
+                exp.alias_(exp.Add(this=exp.column("__rowix", table="p"), expression=exp.Literal.number(1)), "_id")]
+    gate = exp.Not(this=exp.paren(python.copy())) if checks else None
+    sql = _select(plan, relation, view, where_gate=gate, python=python, out=out, status=exp.Literal.number(3), position=position)
+    try:
+        return spark.sql(sql), Prepared(plan, sql)
     except Exception as exc:  # noqa: BLE001
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
-    index = F.create_map(*[x for path, i in files.items() for x in (F.lit("file:" + path), F.lit(i))])
-    plain = F.create_map(*[x for path, i in files.items() for x in (F.lit(path), F.lit(i))])
-    result = result.withColumn("_file", F.coalesce(index[F.col("_fname")], plain[F.col("_fname")], F.lit(-1))).drop("_fname")
-    return result, Prepared(plan, sql)
 
 
-def _jsonl(spark, filter_ast, data: Data, library):
+def _any_of(parts):
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.Or(this=out, expression=p)
+    return exp.paren(out)
+
+
+class SampledRelation(Relation):
+    """JSON Lines columns typed from a sample: a field the sample lacks is absent in SQL, and a
+    post that has it goes to our matcher (spark_jsonl)."""
+
+    absent_reason = "not in the sampled posts: false in SQL; a post that has it goes to the Python engine"
+
+
+def _jsonl(spark, filter_ast, data: Data, library, want_posts: bool = True):
     from pyspark.sql import functions as F
-    from pyspark.sql import types as T
 
-    empty = Relation(Type(STRUCT, fields={}), SPARK)
-    plan = compile_query(filter_ast, empty, library=library)
-    for decision in plan.decisions:
-        decision.mode = UDF
-        decision.reason = "JSON Lines on Spark: the whole filter runs in our matcher on the executors"
-    plan.udfs = []
-    sc = spark.sparkContext
-    frames = None
-    for i, path in enumerate(data.files):
-        rdd = sc.textFile(_spark_path(path, data)).zipWithIndex().map(lambda pair, i=i: (i, pair[1] + 1, pair[0]))
-        frame = spark.createDataFrame(rdd, T.StructType([T.StructField("_file", T.IntegerType()), T.StructField("_n", T.LongType()),
-                                                          T.StructField("_line", T.StringType())]))
-        frames = frame if frames is None else frames.unionByName(frame)
     from csdl.library import resolve
 
-    # the referenced filters travel to the executors as text: no library directory needed there
-    library_dir = resolve(filter_ast, library).require().texts()
-    evaluate = _line_udf(filter_ast.source, library_dir)
-    verdict = evaluate(F.col("_line"))
-    out = frames.select("_file", "_n", "_line", verdict.alias("v"))
-    columns = [F.col("_file"), F.col("_n"), F.col("v.status").alias("_status"), F.col("v.created").alias("_created"),
-               F.expr(epoch_expression(exp.column("created", table="v"), SPARK).sql("spark")).alias("_epoch"), F.col("v.source").alias("_source"),
-               F.col("v.matched").alias("_matched"), F.col("v.issue").alias("_issue"),
-               F.when(F.col("v.matched") | F.col("v.status").isin(1, 2), F.col("_line")).alias("_out")]
-    columns += [F.col("v.tags")[i].alias(t.column) for i, t in enumerate(plan.tags)]
-    return out.select(*columns), Prepared(plan, None)
+    from .duckdb import STATS_TARGETS
+    from .schema import used_paths
+    from .spark_jsonl import NOT_JSON, POST, parse_schema, parsed_lines
+    from .wrong_types import suspect_targets
+
+    targets = list(resolve(filter_ast, library).require().targets())
+    every = targets + [t for t in STATS_TARGETS if t not in targets]
+    schema = used_paths(_sample_schema(spark, data, every), every)
+    try:
+        lines = spark.read.text([_spark_path(f, data) for f in data.files]).select(
+            F.col("value").alias("__line"), _file_index(data, F.col("_metadata.file_path")).alias("__file"),
+            F.col("_metadata.file_block_start").alias("__block"), F.monotonically_increasing_id().alias("__id"))
+    except Exception as exc:  # noqa: BLE001
+        raise EngineError(f"{data.spec}: cannot read the posts: {_first_line(exc)}") from None
+    frame = parsed_lines(lines, parse_schema(schema, every))
+    view = f"csdl_lines_{id(frame)}"
+    frame.createOrReplaceTempView(view)
+    relation = SampledRelation(schema, SPARK)
+    plan = _compile(spark, filter_ast, relation, view, library)
+    p = "p"
+    doubt = exp.column("__doubt", table=p)
+    suspects = [c for c in (_present_json(relation, t) for t in suspect_targets(filter_ast, library, schema)) if c is not None]
+    if suspects:  # a value a condition may call wrong-typed: our matcher decides and reports it (R201)
+        doubt = exp.Or(this=doubt, expression=_any_of(suspects))
+    is_post = exp.EQ(this=exp.column("__status", table=p), expression=exp.Literal.number(POST))
+    python = exp.And(this=is_post, expression=exp.paren(doubt))
+    gate = exp.And(this=is_post.copy(), expression=exp.Not(this=exp.paren(doubt.copy())))
+    bad = exp.EQ(this=exp.column("__status", table=p), expression=exp.Literal.number(NOT_JSON))
+    wanted = exp.Or(this=python.copy(), expression=bad) if not want_posts else exp.true()
+    out = exp.Case(ifs=[exp.If(this=wanted, true=exp.column("__line", table=p))])
+    position = [exp.alias_(exp.column(c, table=p), "_" + c[2:]) for c in ("__file", "__block", "__id")]
+    sql = _select(plan, relation, view, where_gate=gate, python=exp.Or(this=python, expression=bad.copy()), out=out,
+                  status=exp.column("__status", table=p), position=position)
+    try:
+        return spark.sql(sql), Prepared(plan, sql, lines)
+    except Exception as exc:  # noqa: BLE001
+        raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
+
+
+def _present_json(relation, target: str):
+    from .parquet_query import present
+
+    return present(relation, tuple(target.split(".")))
+
+
+def _sample_schema(spark, data: Data, targets) -> Type:
+    """Column types from the first posts (our decoder's types), read locally or, for a URL,
+    through Spark."""
+    from .duckdb import SAMPLE_LINES, infer_schema
+
+    if not data.remote:
+        return infer_schema(data.files, targets)
+    from csdl.evaluate.posts import codec
+
+    from .schema import finish, merge_type, type_of
+
+    loads = codec()[0]
+    schema = Type(STRUCT, fields={})
+    try:
+        rows = spark.read.text(list(data.files)).limit(SAMPLE_LINES).collect()
+    except Exception as exc:  # noqa: BLE001
+        raise EngineError(f"{data.spec}: cannot read the posts: {_first_line(exc)}") from None
+    for row in rows:
+        try:
+            post = loads(row[0].encode("utf-8", "surrogatepass"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if post.__class__ is dict:
+            schema = merge_type(schema, type_of(post))
+    return finish(schema)
