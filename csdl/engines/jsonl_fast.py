@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 from sqlglot import exp
 
-from .jsonl_query import JsonLinesRelation, json_path, read_lines, with_suspects
+from .jsonl_query import JsonLinesRelation, json_path, read_lines, text_at, with_suspects
 from .schema import STRUCT, Type
-from .sql import DUCKDB, epoch_expression, short_circuit
+from .sql import DUCKDB, epoch_expression, inline_single_uses
 
 _JSON = None  # a declared leaf: its JSON text
 
@@ -115,11 +115,6 @@ def _sub(select: exp.Select, alias: str) -> exp.Subquery:
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
-def _text_at(relation: JsonReaderRelation, path) -> exp.Expression:
-    value = exp.Anonymous(this="json_extract_string", expressions=[relation.raw(path), exp.Literal.string("$")])
-    return exp.Case(ifs=[exp.If(this=exp.EQ(this=relation.json_type(path), expression=exp.Literal.string("VARCHAR")), true=value)])
-
-
 class FastQueries:
     """The queries over one file (``index`` in the run's file list). ``totals`` is run always;
     ``untimed()`` and ``rows()`` are built only when they must run (rarely, for the summary)."""
@@ -129,38 +124,50 @@ class FastQueries:
         self.targets, self.want_posts, self.suspects = targets, want_posts, suspects
         keys = ["_special", "_matched", "_source", *[t.column for t in plan.tags]]
         # per group of what the summary reports: posts, timed, first, last, untimed
-        self.totals = exp.select(*keys, "count(*) AS _posts", "count(_epoch) AS _timed", "min(_epoch) AS _first", "max(_epoch) AS _last",
-                                 "count(*) FILTER (WHERE _epoch IS NULL) AS _untimed").from_(
-            _sub(self._timed(numbered=False), "t")).group_by(*keys).sql(DUCKDB, copy=False)
+        # Each distinct timestamp text is parsed once (posts share their second), after grouping.
+        texts = exp.select(*keys, "_created", "count(*) AS _k").from_(_sub(self._timed(numbered=False, epoch=False), "t")).group_by(*keys, "_created")
+        timed = exp.select("*", exp.alias_(epoch_expression(exp.column("_created"), DUCKDB), "_epoch")).from_(_sub(texts, "c"))
+        self.totals = exp.select(*keys, "sum(_k) AS _posts", "coalesce(sum(_k) FILTER (WHERE _epoch IS NOT NULL), 0) AS _timed",
+                                 "min(_epoch) AS _first", "max(_epoch) AS _last",
+                                 "coalesce(sum(_k) FILTER (WHERE _epoch IS NULL), 0) AS _untimed").from_(
+            _sub(timed, "e")).group_by(*keys).sql(DUCKDB, copy=False)
 
-    def _timed(self, *, numbered: bool) -> exp.Select:
+    def _timed(self, *, numbered: bool, epoch: bool = True) -> exp.Select:
         """One row per post: ``_n`` (when ``numbered``), ``_special`` (the Python engine decides
-        it), ``_matched``, ``_created``, ``_epoch``, ``_source`` and the tag rules' columns."""
+        it), ``_matched``, ``_created``, ``_epoch`` (when ``epoch``), ``_source`` and the tag
+        rules' columns."""
         relation, plan = self.relation, self.plan
         p = relation.alias
         posts = exp.select("*", *relation.type_columns()).from_(exp.alias_(read_json(self.path, relation.columns(), numbered=numbered), p, table=True))
-        if plan.derived:
-            posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in plan.derived]).from_(_sub(posts, p))
+        where, tags, derived = inline_single_uses(plan, p)
+        in_filter = {c.name for c in where.find_all(exp.Column) if c.table == p}
+        early = [(name, e) for name, e in derived if name in in_filter]
+        if early:
+            posts = exp.select("*", *[exp.alias_(e.copy(), name, quoted=True) for name, e in early]).from_(_sub(posts, p))
         fits = with_suspects(relation, relation.fits(self.targets), self.suspects)
         checked = exp.select("*", exp.alias_(fits, "_fits")).from_(_sub(posts, p))
         fitting = exp.column("_fits", table=p)
-        matched = exp.Case(ifs=[exp.If(this=fitting.copy(), true=short_circuit(plan.where.copy()))], default=exp.false())
+        matched = exp.Case(ifs=[exp.If(this=fitting.copy(), true=_selected(where))], default=exp.false())
         row = exp.select(
-            *([exp.alias_(exp.column("ordinality", table=p), "_n")] if numbered else []),
+            "*", *([exp.alias_(exp.column("ordinality", table=p), "_n")] if numbered else []),
             exp.alias_(exp.Not(this=fitting.copy()), "_special"), exp.alias_(matched, "_matched"),
-            exp.alias_(_text_at(relation, ("interaction", "created_at")), "_created"),
-            exp.alias_(_text_at(relation, ("interaction", "type")), "_source_"),
-            *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
+            exp.alias_(text_at(relation, ("interaction", "created_at")), "_created"),
+            exp.alias_(text_at(relation, ("interaction", "type")), "_source_"),
         ).from_(_sub(checked, p))
-        r = "r"
-        is_matched = exp.column("_matched", table=r)
+        # The tag rules tested on the matching posts alone (a rule's regular expressions on every
+        # post cost more than the filter), with the lower-cased texts only they read.
+        is_matched = exp.column("_matched", table=p)
+        late = [(name, e) for name, e in derived if name not in in_filter]
+        if late:
+            row = exp.select("*", *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=e.copy())]), name, quoted=True)
+                                    for name, e in late]).from_(_sub(row, p))
         return exp.select(
-            *([exp.column("_n", table=r)] if numbered else []), exp.column("_special", table=r), is_matched.copy(),
-            exp.column("_created", table=r), exp.alias_(epoch_expression(exp.column("_created", table=r), DUCKDB), "_epoch"),
-            exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column("_source_", table=r))]), "_source"),
-            *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column(t.column, table=r))], default=exp.false()), t.column)
-              for t in plan.tags],
-        ).from_(_sub(row, r))
+            *([exp.column("_n", table=p)] if numbered else []), exp.column("_special", table=p), is_matched.copy(),
+            exp.column("_created", table=p), *([exp.alias_(epoch_expression(exp.column("_created", table=p), DUCKDB), "_epoch")] if epoch else []),
+            exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column("_source_", table=p))]), "_source"),
+            *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=_selected(e))], default=exp.false()), t.column)
+              for e, t in zip(tags, plan.tags, strict=True)],
+        ).from_(_sub(row, p))
 
     def untimed(self) -> str:
         """``_file``, ``_n``, ``_created`` of the posts SQL could not time (our parser tries
@@ -241,3 +248,10 @@ def _plain_lines(data: bytes, start: int, end: int) -> bool:
         _LENIENT.extend(re2.compile(p) for p in (rb"\n[^{]", rb",[ \t]*(?:[}\]]|-?(?i:nan|inf))", rb":[ \t]*-?(?i:nan|inf)",
                                                  rb"\[[ \t]*-?(?i:nan|inf)"))
     return not any(pattern.search(data, start, end) for pattern in _LENIENT)
+
+
+def _selected(condition: exp.Expression) -> exp.Expression:
+    """``condition`` (never NULL) as a CASE: DuckDB tests a CASE's condition as it filters rows,
+    each AND and OR operand only on the rows still undecided, in the order it finds cheapest
+    (an AND in a SELECT list would evaluate every operand on every row)."""
+    return exp.Case(ifs=[exp.If(this=condition, true=exp.true())], default=exp.false())

@@ -24,6 +24,7 @@ from .schema import BOOL, FLOAT, INT, LIST, OTHER, STRUCT, TEXT, Type, duckdb_st
 from .sql import DUCKDB, Relation, epoch_expression, short_circuit
 
 MAX_LINE_BYTES = 256 << 20
+_TYPE_OF: list = []
 
 
 class JsonLinesRelation(Relation):
@@ -65,13 +66,25 @@ class JsonLinesRelation(Relation):
         character of its extracted (minified) text: ``json_type`` parses the text again, which
         cost more than the rest of the query. Only a number that may be a float or beyond 64 bits
         is parsed (BIGINT stands for UBIGINT too)."""
-        import sqlglot
+        if not _TYPE_OF:  # parsed once per process (replace_placeholders copies it)
+            import sqlglot
 
-        template = ("CASE left(:v, 1) WHEN '\"' THEN 'VARCHAR' WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' "
-                    "WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' WHEN 'n' THEN 'NULL' "
-                    "ELSE CASE WHEN length(:v) <= 18 AND NOT (contains(:v, '.') OR contains(:v, 'e') OR contains(:v, 'E')) "
-                    "THEN 'BIGINT' ELSE json_type(:v) END END")
-        return exp.replace_placeholders(sqlglot.parse_one(template, read="duckdb"), v=self.raw(keys))
+            _TYPE_OF.append(sqlglot.parse_one(
+                "CASE left(:v, 1) WHEN '\"' THEN 'VARCHAR' WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' "
+                "WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' WHEN 'n' THEN 'NULL' "
+                "ELSE CASE WHEN length(:v) <= 18 AND NOT (contains(:v, '.') OR contains(:v, 'e') OR contains(:v, 'E')) "
+                "THEN 'BIGINT' ELSE json_type(:v) END END", read="duckdb"))
+        return exp.replace_placeholders(_TYPE_OF[0], v=self.raw(keys))
+
+    def type_in(self, keys, allowed) -> exp.Expression:
+        """The target's json_type is one of ``allowed`` (NULL where the line has no value there).
+        Without a number among ``allowed`` the first character decides (in valid JSON a value
+        starting with n is null, t or f a boolean), and no type name is computed per row."""
+        letters = [_FIRST.get(a) for a in sorted(allowed)]
+        if None in letters:
+            return exp.In(this=self.json_type(keys), expressions=[exp.Literal.string(a) for a in sorted(allowed)])
+        first = exp.Left(this=self.raw(keys), expression=exp.Literal.number(1))
+        return exp.In(this=first, expressions=[exp.Literal.string(c) for c in sorted("".join(letters))])
 
     def probe(self, keys) -> exp.Expression:
         """The JSON text at element [0] of ``keys``: NULL unless a non-empty array is there."""
@@ -92,7 +105,7 @@ class JsonLinesRelation(Relation):
                 parts.setdefault(part.sql(DUCKDB), part)
         if not parts:
             return exp.true()
-        return short_circuit(_and(list(parts.values())))
+        return exp.Case(ifs=[exp.If(this=_and(list(parts.values())), true=exp.true())], default=exp.false())
 
     def _target_fits(self, keys):
         typ = self.schema
@@ -110,20 +123,17 @@ class JsonLinesRelation(Relation):
             if depth < len(keys):
                 yield self._no_array(prefix)  # an array holds values for the Python engine
             elif child.kind == LIST:
-                t = self.json_type(keys)
-                yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string("ARRAY"), exp.Literal.string("NULL")]))
+                yield _or_null(True, self.type_in(keys, {"ARRAY", "NULL"}))
                 check = self._elements_fit(keys, child.element)
                 if check is not None:
                     yield check
             else:
                 allowed = {"OBJECT"} if child.kind == STRUCT else _allowed(child)  # a text there is a value, not absent
-                t = self.json_type(keys)
-                yield _or_null(t, exp.In(this=t.copy(), expressions=[exp.Literal.string(a) for a in sorted(allowed | {"NULL"})]))
+                yield _or_null(True, self.type_in(keys, allowed | {"NULL"}))
             typ = child
 
     def _null_at(self, keys):
-        t = self.json_type(keys)
-        return _or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
+        return _or_null(True, self.type_in(keys, {"NULL"}))
 
     def _no_array(self, prefix):
         return exp.Is(this=self.probe(prefix), expression=exp.Null())
@@ -139,6 +149,10 @@ class JsonLinesRelation(Relation):
         bad = exp.ArrayFilter(this=types, expression=exp.Lambda(this=exp.Not(this=exp.Coalesce(this=ok, expressions=[exp.true()])),
                                                                   expressions=[exp.to_identifier("e")]))
         return _or_null(bad, exp.EQ(this=exp.ArraySize(this=bad.copy()), expression=exp.Literal.number(0)))
+
+
+#: The first character of a value's minified JSON text, by json_type (numbers need more).
+_FIRST = {"VARCHAR": '"', "OBJECT": "{", "ARRAY": "[", "BOOLEAN": "tf", "NULL": "n"}
 
 
 def _or_null(value, test):
@@ -230,14 +244,14 @@ def build_query(relation: JsonLinesRelation, plan, files: list[str], targets, *,
     p_status = exp.column("_status", table="p")
     post = exp.EQ(this=p_status.copy(), expression=_n(POST))
     fits = with_suspects(relation, relation.fits(targets), suspects)
-    created = _stat_text(relation, ("interaction", "created_at"))
+    created = text_at(relation, ("interaction", "created_at"))
     inner = exp.select(
         exp.column("_line", table="p"), exp.column("_fname", table="p"), exp.column("_ord", table="p"), p_status.copy(),
         exp.alias_(exp.Coalesce(this=exp.column("_verify", table="p"), expressions=[exp.false()]), "_verify"),
         exp.alias_(exp.And(this=post.copy(), expression=exp.Not(this=exp.paren(fits.copy()))), "_python"),
         exp.alias_(exp.Case(ifs=[exp.If(this=exp.And(this=post.copy(), expression=exp.paren(fits)), true=short_circuit(plan.where.copy()))],
                             default=exp.false()), "_matched"),
-        exp.alias_(created, "_created_"), exp.alias_(_stat_text(relation, ("interaction", "type")), "_source_"),
+        exp.alias_(created, "_created_"), exp.alias_(text_at(relation, ("interaction", "type")), "_source_"),
         *[exp.alias_(short_circuit(e.this.copy()), t.column) for e, t in zip(plan.tag_exprs, plan.tags, strict=True)],
     ).from_(_sub(posts, "p"))
     q = "q"
@@ -263,11 +277,10 @@ def with_suspects(relation: JsonLinesRelation, fits: exp.Expression, suspects) -
     (csdl.engines.wrong_types): a post with one goes to the Python engine, which reports it."""
     if not suspects:
         return fits
-    return _and([fits] + [_or_null(t, exp.EQ(this=t.copy(), expression=exp.Literal.string("NULL")))
-                          for t in (relation.json_type(tuple(s.split("."))) for s in suspects)])
+    return _and([fits] + [_or_null(True, relation.type_in(tuple(s.split(".")), {"NULL"})) for s in suspects])
 
 
-def _stat_text(relation: JsonLinesRelation, path):
+def text_at(relation: JsonLinesRelation, path):
     """The text at ``path`` when the raw JSON there is a string, else NULL."""
     value = exp.Anonymous(this="json_extract_string", expressions=[relation.raw(path), exp.Literal.string("$")])
-    return exp.Case(ifs=[exp.If(this=exp.EQ(this=relation.json_type(path), expression=exp.Literal.string("VARCHAR")), true=value)])
+    return exp.Case(ifs=[exp.If(this=relation.type_in(path, {"VARCHAR"}), true=value)])

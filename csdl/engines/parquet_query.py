@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .schema import STRUCT, TEXT, Type
-from .sql import DUCKDB, Relation, epoch_expression, short_circuit, wrap_derived
+from .sql import DUCKDB, Relation, epoch_expression, inline_single_uses, short_circuit, wrap_derived
 
 
 class ParquetQueries:
@@ -92,7 +92,7 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     number = exp.Add(this=exp.column("file_row_number", table=alias), expression=exp.Literal.number(1))
     stats, untimed = _count_queries(relation, source, file_name.copy(), number.copy())
 
-    where, tags, derived = _inline_single_uses(plan, alias)
+    where, tags, derived = inline_single_uses(plan, alias)
     row_source = wrap_derived(read_parquet(files), derived, alias) if derived else read_parquet(files)
     columns = list(relation.schema.fields)
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k)) for k in columns])
@@ -117,32 +117,6 @@ def build_queries(relation: Relation, plan, files: list[str], *, want_posts: boo
     ]).from_(exp.alias_(row_source, alias, table=True, copy=False), copy=False).where(where, copy=False)
     # (copy=False: these trees are built for this text alone; sqlglot would deep-copy each first)
     return ParquetQueries(stats.sql(DUCKDB, copy=False), matched.sql(DUCKDB, copy=False), untimed)
-
-
-def _inline_single_uses(plan, alias: str):
-    """The filter and the tag rules (copies), with each derived column (a lower-cased text) that
-    only one condition reads written in place: DuckDB then lowers it only on the rows reaching
-    that condition, not on every row the scan passes. Those read more than once stay columns,
-    and so do those a subquery reads (DuckDB would evaluate the text again in its join)."""
-    where = plan.where.copy()
-    tags = [e.this.copy() for e in plan.tag_exprs]
-    trees = [where, *tags]
-    uses = {name: 0 for name, _ in plan.derived}
-    for tree in trees:
-        for column in tree.find_all(exp.Column):
-            if column.table == alias and column.name in uses:
-                uses[column.name] += 1 if column.find_ancestor(exp.Select, exp.Exists, exp.Subquery) is None else 2
-    single = {name: expr for name, expr in plan.derived if uses[name] <= 1}
-    if not single:
-        return where, tags, plan.derived
-
-    def put(node):
-        if isinstance(node, exp.Column) and node.table == alias and node.name in single:
-            return single[node.name].copy()
-        return node
-
-    where, *tags = [tree.transform(put, copy=False) for tree in trees]
-    return where, tags, [(name, expr) for name, expr in plan.derived if name not in single]
 
 
 def _bare_conjuncts(where: exp.Expression) -> exp.Expression:

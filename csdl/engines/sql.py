@@ -848,6 +848,32 @@ def compile_query(filter_ast: ast.Filter, relation: Relation, *, library=None, s
                 tag_exprs=tag_exprs, derived=derived, word_tables=compiler.word_tables or {})
 
 
+def inline_single_uses(plan, alias: str):
+    """The filter and the tag rules (copies), with each derived column (a lower-cased text) that
+    only one condition reads written in place: DuckDB then lowers it only on the rows reaching
+    that condition, not on every row the scan passes. Those read more than once stay columns,
+    and so do those a subquery reads (DuckDB would evaluate the text again in its join)."""
+    where = plan.where.copy()
+    tags = [e.this.copy() for e in plan.tag_exprs]
+    trees = [where, *tags]
+    uses = {name: 0 for name, _ in plan.derived}
+    for tree in trees:
+        for column in tree.find_all(exp.Column):
+            if column.table == alias and column.name in uses:
+                uses[column.name] += 1 if column.find_ancestor(exp.Select, exp.Exists, exp.Subquery) is None else 2
+    single = {name: expr for name, expr in plan.derived if uses[name] <= 1}
+    if not single:
+        return where, tags, plan.derived
+
+    def put(node):
+        if isinstance(node, exp.Column) and node.table == alias and node.name in single:
+            return single[node.name].copy()
+        return node
+
+    where, *tags = [tree.transform(put, copy=False) for tree in trees]
+    return where, tags, [(name, expr) for name, expr in plan.derived if name not in single]
+
+
 def wrap_derived(source: exp.Expression, derived, alias: str) -> exp.Expression:
     """``source`` with the derived columns (lower-cased texts) added: what the query reads."""
     inner = source if isinstance(source, (exp.Select, exp.Subquery)) else None
@@ -927,20 +953,25 @@ _EPOCH_TEMPLATES: dict[str, exp.Expression] = {}
 
 # --- evaluation order in a projection -----------------------------------------------------------
 
-_COSTLY = (exp.RegexpLike, exp.RegexpExtractAll, exp.RegexpReplace, exp.Exists, exp.ArrayFilter, exp.Lower)
+_COSTLY = (exp.RegexpExtractAll, exp.RegexpReplace, exp.Exists, exp.ArrayFilter)
 
 
 def cost(expr: exp.Expression) -> int:
-    """A rough cost of evaluating ``expr`` per row: a UDF far above a regular expression or a
-    subquery, those above a list function, those above a comparison."""
+    """A rough cost of evaluating ``expr`` per row: a UDF far above a regular expression, that
+    above a subquery or a list function, those above parsing or lower-casing one value, those
+    above a comparison. A regular expression usually reads a long text (Unicode classes at every
+    byte) where lower() and from_json read a short field: ranked below them, the cheap tests
+    on short fields run first and the expression sees only the rows they keep."""
     total = 1
     for node in expr.walk():
         if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("csdl_cond_"):
             total += 1000
-        elif isinstance(node, exp.Anonymous) and str(node.this).lower() in ("regexp_full_match", "json_type", "from_json"):
-            total += 20
+        elif isinstance(node, exp.RegexpLike) or (isinstance(node, exp.Anonymous) and str(node.this).lower() == "regexp_full_match"):
+            total += 40
         elif isinstance(node, _COSTLY):
             total += 20
+        elif isinstance(node, exp.Lower) or (isinstance(node, exp.Anonymous) and str(node.this).lower() in ("json_type", "from_json")):
+            total += 10
         elif isinstance(node, (exp.StrPosition, exp.Anonymous)):
             total += 3
     return total
