@@ -333,7 +333,15 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
     shared = con is None and not memory_limit and not threads
     con = con or (thread_connection() if shared else connect(memory_limit=memory_limit, threads=threads))
     started = time.perf_counter()
-    prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
+    # JSON Lines: each file's bytes checked (reader_sees_lines) from now on, on the core that the
+    # planning below (Python, one core) leaves idle, then beside the counting query.
+    checks = ByteChecks(data.files) if data.kind != PARQUET else None
+    try:
+        prepared = prepare(con, filter_ast, data, library=library, want_posts=want_posts)
+    except BaseException:
+        if checks is not None:
+            checks.close()
+        raise
     registered: list = []  # the plans whose UDFs and keyword tables this run registered
     if prepared.jsonl is None:
         _register(con, prepared.plan, registered)
@@ -348,11 +356,13 @@ def run(filter_ast, data: Data, sink, *, library=None, memory_limit=None, thread
             _collect(con, prepared.sql, collector, counted=False)
         else:
             for index, path in enumerate(data.files):
-                _run_jsonl_file(con, prepared.jsonl, path, index, collector, registered)
+                _run_jsonl_file(con, prepared.jsonl, path, index, collector, registered, checks.proofs[index])
         done = True
     except duckdb.Error as exc:
         raise EngineError(f"{data.spec}: {_describe_duckdb_error(exc, data)}") from None
     finally:
+        if checks is not None:
+            checks.close()
         if shared and done:
             _release(con, registered)
         elif shared:  # a failed run: the next opens a fresh connection rather than trust this one
@@ -401,33 +411,38 @@ def _collect(con, sql: str, collector, *, counted: bool) -> None:
         collector.add_batch(_renumber(batch, collector), counted=counted)
 
 
-def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector, registered: list) -> None:
-    """The fast reader query when it sees the file as our decoder does, else line by line. The
-    bytes are checked (``reader_sees_lines``) while DuckDB runs the counts: a failed check
+class ByteChecks:
+    """``reader_sees_lines`` of each JSON Lines file, one file after another on a thread of
+    their own (the search releases the GIL while it scans)."""
+
+    def __init__(self, files: list[str]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .jsonl_fast import reader_sees_lines
+
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="csdl-jsonl-check")
+        self.proofs = [self.pool.submit(reader_sees_lines, path) for path in files]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector, registered: list, proof) -> None:
+    """The fast reader query when it sees the file as our decoder does (``proof``, the future
+    of its byte check), else line by line. A check that fails while DuckDB runs the counts
     interrupts the query."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .jsonl_fast import reader_sees_lines
-
     queries = plan.fast(path, index)
     _register(con, queries.plan, registered)  # (again after a file read line by line: the same UDF names)
-
-    def check() -> bool:
-        plain = reader_sees_lines(path)
-        if not plain:
-            con.interrupt()
-        return plain
-
-    with ThreadPoolExecutor(1) as pool:
-        proof = pool.submit(check)
+    groups = None
+    if not proof.done() or proof.result():
+        proof.add_done_callback(lambda done: done.result() or con.interrupt())
         try:
             cursor = con.execute(queries.totals)
             names = [d[0] for d in cursor.description]
             groups = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except _duckdb().Error:
             groups = None  # interrupted, or something the reader refuses (a line not of the schema's shape…)
-        plain = proof.result()
-    if plain and groups is not None:
+    if proof.result() and groups is not None:
         _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
     else:
         _register(con, plan.compiled("lines")[1], registered)
