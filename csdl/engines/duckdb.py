@@ -445,6 +445,11 @@ def _run_jsonl_file(con, plan: JsonLinesPlan, path: str, index: int, collector, 
     if proof.result() and groups is not None:
         _collect_fast(con, queries, groups, collector, want_posts=plan.want_posts)
     else:
+        # The fast reader proved the file has neither (no carriage return, UTF-8 throughout);
+        # the line reader is asked only for a file the fast one could not read.
+        reason = _line_reader_problem(_duckdb(), path)
+        if reason:
+            raise LinesNeedPython(reason)
         _register(con, plan.compiled("lines")[1], registered)
         _collect(con, plan.lines([path]), collector, counted=True)
 
@@ -461,8 +466,14 @@ def _collect_fast(con, queries, groups, collector, *, want_posts: bool) -> None:
     if not want_posts:
         collector.add_matched_groups([g for g in groups if g["_matched"] and not g["_special"]])
     if want_posts or any(g["_special"] for g in groups):
-        for batch in con.sql(queries.rows()).to_arrow_reader(BATCH_ROWS):
-            collector.add_batch(batch, counted=False)
+        from .jsonl_fast import LinesByNumber
+
+        lines = LinesByNumber(queries.path, queries.index)
+        try:
+            for batch in con.sql(queries.rows()).to_arrow_reader(BATCH_ROWS):
+                collector.add_batch(lines.wanted(batch), counted=False)
+        finally:
+            lines.close()
 
 
 def _count_parquet(con, queries, collector) -> None:
@@ -503,11 +514,14 @@ def _describe_duckdb_error(exc, data: Data) -> str:
     return f"cannot read the posts: {message}"
 
 
+class LinesNeedPython(EngineError):
+    """A JSON Lines file that DuckDB's line reader would not number as our decoder does (the
+    message says why): the Python engine must read it."""
+
+
 def check_lines(data: Data) -> str | None:
     """Why DuckDB's line reader would not see this JSON Lines data line by line as Python
-    does (a carriage return, which it takes for a line end; bytes that are not UTF-8), or None.
-    Python only looks for carriage returns (a memchr per chunk); DuckDB's CSV reader, which
-    refuses what Python's decoder refuses, checks the UTF-8 several times faster than decoding."""
+    does (a carriage return, which it takes for a line end; bytes that are not UTF-8), or None."""
     if getattr(data, "remote", False):
         return None  # a URL Spark reads: not ours to open
     try:
@@ -515,12 +529,19 @@ def check_lines(data: Data) -> str | None:
     except ImportError:  # the spark extra alone: Python decodes
         duckdb = None
     for path in data.files:
-        reason = _carriage_returns(path, decode=duckdb is None)
+        reason = _line_reader_problem(duckdb, path)
         if reason:
             return reason
-        if duckdb is not None and not _utf8_in_duckdb(duckdb, path):
-            return f"{path} holds bytes that are not UTF-8"
     return None
+
+
+def _line_reader_problem(duckdb, path: str) -> str | None:
+    """Python only looks for carriage returns (a memchr per chunk); DuckDB's CSV reader, which
+    refuses what Python's decoder refuses, checks the UTF-8 several times faster than decoding."""
+    reason = _carriage_returns(path, decode=duckdb is None)
+    if reason is None and duckdb is not None and not _utf8_in_duckdb(duckdb, path):
+        reason = f"{path} holds bytes that are not UTF-8"
+    return reason
 
 
 def _carriage_returns(path: str, *, decode: bool) -> str | None:

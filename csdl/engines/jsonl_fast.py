@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from sqlglot import exp
 
-from .jsonl_query import JsonLinesRelation, json_path, read_lines, text_at, with_suspects
+from .jsonl_query import JsonLinesRelation, json_path, text_at, with_suspects
 from .schema import STRUCT, Type
 from .sql import DUCKDB, epoch_expression, inline_single_uses
 
@@ -182,19 +182,66 @@ class FastQueries:
         ).sql(DUCKDB, copy=False)
 
     def rows(self) -> str:
-        """The Collector's columns for the rows Python must see (the posts the Python engine
-        decides; the matching posts when they are written), each with its line, in line order."""
-        wanted = exp.column("_special") if not self.want_posts else exp.Or(this=exp.column("_special"), expression=exp.column("_matched"))
-        chosen = exp.select("*").from_(_sub(self._timed(numbered=True), "t")).where(wanted)
-        lines = exp.select("_ord AS _n", "_line").from_(_sub(read_lines([self.path]), "l"))
-        c, l_ = "c", "l"
+        """Every post, in the file's order (DuckDB keeps it: ``preserve_insertion_order``), with
+        ``_want`` (the Python engine decides it; or it matches and the posts are written) and,
+        where wanted, the Collector's columns. Line numbers come from that order
+        (``LinesByNumber.wanted``): a numbered scan (``WITH ORDINALITY``) costs twice the read."""
+        t = "t"
+        want = exp.column("_special", table=t)
+        if self.want_posts:
+            want = exp.Or(this=want, expression=exp.column("_matched", table=t))
+
+        def when_wanted(value, name):
+            return exp.alias_(exp.Case(ifs=[exp.If(this=want.copy(), true=value)]), name)
+
         return exp.select(
-            exp.alias_(exp.Literal.number(self.index), "_file"), exp.column("_n", table=c), exp.alias_(exp.Literal.number(3), "_status"),
-            exp.column("_created", table=c), exp.column("_epoch", table=c), exp.column("_source", table=c),
-            exp.column("_matched", table=c), exp.alias_(exp.false(), "_verify"), exp.alias_(exp.column("_special", table=c), "_python"),
-            exp.alias_(exp.column("_line", table=l_), "_out"), *[exp.column(t.column, table=c) for t in self.plan.tags],
-        ).from_(_sub(chosen, c)).join(_sub(lines, l_), on=exp.EQ(this=exp.column("_n", table=c), expression=exp.column("_n", table=l_))).order_by(
-            exp.column("_n", table=c)).sql(DUCKDB, copy=False)
+            exp.alias_(want.copy(), "_want"), exp.alias_(exp.column("_special", table=t), "_python"), exp.column("_matched", table=t),
+            when_wanted(exp.column("_created", table=t), "_created"), when_wanted(epoch_expression(exp.column("_created", table=t), DUCKDB), "_epoch"),
+            when_wanted(exp.column("_source", table=t), "_source"), *[exp.column(tag.column, table=t) for tag in self.plan.tags],
+        ).from_(_sub(self._timed(numbered=False, epoch=False), t)).sql(DUCKDB, copy=False)
+
+
+class LinesByNumber:
+    """The wanted rows of a file's ``rows()`` batches, with their line numbers and lines (the
+    file read once, forward, ``gzip`` too). Only for files ``reader_sees_lines`` passed, where
+    line n holds the n-th post."""
+
+    def __init__(self, path: str, index: int):
+        self.path, self.index, self.stream, self.at, self.seen = path, index, None, 0, 0
+
+    def wanted(self, batch):
+        """The rows of ``batch`` with ``_want``, as the Collector reads them."""
+        from csdl.extras import require
+
+        pa = require("pyarrow")
+        pc = require("pyarrow.compute")
+        first, self.seen = self.seen + 1, self.seen + batch.num_rows
+        where = pc.indices_nonzero(batch.column("_want").fill_null(False))
+        rows = batch.take(where)
+        n = rows.num_rows
+        numbers = pc.add(where, first).cast(pa.int64())
+        lines = pa.array([self._line(number) for number in numbers.to_pylist()], pa.binary()).cast(pa.string())
+        extra = {"_file": pa.array([self.index] * n, pa.int64()), "_n": numbers, "_status": pa.array([3] * n, pa.int64()),
+                 "_verify": pa.array([False] * n, pa.bool_()), "_out": lines}
+        names = [name for name in rows.schema.names if name != "_want"]
+        return pa.RecordBatch.from_arrays([rows.column(name) for name in names] + list(extra.values()), names=names + list(extra))
+
+    def _line(self, number: int) -> bytes:
+        from itertools import islice
+
+        if self.stream is None:
+            import gzip
+
+            raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+            self.stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            raw.seek(0)
+        line = next(islice(self.stream, number - 1 - self.at, None), b"")  # (the lines between, skipped in C)
+        self.at = number
+        return line.rstrip(b"\n")
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
 
 
 CHUNK_BYTES = 8 << 20

@@ -182,6 +182,11 @@ def _run_python(matcher, text: str, posts, output, *, shown: str, jobs: int, str
             lines.close()
 
 
+def _python_instead(engine: str, reason: str, notes: list) -> None:
+    notes.append(f"{reason}: {engine}'s line reader would number its lines differently, so the python engine runs it")
+    return None
+
+
 def _run_sql(engine: str, tree, resolved, posts: str, output, *, matcher, strict: bool, master, memory_limit, notes,
              spark_session=None):
     """(Result, engine facts) from DuckDB or Spark; None when the Python engine must read this
@@ -191,7 +196,9 @@ def _run_sql(engine: str, tree, resolved, posts: str, output, *, matcher, strict
 
     try:
         data = inputs.resolve(posts)
-        if data.kind == inputs.JSONL:
+        # One DuckDB file is checked by the engine as it reads it (before it writes anything);
+        # several files, or Spark, before the run, so that no file's posts are written first.
+        if data.kind == inputs.JSONL and (engine != "duckdb" or len(data.files) > 1):
             from csdl.engines.duckdb import check_lines
 
             reason = check_lines(data)
@@ -199,14 +206,16 @@ def _run_sql(engine: str, tree, resolved, posts: str, output, *, matcher, strict
                 if len(data.files) > 1:
                     raise RunError(f"{reason}, which {engine}'s line reader would number differently; "
                                    "run that file with --engine python")
-                notes.append(f"{reason}: {engine}'s line reader would number its lines differently, so the python engine runs it")
-                return None
+                return _python_instead(engine, reason, notes)
         want = output is not None
         sink = output if want else _Discard()
         if engine == "duckdb":
             from csdl.engines import duckdb as runner
 
-            result, prepared = runner.run(tree, data, sink, library=resolved, memory_limit=memory_limit, want_posts=want)
+            try:
+                result, prepared = runner.run(tree, data, sink, library=resolved, memory_limit=memory_limit, want_posts=want)
+            except runner.LinesNeedPython as exc:
+                return _python_instead(engine, str(exc), notes)
         else:
             from csdl.engines import spark as runner
 
