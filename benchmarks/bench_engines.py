@@ -7,6 +7,7 @@ peak memory under a memory_limit.
     python -m benchmarks.bench_engines [--quick]                   # 200,000 posts (20,000 quick)
     CSDL_BENCH_FULL=1 python -m benchmarks.bench_engines           # the full profile: 1,000,000
     CSDL_BENCH_ENGINE_FORMATS=parquet python -m benchmarks.bench_engines  # Parquet rows only (no Spark)
+    CSDL_BENCH_ENGINE_SPARK_ONLY=1 python -m benchmarks.bench_engines     # the Spark rows only
     python -m benchmarks --only engines [--quick]                  # with the suite
 
 Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``, repeated with fresh ids,
@@ -244,6 +245,9 @@ def run(quick: bool) -> list[dict]:
     rows = _Rows()
     with tempfile.TemporaryDirectory() as workdir:
         jsonl, parquet, total = _posts(workdir, quick)
+        if os.environ.get("CSDL_BENCH_ENGINE_SPARK_ONLY"):  # the Spark rows alone (minutes less)
+            _spark_rows(rows, workdir, parquet, total)
+            return rows
         for name, (text, stem) in cases().items():
             for entry in _case_rows(f"engines, {name}", text, stem, jsonl, parquet, total, quick):
                 rows.append(entry)

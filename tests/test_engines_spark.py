@@ -223,3 +223,38 @@ def test_spark_numbers_lines_across_blocks_and_files_as_python(spark, tmp_path):
     expected = [dict(d, message=f"{folder / name}: {d['message']}") for name, (_, summary) in zip(("a.jsonl", "b.jsonl"), python, strict=True)
                 for d in summary["bad_posts"]["details"]]
     assert sp["bad_posts"]["details"] == expected[:len(sp["bad_posts"]["details"])]
+
+
+# Timestamps of the common shape at the edges of what SQL reads itself: a second 60, a day the
+# month lacks, year 0 and 1, offsets of 18 hours and more, negative and positive.
+_EDGE_STAMPS = ["Mon, 04 Mar 2024 01:07:60 +0000", "Mon, 31 Apr 2024 01:07:00 +0000", "Mon, 29 Feb 2023 01:07:00 +0000",
+                "Thu, 29 Feb 2024 23:59:59 -2359", "Mon, 00 Mar 2024 01:07:00 +0000", "Sat, 04 Mar 0000 01:07:00 +0000",
+                "Sun, 04 Mar 0001 01:07:00 +0000", "Fri, 04 Dec 9999 23:59:59 -1800", "Mon, 04 Mar 2024 24:00:00 +0000",
+                "Mon, 04 Mar 2024 01:60:00 +0000", "Mon, 04 Mar 2024 01:07:00 +2400", "Mon, 04 Mar 2024 01:07:00 +0560",
+                "Wed, 04 Jun 1969 01:07:00 +1745", "Mon, 04 Mar 2024 01:07:00 +1900", "Mon, 04 Mar 2024 01:07:00 -0530"]
+
+
+@pytest.mark.parametrize("parquet", [False, True], ids=["jsonl", "parquet"])
+def test_spark_reads_edge_timestamps_as_python(spark, tmp_path, parquet):
+    """The first and last post time and the untimed posts, as the Python engine counts them, with
+    each edge timestamp beside an ordinary one (no post matches: all are counted in bulk)."""
+    from csdl.engines import duckdb as duck
+    from csdl.engines import inputs
+    from csdl.evaluate import compile_matcher
+    from csdl.evaluate.runner import run as run_python
+
+    import csdl
+
+    tree = csdl.parse('interaction.content contains "no such word"')
+    for i, stamp in enumerate(_EDGE_STAMPS):
+        path = str(tmp_path / f"p{i}.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for created in ("Mon, 04 Mar 2024 01:07:00 +0000", stamp):
+                f.write(json.dumps({"interaction": {"content": "tea", "created_at": created}}) + "\n")
+        with open(path, "rb") as lines:
+            want = run_python(compile_matcher(tree), lines, None).stats
+        if parquet:
+            duck.write_parquet(path, path + ".parquet")
+            path += ".parquet"
+        got = spark_engine.run(tree, inputs.resolve(path), _Recorder(None), spark=spark, want_posts=False)[0].stats
+        assert (got.read, got.timed, got.first_time, got.last_time) == (want.read, want.timed, want.first_time, want.last_time), stamp

@@ -13,6 +13,7 @@ Spark needs Java (17 or newer) and the ``[spark]`` extra; both are checked befor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -178,13 +179,34 @@ def run(filter_ast, data: Data, sink, *, library=None, master: str | None = None
     collector = Collector(prepared.plan, data.files, sink, nulls_are_absent=data.kind == PARQUET,
                           fallback=compile_matcher(filter_ast, library=library))
     try:
-        table, totals = gather(frame)
+        with _inlined_projections(spark):
+            table, totals = gather(frame)
         blocks = block_lines(prepared.lines) if prepared.lines is not None and table.num_rows else None
     except Exception as exc:  # noqa: BLE001 - Spark's errors arrive as py4j/pyspark exceptions
         raise EngineError(f"{data.spec}: {_first_line(exc)}") from None
     deliver(table, totals, collector, blocks)
     cores = spark.sparkContext.defaultParallelism
     return collector.finish(time.perf_counter() - started, 1, f"spark {spark.version} ({cores} cores)"), prepared
+
+
+#: Spark keeps a projection apart when inlining it would evaluate an expression twice (our lower
+#: case columns feed two conditions), and a projection kept apart passes whole structs through, so
+#: the Parquet scan then reads every field of them: inlined, it reads only the fields the query uses.
+_INLINE = "spark.sql.optimizer.collapseProjectAlwaysInline"
+
+
+@contextlib.contextmanager
+def _inlined_projections(spark):
+    """The query optimised with adjacent projections inlined (a session's own setting restored)."""
+    before = spark.conf.get(_INLINE, None)
+    spark.conf.set(_INLINE, "true")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(_INLINE)
+        else:
+            spark.conf.set(_INLINE, before)
 
 
 def _spark_path(path: str, data: Data) -> str:
@@ -277,7 +299,13 @@ def _parquet(spark, filter_ast, data: Data, library, want_posts: bool = True):
     python = _any_of(checks) if checks else exp.false()
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=relation.column(k))
                                   for k in schema.fields])
-    out = exp.func("to_json", row, dialect="spark") if want_posts else exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row, dialect="spark"))])
+    if want_posts:
+        out = exp.func("to_json", row, dialect="spark")
+    elif checks:
+        out = exp.Case(ifs=[exp.If(this=python.copy(), true=exp.func("to_json", row, dialect="spark"))])
+    else:  # no post is written: no reference to the whole row, or Spark would read every column
+        # (nested schema pruning runs before constant folding would drop a never-taken branch)
+        out = exp.cast(exp.Null(), exp.DataType.build("STRING"))
     position = [exp.alias_(exp.column("__file", table="p"), "_file"), exp.alias_(exp.Literal.number(0), "_block"),
                 exp.alias_(exp.Add(this=exp.column("__rowix", table="p"), expression=exp.Literal.number(1)), "_id")]
     gate = exp.Not(this=exp.paren(python.copy())) if checks else None
