@@ -12,6 +12,14 @@ WORDS = ["coffee", "Coffee", "COFFEE", "tea", "flat", "white", "New", "York", "c
          "big", "data", "database", "print", "reprint", "Σ", "ǅ", "🙂", "née", "a", "b"]
 PUNCT = [" ", " ", " ", ", ", ". ", "! ", " - ", "\t", "\n", "#", "(", ")", ":", "/"]
 
+# interaction.created_at at the edges of the common shape (a second 60, a day the month lacks, years
+# 0 and 1, offsets of 18 hours and more): engines must time them as the Python engine does.
+EDGE_STAMPS = ["Mon, 04 Mar 2024 01:07:60 +0000", "Mon, 31 Apr 2024 01:07:00 +0000", "Mon, 29 Feb 2023 01:07:00 +0000",
+                "Thu, 29 Feb 2024 23:59:59 -2359", "Mon, 00 Mar 2024 01:07:00 +0000", "Sat, 04 Mar 0000 01:07:00 +0000",
+                "Sun, 04 Mar 0001 01:07:00 +0000", "Fri, 04 Dec 9999 23:59:59 -1800", "Mon, 04 Mar 2024 24:00:00 +0000",
+                "Mon, 04 Mar 2024 01:60:00 +0000", "Mon, 04 Mar 2024 01:07:00 +2400", "Mon, 04 Mar 2024 01:07:00 +0560",
+                "Wed, 04 Jun 1969 01:07:00 +1745", "Mon, 04 Mar 2024 01:07:00 +1900", "Mon, 04 Mar 2024 01:07:00 -0530"]
+
 TEXT_TARGETS = ["interaction.content", "interaction.title", "interaction.hashtags"]
 NUMBER_TARGETS = ["twitter.user.followers_count", "interaction.sample"]
 

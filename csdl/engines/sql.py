@@ -936,10 +936,11 @@ def epoch_expression(created: exp.Expression, dialect: str) -> exp.Expression:
     NULL for anything else, which the Python engine's own parser then reads (results.Collector)."""
     import sqlglot
 
+    # Both engines read year 0000 as a year; our parser does not: NULL, so that parser decides.
     if dialect == DUCKDB:
-        text = ("CASE WHEN length(:c) = 31 AND regexp_full_match(:c, :shape) "
+        text = ("CASE WHEN length(:c) = 31 AND regexp_full_match(:c, :shape) AND substr(:c, 13, 4) <> '0000' "
                 "THEN epoch(try_strptime(substr(:c, 6), '%d %b %Y %H:%M:%S %z')) END")
-    else:  # Spark reads year 0000 as a year; our parser does not: NULL, so that parser decides
+    else:
         text = ("CASE WHEN length(:c) = 31 AND :c RLIKE :anchored AND substr(:c, 13, 4) <> '0000' "
                 "THEN CAST(unix_seconds(try_to_timestamp(substr(:c, 6), 'dd MMM yyyy HH:mm:ss Z')) AS DOUBLE) END")
     tree = _EPOCH_TEMPLATES.get(dialect)
