@@ -13,9 +13,10 @@ post with something else there makes the reader fail, and the file is read again
 (``untimed``), and only the rows that must reach Python (``rows``: the posts the Python engine
 decides, and the matching posts when they are written, each with its line as read).
 
-Line numbers are the reader's row numbers (``WITH ORDINALITY``, which DuckDB numbers in the
-order of the source): one row per line, since ``reader_sees_lines`` proved that every line
-holds one object.
+Line numbers are the reader's row numbers, one row per line, since ``reader_sees_lines`` proved
+that every line holds one object: ``WITH ORDINALITY`` for the rare ``untimed`` query, the place
+of a row in the result (DuckDB keeps the source's order) for ``rows``, where a numbered scan
+would cost twice the read.
 """
 
 from __future__ import annotations
