@@ -184,3 +184,32 @@ def test_duckdb_reads_edge_timestamps_as_python(tmp_path, parquet):
             path += ".parquet"
         got = duck.run(tree, inputs.resolve(path), io.BytesIO(), want_posts=False)[0].stats
         assert (got.read, got.timed, got.first_time, got.last_time) == (want.read, want.timed, want.first_time, want.last_time), stamp
+
+
+def test_duckdb_writes_the_matching_lines_of_a_large_file_under_a_keyword_join(tmp_path):
+    """A long keyword list runs as a join, which does not keep the file's order; a file large
+    enough for DuckDB to read in parallel: the posts written are the Python engine's, byte for
+    byte (a line attributed by the row's place, not its number, wrote other posts)."""
+    import random
+
+    from csdl.engines import duckdb as duck
+    from csdl.engines import inputs
+    from csdl.evaluate.runner import run as run_python
+
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(2000)]
+    keywords = vocabulary[:300]
+    path = tmp_path / "posts.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(60_000):
+            words = " ".join(rng.choice(vocabulary) for _ in range(12))
+            f.write(json.dumps({"interaction": {"id": f"p{i}", "type": "twitter", "content": f"{words} {'x' * 400}",
+                                                "created_at": "Mon, 04 Mar 2024 01:07:00 +0000"}}) + "\n")
+    tree = csdl.parse(f'interaction.content contains_any "{", ".join(keywords)}"')
+    expected = io.BytesIO()
+    with open(path, "rb") as lines:
+        run_python(compile_matcher(tree), lines, expected)
+    got = io.BytesIO()
+    result, prepared = duck.run(tree, inputs.resolve(str(path)), got, want_posts=True)
+    assert prepared.plan.word_tables, "the keyword list should run as a join for this test to mean anything"
+    assert got.getvalue() == expected.getvalue() and result.stats.matched > 1000

@@ -471,7 +471,7 @@ def _collect_fast(con, queries, groups, collector, *, want_posts: bool) -> None:
         lines = LinesByNumber(queries.path, queries.index)
         try:
             for batch in con.sql(queries.rows()).to_arrow_reader(BATCH_ROWS):
-                collector.add_batch(lines.wanted(batch), counted=False)
+                collector.add_batch(lines.attach(batch), counted=False)
         finally:
             lines.close()
 

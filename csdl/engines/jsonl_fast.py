@@ -13,10 +13,9 @@ post with something else there makes the reader fail, and the file is read again
 (``untimed``), and only the rows that must reach Python (``rows``: the posts the Python engine
 decides, and the matching posts when they are written, each with its line as read).
 
-Line numbers are the reader's row numbers, one row per line, since ``reader_sees_lines`` proved
-that every line holds one object: ``WITH ORDINALITY`` for the rare ``untimed`` query, the place
-of a row in the result (DuckDB keeps the source's order) for ``rows``, where a numbered scan
-would cost twice the read.
+Line numbers are the reader's row numbers (``WITH ORDINALITY``, which DuckDB numbers in the
+order of the source): one row per line, since ``reader_sees_lines`` proved that every line
+holds one object.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from sqlglot import exp
 
 from .jsonl_query import JsonLinesRelation, json_path, text_at, with_suspects
 from .schema import STRUCT, Type
-from .sql import DUCKDB, epoch_expression, inline_single_uses
+from .sql import DUCKDB, epoch_expression, inline_single_uses, selected
 
 _JSON = None  # a declared leaf: its JSON text
 
@@ -148,7 +147,7 @@ class FastQueries:
         fits = with_suspects(relation, relation.fits(self.targets), self.suspects)
         checked = exp.select("*", exp.alias_(fits, "_fits")).from_(_sub(posts, p))
         fitting = exp.column("_fits", table=p)
-        matched = exp.Case(ifs=[exp.If(this=fitting.copy(), true=_selected(where))], default=exp.false())
+        matched = exp.Case(ifs=[exp.If(this=fitting.copy(), true=selected(where))], default=exp.false())
         row = exp.select(
             "*", *([exp.alias_(exp.column("ordinality", table=p), "_n")] if numbered else []),
             exp.alias_(exp.Not(this=fitting.copy()), "_special"), exp.alias_(matched, "_matched"),
@@ -166,7 +165,7 @@ class FastQueries:
             *([exp.column("_n", table=p)] if numbered else []), exp.column("_special", table=p), is_matched.copy(),
             exp.column("_created", table=p), *([exp.alias_(epoch_expression(exp.column("_created", table=p), DUCKDB), "_epoch")] if epoch else []),
             exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=exp.column("_source_", table=p))]), "_source"),
-            *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=_selected(e))], default=exp.false()), t.column)
+            *[exp.alias_(exp.Case(ifs=[exp.If(this=is_matched.copy(), true=selected(e))], default=exp.false()), t.column)
               for e, t in zip(tags, plan.tags, strict=True)],
         ).from_(_sub(row, p))
 
@@ -183,49 +182,40 @@ class FastQueries:
         ).sql(DUCKDB, copy=False)
 
     def rows(self) -> str:
-        """Every post, in the file's order (DuckDB keeps it: ``preserve_insertion_order``), with
-        ``_want`` (the Python engine decides it; or it matches and the posts are written) and,
-        where wanted, the Collector's columns. Line numbers come from that order
-        (``LinesByNumber.wanted``): a numbered scan (``WITH ORDINALITY``) costs twice the read."""
+        """The rows Python must see (the posts the Python engine decides; the matching posts
+        when they are written) in line order, with the Collector's columns but ``_out``: their
+        lines are read by ``LinesByNumber`` (one forward pass over the file costs less than
+        DuckDB splitting every line again to join the few wanted). Numbered by the scan: a join
+        (a keyword table) does not keep the rows in the file's order."""
         t = "t"
         want = exp.column("_special", table=t)
         if self.want_posts:
             want = exp.Or(this=want, expression=exp.column("_matched", table=t))
-
-        def when_wanted(value, name):
-            return exp.alias_(exp.Case(ifs=[exp.If(this=want.copy(), true=value)]), name)
-
         return exp.select(
-            exp.alias_(want.copy(), "_want"), exp.alias_(exp.column("_special", table=t), "_python"), exp.column("_matched", table=t),
-            when_wanted(exp.column("_created", table=t), "_created"), when_wanted(epoch_expression(exp.column("_created", table=t), DUCKDB), "_epoch"),
-            when_wanted(exp.column("_source", table=t), "_source"), *[exp.column(tag.column, table=t) for tag in self.plan.tags],
-        ).from_(_sub(self._timed(numbered=False, epoch=False), t)).sql(DUCKDB, copy=False)
+            exp.column("_n", table=t), exp.alias_(exp.column("_special", table=t), "_python"), exp.column("_matched", table=t),
+            exp.column("_created", table=t), exp.alias_(epoch_expression(exp.column("_created", table=t), DUCKDB), "_epoch"),
+            exp.column("_source", table=t), *[exp.column(tag.column, table=t) for tag in self.plan.tags],
+        ).from_(_sub(self._timed(numbered=True, epoch=False), t)).where(want).order_by(exp.column("_n", table=t)).sql(DUCKDB, copy=False)
 
 
 class LinesByNumber:
-    """The wanted rows of a file's ``rows()`` batches, with their line numbers and lines (the
+    """The rows of a file's ``rows()`` batches as the Collector reads them, with their lines (the
     file read once, forward, ``gzip`` too). Only for files ``reader_sees_lines`` passed, where
     line n holds the n-th post."""
 
     def __init__(self, path: str, index: int):
-        self.path, self.index, self.stream, self.at, self.seen = path, index, None, 0, 0
+        self.path, self.index, self.stream, self.at = path, index, None, 0
 
-    def wanted(self, batch):
-        """The rows of ``batch`` with ``_want``, as the Collector reads them."""
+    def attach(self, batch):
+        """``batch`` with the Collector's other columns: ``_file``, ``_status``, ``_verify``, ``_out`` (the line)."""
         from csdl.extras import require
 
         pa = require("pyarrow")
-        pc = require("pyarrow.compute")
-        first, self.seen = self.seen + 1, self.seen + batch.num_rows
-        where = pc.indices_nonzero(batch.column("_want").fill_null(False))
-        rows = batch.take(where)
-        n = rows.num_rows
-        numbers = pc.add(where, first).cast(pa.int64())
-        lines = pa.array([self._line(number) for number in numbers.to_pylist()], pa.binary()).cast(pa.string())
-        extra = {"_file": pa.array([self.index] * n, pa.int64()), "_n": numbers, "_status": pa.array([3] * n, pa.int64()),
+        n = batch.num_rows
+        lines = pa.array([self._line(number) for number in batch.column("_n").to_pylist()], pa.binary()).cast(pa.string())
+        extra = {"_file": pa.array([self.index] * n, pa.int64()), "_status": pa.array([3] * n, pa.int64()),
                  "_verify": pa.array([False] * n, pa.bool_()), "_out": lines}
-        names = [name for name in rows.schema.names if name != "_want"]
-        return pa.RecordBatch.from_arrays([rows.column(name) for name in names] + list(extra.values()), names=names + list(extra))
+        return pa.RecordBatch.from_arrays(list(batch.columns) + list(extra.values()), names=batch.schema.names + list(extra))
 
     def _line(self, number: int) -> bytes:
         from itertools import islice
@@ -297,9 +287,3 @@ def _plain_lines(data: bytes, start: int, end: int) -> bool:
                                                  rb"\[[ \t]*-?(?i:nan|inf)"))
     return not any(pattern.search(data, start, end) for pattern in _LENIENT)
 
-
-def _selected(condition: exp.Expression) -> exp.Expression:
-    """``condition`` (never NULL) as a CASE: DuckDB tests a CASE's condition as it filters rows,
-    each AND and OR operand only on the rows still undecided, in the order it finds cheapest
-    (an AND in a SELECT list would evaluate every operand on every row)."""
-    return exp.Case(ifs=[exp.If(this=condition, true=exp.true())], default=exp.false())

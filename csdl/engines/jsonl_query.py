@@ -21,7 +21,7 @@ import json
 from sqlglot import exp
 
 from .schema import BOOL, FLOAT, INT, LIST, OTHER, STRUCT, TEXT, Type, duckdb_structure
-from .sql import DUCKDB, Relation, epoch_expression, short_circuit
+from .sql import DUCKDB, Relation, epoch_expression, selected, short_circuit
 
 MAX_LINE_BYTES = 256 << 20
 _TYPE_OF: list = []
@@ -105,7 +105,7 @@ class JsonLinesRelation(Relation):
                 parts.setdefault(part.sql(DUCKDB), part)
         if not parts:
             return exp.true()
-        return exp.Case(ifs=[exp.If(this=_and(list(parts.values())), true=exp.true())], default=exp.false())
+        return selected(_and(list(parts.values())))
 
     def _target_fits(self, keys):
         typ = self.schema
@@ -123,17 +123,17 @@ class JsonLinesRelation(Relation):
             if depth < len(keys):
                 yield self._no_array(prefix)  # an array holds values for the Python engine
             elif child.kind == LIST:
-                yield _or_null(True, self.type_in(keys, {"ARRAY", "NULL"}))
+                yield _or_absent(self.type_in(keys, {"ARRAY", "NULL"}))
                 check = self._elements_fit(keys, child.element)
                 if check is not None:
                     yield check
             else:
                 allowed = {"OBJECT"} if child.kind == STRUCT else _allowed(child)  # a text there is a value, not absent
-                yield _or_null(True, self.type_in(keys, allowed | {"NULL"}))
+                yield _or_absent(self.type_in(keys, allowed | {"NULL"}))
             typ = child
 
     def _null_at(self, keys):
-        return _or_null(True, self.type_in(keys, {"NULL"}))
+        return _or_absent(self.type_in(keys, {"NULL"}))
 
     def _no_array(self, prefix):
         return exp.Is(this=self.probe(prefix), expression=exp.Null())
@@ -153,6 +153,11 @@ class JsonLinesRelation(Relation):
 
 #: The first character of a value's minified JSON text, by json_type (numbers need more).
 _FIRST = {"VARCHAR": '"', "OBJECT": "{", "ARRAY": "[", "BOOLEAN": "tf", "NULL": "n"}
+
+
+def _or_absent(test):
+    """``test``, true where the line has no value there (``test`` is NULL)."""
+    return exp.Coalesce(this=test, expressions=[exp.true()])
 
 
 def _or_null(value, test):
@@ -277,7 +282,7 @@ def with_suspects(relation: JsonLinesRelation, fits: exp.Expression, suspects) -
     (csdl.engines.wrong_types): a post with one goes to the Python engine, which reports it."""
     if not suspects:
         return fits
-    return _and([fits] + [_or_null(True, relation.type_in(tuple(s.split(".")), {"NULL"})) for s in suspects])
+    return _and([fits] + [_or_absent(relation.type_in(tuple(s.split(".")), {"NULL"})) for s in suspects])
 
 
 def text_at(relation: JsonLinesRelation, path):

@@ -978,6 +978,13 @@ def cost(expr: exp.Expression) -> int:
     return total
 
 
+def selected(condition: exp.Expression) -> exp.Expression:
+    """``condition`` (never NULL) as a CASE: DuckDB tests a CASE's condition as it filters rows,
+    each AND and OR operand only on the rows still undecided, in the order it finds cheapest
+    (an AND in a SELECT list would evaluate every operand on every row)."""
+    return exp.Case(ifs=[exp.If(this=condition, true=exp.true())], default=exp.false())
+
+
 def short_circuit(expr: exp.Expression) -> exp.Expression:
     """``expr`` with every AND and OR written as a CASE, cheapest operand first. DuckDB evaluates
     AND and OR in a SELECT list on every row, but a CASE branch only on the rows that reach it;
