@@ -18,55 +18,22 @@ import functools
 
 from csdl.evaluate.values import fan_out, flat, make_getter
 
-# The value at the target, into ``value``, as values.make_getter's unrolled getters give it.
-_ACCESS = {
-    1: """
-        value = post.get(k0)""",
-    2: """
-        value = post.get(k0)
-        if value.__class__ is dict:
-            value = value.get(k1)
-        elif value.__class__ is list:
-            value = fan_out(value, rest1)
-        else:
-            value = None""",
-    3: """
-        value = post.get(k0)
-        if value.__class__ is dict:
-            value = value.get(k1)
-            if value.__class__ is dict:
-                value = value.get(k2)
-            elif value.__class__ is list:
-                value = fan_out(value, rest2)
-            else:
-                value = None
-        elif value.__class__ is list:
-            value = fan_out(value, rest1)
-        else:
-            value = None""",
-    4: """
-        value = post.get(k0)
-        if value.__class__ is dict:
-            value = value.get(k1)
-            if value.__class__ is dict:
-                value = value.get(k2)
-                if value.__class__ is dict:
-                    value = value.get(k3)
-                elif value.__class__ is list:
-                    value = fan_out(value, rest3)
-                else:
-                    value = None
-            elif value.__class__ is list:
-                value = fan_out(value, rest2)
-            else:
-                value = None
-        elif value.__class__ is list:
-            value = fan_out(value, rest1)
-        else:
-            value = None""",
-    0: """
-        value = get(post)""",
-}
+def _access(depth: int, indent: str = "        ") -> str:
+    """The value at a target of ``depth`` keys, into ``value``, as values.make_getter's unrolled
+    getters give it: key k<i> of a dict, a fan-out over a list (rest<i>), else absent."""
+    text = f"\n{indent}value = post.get(k0)"
+    for i in range(1, depth):
+        inner = indent + "    " * (i - 1)
+        text += f"\n{inner}if value.__class__ is dict:\n{inner}    value = value.get(k{i})"
+    for i in range(depth - 1, 0, -1):
+        inner = indent + "    " * (i - 1)
+        text += (f"\n{inner}elif value.__class__ is list:\n{inner}    value = fan_out(value, rest{i})"
+                 f"\n{inner}else:\n{inner}    value = None")
+    return text
+
+
+_ACCESS = {depth: _access(depth) for depth in range(1, 5)} | {0: """
+        value = get(post)"""}
 
 #: The bodies: each reads ``value`` and the names it is given, and returns the condition's answer.
 EXISTS = """
