@@ -113,3 +113,25 @@ class _Recorder:
     def record_issues(self, stats) -> None:
         """The run's R201 reports by line, as ``Evaluation.issues`` holds them (target unknown)."""
         self.issues = {b.line: [(None, b.message)] for b in stats.bad if b.code == "R201"}
+
+
+def edge_stamp_runs(tmp_path, tree, parquet: bool):
+    """(stamp, path, the Python engine's stats) per edge timestamp (engine_strategies.EDGE_STAMPS):
+    a file of an ordinary post and one with that stamp, as JSON Lines or (``parquet``) Parquet,
+    for an engine's counts and time span to be compared with the Python engine's."""
+    from engine_strategies import EDGE_STAMPS
+
+    from csdl.engines import duckdb as duck
+    from csdl.evaluate.runner import run as run_python
+
+    for i, stamp in enumerate(EDGE_STAMPS):
+        path = str(tmp_path / f"p{i}.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for created in ("Mon, 04 Mar 2024 01:07:00 +0000", stamp):
+                f.write(json.dumps({"interaction": {"content": "tea", "created_at": created}}) + "\n")
+        with open(path, "rb") as lines:
+            want = run_python(python_compile_matcher(tree), lines, None).stats
+        if parquet:
+            duck.write_parquet(path, path + ".parquet")
+            path += ".parquet"
+        yield stamp, path, want

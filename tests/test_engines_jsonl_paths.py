@@ -23,7 +23,8 @@ pytest.importorskip("duckdb")
 import csdl  # noqa: E402
 from csdl.diagnostics import CSDLError  # noqa: E402
 from csdl.evaluate import compile_matcher  # noqa: E402
-from engine_strategies import EDGE_STAMPS, filters, posts  # noqa: E402
+from engine_matchers import edge_stamp_runs  # noqa: E402
+from engine_strategies import filters, posts  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CSDL_ENGINE_EXAMPLES", "50"))
 STAMPS = ["Mon, 04 Mar 2024 01:07:00 +0000", "Tue, 05 Mar 2024 23:59:59 -0800", "Mon, 4 Mar 2024 01:07:00 +0000",
@@ -169,19 +170,9 @@ def test_duckdb_reads_edge_timestamps_as_python(tmp_path, parquet):
     does not, so SQL must leave it to our parser)."""
     from csdl.engines import duckdb as duck
     from csdl.engines import inputs
-    from csdl.evaluate.runner import run as run_python
 
     tree = csdl.parse('interaction.content contains "no such word"')
-    for i, stamp in enumerate(EDGE_STAMPS):
-        path = str(tmp_path / f"p{i}.jsonl")
-        with open(path, "w", encoding="utf-8") as f:
-            for created in ("Mon, 04 Mar 2024 01:07:00 +0000", stamp):
-                f.write(json.dumps({"interaction": {"content": "tea", "created_at": created}}) + "\n")
-        with open(path, "rb") as lines:
-            want = run_python(compile_matcher(tree), lines, None).stats
-        if parquet:
-            duck.write_parquet(path, path + ".parquet")
-            path += ".parquet"
+    for stamp, path, want in edge_stamp_runs(tmp_path, tree, parquet):
         got = duck.run(tree, inputs.resolve(path), io.BytesIO(), want_posts=False)[0].stats
         assert (got.read, got.timed, got.first_time, got.last_time) == (want.read, want.timed, want.first_time, want.last_time), stamp
 

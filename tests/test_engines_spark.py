@@ -18,8 +18,7 @@ pytest.importorskip("duckdb")
 
 from csdl.cli import cli  # noqa: E402
 from csdl.engines import spark as spark_engine  # noqa: E402
-from engine_matchers import EngineMatcher, _Recorder  # noqa: E402
-from engine_strategies import EDGE_STAMPS  # noqa: E402
+from engine_matchers import EngineMatcher, _Recorder, edge_stamp_runs  # noqa: E402
 from engine_strategies import filters, posts  # noqa: E402
 from test_engines_differential import _compile_or_skip, expected, observed  # noqa: E402
 
@@ -235,23 +234,11 @@ def test_spark_numbers_lines_across_blocks_and_files_as_python(spark, tmp_path):
 def test_spark_reads_edge_timestamps_as_python(spark, tmp_path, parquet):
     """The first and last post time and the untimed posts, as the Python engine counts them, with
     each edge timestamp beside an ordinary one (no post matches: all are counted in bulk)."""
-    from csdl.engines import duckdb as duck
     from csdl.engines import inputs
-    from csdl.evaluate import compile_matcher
-    from csdl.evaluate.runner import run as run_python
 
     import csdl
 
     tree = csdl.parse('interaction.content contains "no such word"')
-    for i, stamp in enumerate(EDGE_STAMPS):
-        path = str(tmp_path / f"p{i}.jsonl")
-        with open(path, "w", encoding="utf-8") as f:
-            for created in ("Mon, 04 Mar 2024 01:07:00 +0000", stamp):
-                f.write(json.dumps({"interaction": {"content": "tea", "created_at": created}}) + "\n")
-        with open(path, "rb") as lines:
-            want = run_python(compile_matcher(tree), lines, None).stats
-        if parquet:
-            duck.write_parquet(path, path + ".parquet")
-            path += ".parquet"
+    for stamp, path, want in edge_stamp_runs(tmp_path, tree, parquet):
         got = spark_engine.run(tree, inputs.resolve(path), _Recorder(None), spark=spark, want_posts=False)[0].stats
         assert (got.read, got.timed, got.first_time, got.last_time) == (want.read, want.timed, want.first_time, want.last_time), stamp
