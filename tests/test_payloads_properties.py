@@ -123,3 +123,10 @@ def test_any_bytes_in_a_json_file_never_crash_check(data):
             result = CliRunner().invoke(cli, ["check", path, "--isolated", *args])
             assert result.exit_code in (0, 1), result.output
             assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_key_with_a_lone_surrogate_gives_a_printable_kind_message():
+    """Found by hypothesis: a P003 message named the body's keys as they were (``\\ud800tasks``)."""
+    found = check_payload('{"source": 1, "\\ud800tasks": 2}', None, today="2024-01-15")
+    assert [d.code for d in found] == ["P003"] and "`\\ud800tasks`" in found[0].message
+    _valid(found, '{"source": 1, "\\ud800tasks": 2}')

@@ -64,6 +64,12 @@ def show(value, limit: int = 60) -> str:
         json.dumps(value[: limit * 2], ensure_ascii=False)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
+    return printable(text)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (a body's broken escapes) written as escapes: a message
+    prints and encodes whatever the body held."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from csdl.payloads.context import printable
 from csdl.payloads.json_parser import ARRAY, OBJECT, Node
 
 SOURCE_CREATE, SOURCE_UPDATE, DATA365_TASKS = "source-create", "source-update", "data365-tasks"
@@ -64,5 +65,5 @@ def detect(root: Node) -> Detection:
             return Detection(problem="ambiguous", reason="its resources or identities carry platform ids but the body "
                              "has no source `id`: a create body with ids pasted in, or an update missing its `id`")
         return Detection(SOURCE_CREATE)
-    keys = ", ".join(f"`{k.value}`" for k, _ in root.pairs[:5]) or "no keys"
+    keys = ", ".join(f"`{printable(k.value)}`" for k, _ in root.pairs[:5]) or "no keys"
     return Detection(problem="unknown", reason=f"it has {keys}; none of tasks, source_type, resources, auth, or a platform id")
