@@ -149,6 +149,17 @@ def test_missing_posts_file_exit_2(tmp_path, filter_file):
     assert b"no such file" in result.stderr and b"Traceback" not in result.stderr
 
 
+def test_parquet_given_to_the_python_engine_is_one_clear_message(tmp_path, filter_file):
+    # Read as lines, a Parquet file was a thousand R101 "not UTF-8" posts and exit 0.
+    path = tmp_path / "posts.parquet"
+    path.write_bytes(b"PAR1" + bytes(range(256)) * 8 + b"PAR1")
+    for args, stdin in (((str(path),), None), (("-",), path.read_bytes())):
+        result = csdl_run(filter_file, *args, "--engine", "python", stdin=stdin)
+        assert result.returncode == 2 and result.stdout == b""
+        assert b"is a Parquet file: the python engine reads JSON Lines" in result.stderr
+        assert b"R101" not in result.stderr and b"Traceback" not in result.stderr
+
+
 def test_corrupt_gzip_exit_2_nothing_written(tmp_path, filter_file):
     path = tmp_path / "p.jsonl.gz"
     data = gzip.compress(((json.dumps(post("coffee")) + "\n") * 5000).encode())

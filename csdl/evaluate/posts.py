@@ -123,6 +123,12 @@ def open_posts(path: str):
     except OSError as exc:
         raise PostsError(f"{path}: {exc.strerror or exc}") from None
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
-    if buffered.peek(2)[:2] == b"\x1f\x8b":
+    head = buffered.peek(4)[:4]
+    if head == b"PAR1":  # read as lines it would be a thousand R101s, not one message
+        if path != "-":
+            buffered.close()
+        raise PostsError(f"{'<stdin>' if path == '-' else path} is a Parquet file: the python engine reads JSON Lines "
+                         "(run Parquet with the duckdb or the spark engine)")
+    if head[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb")
     return buffered
