@@ -154,6 +154,23 @@ def test_duckdb_summary_names_its_engine_and_reader(tmp_path):
     assert data["speed"]["json"] is not None and data["engine"]["name"] == "duckdb"
 
 
+def test_jobs_for_a_sql_engine_are_noted_not_silently_dropped(tmp_path):
+    pytest.importorskip("duckdb")
+    posts = write_posts(tmp_path / "p.jsonl")
+    notes = csdl.run(FILTER, posts, engine="duckdb", jobs=2).to_dict()["notes"]
+    assert any("only the python engine runs worker processes" in note for note in notes)
+    assert not any("worker processes" in note for note in csdl.run(FILTER, posts, engine="duckdb").to_dict()["notes"])
+
+
+def test_a_directory_for_the_python_engine_names_the_engines_that_read_one(tmp_path):
+    (tmp_path / "posts").mkdir()
+    write_posts(tmp_path / "posts" / "a.jsonl")
+    from csdl.engines.running import RunError
+
+    with pytest.raises(RunError, match="is a directory: the python engine reads one file"):
+        csdl.run(FILTER, str(tmp_path / "posts"), engine="python")
+
+
 def test_the_same_summary_from_python_and_duckdb(tmp_path):
     pytest.importorskip("duckdb")
     posts = write_posts(tmp_path / "p.jsonl", extra=b"[1]\n")

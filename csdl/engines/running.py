@@ -129,6 +129,8 @@ def run(filter, posts, *, engine: str | None = None, output=None, library=None, 
                            master=master, memory_limit=memory_limit, notes=notes, spark_session=spark_session)
         if ran is not None:
             result, engine_info = ran
+            if jobs > 1:
+                notes.append(f"{jobs} jobs asked: only the python engine runs worker processes ({chosen} runs in parallel its own way)")
     if engine_info is None:
         result = _run_python(matcher, compiled.csdl, posts, output, shown=shown, jobs=jobs, strict=strict,
                              library=library, progress=progress)

@@ -119,7 +119,8 @@ def open_posts(path: str):
     except FileNotFoundError:
         raise PostsError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise PostsError(f"{path} is a directory") from None
+        raise PostsError(f"{path} is a directory: the python engine reads one file (run a directory with the duckdb "
+                         "or the spark engine)") from None
     except OSError as exc:
         raise PostsError(f"{path}: {exc.strerror or exc}") from None
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
