@@ -294,14 +294,15 @@ def _spark_rows(rows, workdir: str, parquet: str, total: int, quick: bool) -> No
     with open(filter_file, "w", encoding="utf-8") as f:
         f.write(FILTER_10)
     runs = 1 if quick else 3
-    python_runs = [_python_engine(FILTER_10, parquet.replace(".parquet", ".jsonl"))]
+    jsonl = parquet.replace(".parquet", ".jsonl")
+    python_runs = [_python_engine(FILTER_10, jsonl)]
     results = {}
     for master in ("local[1]", "local[2]"):
         results[master] = _spark_child(master, filter_file, parquet, runs)
         if results[master]["matched"] != python_runs[0][1]:
             raise AssertionError(f"spark {master} matched {results[master]['matched']}, the python engine {python_runs[0][1]}")
         if not quick:
-            python_runs.append(_python_engine(FILTER_10, parquet.replace(".parquet", ".jsonl")))
+            python_runs.append(_python_engine(FILTER_10, jsonl))
     python_rate = total / statistics.median(seconds for seconds, _ in python_runs)
     spark_rates = {master: total / result["seconds"] for master, result in results.items()}
     for master, rate in spark_rates.items():
