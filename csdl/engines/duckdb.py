@@ -20,7 +20,7 @@ sqlglot = require("sqlglot", extra="duckdb", purpose="the duckdb engine")
 exp = sqlglot.exp
 
 from . import EngineError
-from .inputs import PARQUET, Data
+from .inputs import PARQUET, Data, open_bytes
 from .results import Collector
 from .schema import STRUCT, Type, finish, from_duckdb, merge_type, type_of, used_paths
 from .sql import DUCKDB, compile_query
@@ -108,8 +108,6 @@ def infer_schema(files: list[str], targets=None) -> Type:
     """Column types from the first posts (as DuckDB's read_json samples them). A value beyond
     the sample that does not fit, or a field the sample never had, is caught per row (its post
     goes to the Python engine), so the sample only decides what is fast."""
-    import gzip
-
     from csdl.evaluate.posts import codec
 
     loads = codec()[0]
@@ -118,9 +116,7 @@ def infer_schema(files: list[str], targets=None) -> Type:
     keys = [tuple(t.split(".")) for t in targets] if targets is not None else None
     for path in files:
         try:
-            with open(path, "rb") as raw:
-                stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-                raw.seek(0)
+            with open_bytes(path) as stream:
                 for line in stream:
                     try:
                         post = loads(line)
@@ -546,12 +542,9 @@ def _line_reader_problem(duckdb, path: str) -> str | None:
 
 def _carriage_returns(path: str, *, decode: bool) -> str | None:
     import codecs
-    import gzip
 
     try:
-        with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-            raw.seek(0)
+        with open_bytes(path) as stream:
             decoder = codecs.getincrementaldecoder("utf-8")() if decode else None
             while True:
                 chunk = stream.read(8 << 20)

@@ -17,6 +17,19 @@ _JSON_ENDINGS = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson
 PARQUET_MAGIC = b"PAR1"
 
 
+def open_bytes(path: str):
+    """``path``'s bytes, gunzipped when they start with gzip's magic bytes (whatever the file is
+    called): a binary file that closes what it opened."""
+    import gzip
+
+    raw = open(path, "rb")  # noqa: SIM115 - returned (or closed) here
+    if raw.read(2) == b"\x1f\x8b":
+        raw.close()
+        return gzip.open(path, "rb")
+    raw.seek(0)
+    return raw
+
+
 def kind_of(path: str) -> str:
     name = path.lower()
     if name.endswith(".parquet") or name.endswith(".parq"):

@@ -221,11 +221,9 @@ class LinesByNumber:
         from itertools import islice
 
         if self.stream is None:
-            import gzip
+            from .inputs import open_bytes
 
-            raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
-            self.stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-            raw.seek(0)
+            self.stream = open_bytes(self.path)  # closed by close()
         line = next(islice(self.stream, number - 1 - self.at, None), b"")  # (the lines between, skipped in C)
         self.at = number
         return line.rstrip(b"\n")
@@ -245,12 +243,10 @@ def reader_sees_lines(path: str) -> bool:
     form feed or carriage return for white space and accepts NaN, Infinity and a comma before
     ``}`` or ``]``, which our decoder refuses (then the line-by-line query reads the file). One
     pass of memchr-speed searches; a hit inside a string only costs the slower query."""
-    import gzip
+    from .inputs import open_bytes
 
     try:
-        with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-            raw.seek(0)
+        with open_bytes(path) as stream:
             carry = b""  # the start of a line the chunk before ended in
             while True:
                 chunk = stream.read(CHUNK_BYTES)

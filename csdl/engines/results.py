@@ -286,13 +286,11 @@ class Collector:
     def _ends_with_newline(self, file_index: int, number: int) -> bool:
         """Whether line ``number`` of the file ends with a line feed, as the lines the Python
         engine decodes do (all but a last line the file does not end)."""
-        import gzip
+        from .inputs import open_bytes
 
         ends = self.__dict__.setdefault("_line_ends", {})
         if file_index not in ends:
-            with open(self.files[file_index], "rb") as raw:
-                stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
-                raw.seek(0)
+            with open_bytes(self.files[file_index]) as stream:
                 count, last = 0, b"\n"
                 while chunk := stream.read(8 << 20):
                     count, last = count + chunk.count(b"\n"), chunk[-1:]
