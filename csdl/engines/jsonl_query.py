@@ -148,7 +148,7 @@ class JsonLinesRelation(Relation):
         ok = exp.In(this=exp.column("e"), expressions=[exp.Literal.string(a) for a in sorted(allowed | {"NULL"})])
         bad = exp.ArrayFilter(this=types, expression=exp.Lambda(this=exp.Not(this=exp.Coalesce(this=ok, expressions=[exp.true()])),
                                                                   expressions=[exp.to_identifier("e")]))
-        return _or_null(bad, exp.EQ(this=exp.ArraySize(this=bad.copy()), expression=exp.Literal.number(0)))
+        return _or_absent(exp.EQ(this=exp.ArraySize(this=bad), expression=exp.Literal.number(0)))
 
 
 #: The first character of a value's minified JSON text, by json_type (numbers need more).
@@ -156,13 +156,8 @@ _FIRST = {"VARCHAR": '"', "OBJECT": "{", "ARRAY": "[", "BOOLEAN": "tf", "NULL": 
 
 
 def _or_absent(test):
-    """``test``, true where the line has no value there (``test`` is NULL)."""
+    """``test``, true where it is NULL (the line has no value there, so json_type gave none)."""
     return exp.Coalesce(this=test, expressions=[exp.true()])
-
-
-def _or_null(value, test):
-    """``test``, true where ``value`` is NULL (json_type of a path the line does not have)."""
-    return exp.Coalesce(this=test, expressions=[exp.true()]) if value is not None else test
 
 
 def _and(parts):
