@@ -8,13 +8,14 @@ import glob
 import os
 import re
 
+from csdl.evaluate.posts import PARQUET_MAGIC
+
 from . import EngineError
 
 JSONL, PARQUET = "jsonl", "parquet"
 # A URL Spark reads itself (hdfs://, s3a://, gs://, abfss://, dbfs:/, file:/): not listed here.
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:/")
 _JSON_ENDINGS = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
-PARQUET_MAGIC = b"PAR1"
 
 
 def open_bytes(path: str):

@@ -106,6 +106,10 @@ def describe_error(exc: Exception) -> str:
     return f"invalid JSON: {exc}"
 
 
+#: The first bytes of a Parquet file (the SQL engines read it; the python engine refuses it).
+PARQUET_MAGIC = b"PAR1"
+
+
 def open_posts(path: str):
     """A binary line iterator over ``path`` (``-`` is standard input); gzip is recognised by its
     magic bytes, whatever the file is called."""
@@ -125,7 +129,7 @@ def open_posts(path: str):
         raise PostsError(f"{path}: {exc.strerror or exc}") from None
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     head = buffered.peek(4)[:4]
-    if head == b"PAR1":  # read as lines it would be a thousand R101s, not one message
+    if head == PARQUET_MAGIC:  # read as lines it would be a thousand R101s, not one message
         if path != "-":
             buffered.close()
         raise PostsError(f"{'<stdin>' if path == '-' else path} is a Parquet file: the python engine reads JSON Lines "
