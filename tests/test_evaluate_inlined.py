@@ -17,7 +17,7 @@ posts = st.dictionaries(st.sampled_from(KEYS), values, max_size=3)
 paths = st.lists(st.sampled_from(KEYS), min_size=1, max_size=6).map(".".join)
 
 RETURN_VALUE = """
-        return value"""
+hit = value"""
 
 
 @settings(max_examples=800, deadline=None)

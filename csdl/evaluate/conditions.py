@@ -85,11 +85,10 @@ def _text_condition(target: str, test, lower: bool, shared: bool = True):
                 return True
         return False
 
-    if lower:
-        body = inlined.TEXT_LOWER_SHARED if shared else inlined.TEXT_LOWER  # shared: other conditions read it
-    else:
-        body = inlined.TEXT
-    return inlined.condition(target, body, test=test, slow=slow)
+    read = ("lower_shared" if shared else "lower") if lower else "as_is"  # shared: other conditions read it
+    if isinstance(test, text.Substring):
+        return inlined.condition(target, inlined.text_body(read, "substring"), needle=test.needle, slow=slow)
+    return inlined.condition(target, inlined.text_body(read), test=test, slow=slow)
 
 
 def _text_test(condition: ast.Condition, lower: bool, shared: bool = True):
@@ -137,14 +136,8 @@ def _regex_test(condition: ast.Condition):
     simple = python_search(condition.argument.value, whole=whole)
     if simple is None:
         return search
-
-    def test(text: str, memo=None) -> bool:
-        # ASCII text and a pattern both engines read alike (csdl.evaluate.simple_regex).
-        if text.isascii():
-            return simple(text) is not None
-        return search(text)
-
-    return test
+    # A pattern both engines read alike, on any text (csdl.evaluate.simple_regex).
+    return lambda text, memo=None: simple(text) is not None
 
 
 def _url_test(condition: ast.Condition):
@@ -175,12 +168,13 @@ def _scalar_condition(target: str, test):
     return inlined.condition(target, inlined.ANY_VALUE, test=test)
 
 
-def _fused(target: str, test, on_string):
-    """Like ``_scalar_condition``, with the common case (one string value) answered by
-    ``on_string(value)`` without the extra calls."""
+def _fused(target: str, test, on_string: tuple | None):
+    """Like ``_scalar_condition``, with the common case (one string value) answered without the
+    extra calls: ``on_string`` is (a key of ``inlined.STRING_TESTS``, the names it reads)."""
     if on_string is None:
         return _scalar_condition(target, test)
-    return inlined.condition(target, inlined.ON_STRING, on_string=on_string, general=_any_value(test))
+    kind, names = on_string
+    return inlined.condition(target, inlined.on_string_body(kind), general=_any_value(test), **names)
 
 
 def _fused_number(target: str, test, operator: str, bound):
@@ -192,10 +186,8 @@ def _text_equality(condition: ast.Condition):
     if not isinstance(condition.argument, ast.Text):
         return None
     if case_sensitive(condition):
-        wanted = condition.argument.value
-        return wanted.__eq__
-    wanted = condition.argument.value.lower()
-    return lambda value: value.lower() == wanted
+        return "equals", {"wanted": condition.argument.value}
+    return "equals_lower", {"wanted": condition.argument.value.lower()}
 
 
 def _equals_test(condition: ast.Condition, target: str):
@@ -367,8 +359,7 @@ def build(condition: ast.Condition, shared: bool = True):
     if op == "in":
         fast = None
         if not isinstance(condition.argument, ast.NumberList):
-            strings = frozenset(item.lower() for item in _items(condition.argument))
-            fast = lambda value: value.lower() in strings  # noqa: E731
+            fast = "in", {"strings": frozenset(item.lower() for item in _items(condition.argument))}
         return _fused(target, _in_test(condition, target), fast)
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):

@@ -8,6 +8,9 @@ for paths of one to four keys, and the condition's body become one function, com
 a JSON null or a path that runs into a scalar is absent (None), and an array met on the way fans
 out (``values.fan_out``). Longer paths call the getter.
 
+The same texts are what ``csdl.evaluate.fused`` writes into one function for a whole filter
+(``Inline.source``), so a condition means the same thing on its own and fused.
+
 The bodies are fixed texts of this module; nothing of a filter is ever compiled as code: keys,
 arguments and tests are bound as closure values.
 """
@@ -15,76 +18,98 @@ arguments and tests are bound as closure values.
 from __future__ import annotations
 
 import functools
+import re
+import textwrap
 
 from csdl.evaluate.values import fan_out, flat, make_getter
 
-def _access(depth: int, indent: str = "        ") -> str:
-    """The value at a target of ``depth`` keys, into ``value``, as values.make_getter's unrolled
-    getters give it: key k<i> of a dict, a fan-out over a list (rest<i>), else absent."""
-    text = f"\n{indent}value = post.get(k0)"
+#: Paths up to this many keys have their reading unrolled; longer ones call ``get(post)``.
+MAX_UNROLLED = 4
+
+
+def access(depth: int, suffix: str = "", first: str | None = None) -> str:
+    """Code setting ``value`` to the value at a target of ``depth`` keys, as values.make_getter's
+    unrolled getters give it: key k<i> of a dict, a fan-out over a list (rest<i>), else absent.
+    ``suffix`` is appended to the bound names; ``first``: an expression already holding the
+    first key's value (a fused filter reads it once for all its conditions)."""
+    if depth == 0:
+        return f"value = get{suffix}(post)"
+    lines = [f"value = {first or f'post.get(k0{suffix})'}"]
     for i in range(1, depth):
-        inner = indent + "    " * (i - 1)
-        text += f"\n{inner}if value.__class__ is dict:\n{inner}    value = value.get(k{i})"
+        pad = "    " * (i - 1)
+        lines += [f"{pad}if value.__class__ is dict:", f"{pad}    value = value.get(k{i}{suffix})"]
     for i in range(depth - 1, 0, -1):
-        inner = indent + "    " * (i - 1)
-        text += (f"\n{inner}elif value.__class__ is list:\n{inner}    value = fan_out(value, rest{i})"
-                 f"\n{inner}else:\n{inner}    value = None")
-    return text
+        pad = "    " * (i - 1)
+        lines += [f"{pad}elif value.__class__ is list:", f"{pad}    value = fan_out(value, rest{i}{suffix})",
+                  f"{pad}else:", f"{pad}    value = None"]
+    return "\n".join(lines)
 
 
-_ACCESS = {depth: _access(depth) for depth in range(1, 5)} | {0: """
-        value = get(post)"""}
-
-#: The bodies: each reads ``value`` and the names it is given, and returns the condition's answer.
+#: The bodies: each reads ``value`` and the names it is given, and sets ``hit`` to the answer.
 EXISTS = """
-        if value is None:
-            return False
-        if value.__class__ is list:
-            return bool(flat(value))
-        return True"""
+if value is None:
+    hit = False
+elif value.__class__ is list:
+    hit = bool(flat(value))
+else:
+    hit = True"""
 
 ANY_VALUE = """
-        if value is None:
-            return False
-        if value.__class__ is list:
-            for item in flat(value):
-                if test(item, memo):
-                    return True
-            return False
-        return test(value, memo)"""
+if value is None:
+    hit = False
+elif value.__class__ is list:
+    hit = False
+    for item in flat(value):
+        if test(item, memo):
+            hit = True
+            break
+else:
+    hit = test(value, memo)"""
 
-ON_STRING = """
-        if value.__class__ is str:
-            return on_string(value)
-        if value is None:
-            return False
-        return general(value, memo)"""
+#: What a string value is tested with: a call, or one expression written in (``value``: the string).
+STRING_TESTS = {
+    "call": "on_string(value)",
+    "in": "value.lower() in strings",
+    "equals": "value == wanted",
+    "equals_lower": "value.lower() == wanted",
+}
 
-TEXT = """
-        if value.__class__ is str:
-            return test(value, memo)
-        if value is None:
-            return False
-        return slow(value, memo)"""
 
-TEXT_LOWER = """
-        if value.__class__ is str:
-            return test(value.lower(), memo)
-        if value is None:
-            return False
-        return slow(value, memo)"""
+def on_string_body(test: str) -> str:
+    """A test of a single string answered by ``STRING_TESTS[test]``; anything else (an array,
+    a number, a wrong type) by ``general(value, memo)``."""
+    return f"""
+if value.__class__ is str:
+    hit = {STRING_TESTS[test]}
+elif value is None:
+    hit = False
+else:
+    hit = general(value, memo)"""
 
-# Keyed by identity: hashing a long text would cost more than lower-casing it, and the post
-# keeps the string (so its id) alive while the memo lives.
-TEXT_LOWER_SHARED = """
-        if value.__class__ is str:
-            low = memo.get(id(value))
-            if low is None:
-                low = memo[id(value)] = value.lower()
-            return test(low, memo)
-        if value is None:
-            return False
-        return slow(value, memo)"""
+
+#: How a text operator reads its text: as written, lower-cased, or lower-cased once per post for
+#: all the conditions that read it (keyed by identity: hashing a long text would cost more than
+#: lower-casing it, and the post keeps the string, so its id, alive while the memo lives).
+TEXT_READS = {
+    "as_is": "text = value",
+    "lower": "text = value.lower()",
+    "lower_shared": "text = memo.get(id(value))\n    if text is None:\n        text = memo[id(value)] = value.lower()",
+}
+#: What a text is tested with: a call, or a substring test written in.
+TEXT_TESTS = {"call": "test(text, memo)", "substring": "needle in text"}
+
+
+def text_body(read: str, test: str = "call") -> str:
+    """A text operator on a string read as ``TEXT_READS[read]``; other values go to ``slow``."""
+    return f"""
+if value.__class__ is str:
+    {TEXT_READS[read]}
+    hit = {TEXT_TESTS[test]}
+elif value is None:
+    hit = False
+else:
+    hit = slow(value, memo)"""
+
 
 #: An ordering comparison of a plain JSON number, with the operator written in (one of these).
 ORDER_OPERATORS = ("<", "<=", ">", ">=")
@@ -94,27 +119,61 @@ def order_body(operator: str) -> str:
     if operator not in ORDER_OPERATORS:
         raise ValueError(operator)
     return f"""
-        cls = value.__class__
-        if cls is int or cls is float:
-            return value {operator} bound
-        if value is None:
-            return False
-        return general(value, memo)"""
+cls = value.__class__
+if cls is int or cls is float:
+    hit = value {operator} bound
+elif value is None:
+    hit = False
+else:
+    hit = general(value, memo)"""
+
+
+class Inline:
+    """What a condition is made of: its target's keys, its body and the values bound to it."""
+
+    __slots__ = ("target", "keys", "depth", "body", "names")
+
+    def __init__(self, target: str, body: str, names: dict):
+        self.target = target
+        self.keys = tuple(target.split("."))
+        self.depth = len(self.keys) if len(self.keys) <= MAX_UNROLLED else 0
+        self.body = body
+        self.names = names
+
+    def bindings(self) -> dict:
+        """Every name the access and the body read, by its name in the templates."""
+        keys = self.keys
+        bound = {"get": make_getter(self.target) if self.depth == 0 else None}
+        for i in range(MAX_UNROLLED):
+            bound[f"k{i}"] = keys[i] if i < len(keys) else ""
+            if i:
+                bound[f"rest{i}"] = keys[i:]
+        return bound | self.names
+
+    def source(self, suffix: str, first: str | None = None) -> tuple[str, dict]:
+        """This condition's code, setting ``hit``, with every bound name suffixed, and the
+        values of those names: for writing many conditions into one function."""
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, self.names)) + r")\b") if self.names else None
+        body = pattern.sub(lambda m: m[1] + suffix, self.body) if pattern else self.body
+        text = access(self.depth, suffix, first) + body
+        return text, {name + suffix: value for name, value in self.bindings().items()}
 
 
 def condition(target: str, body: str, **names):
-    """``cond(post, memo)``: ``body`` run on ``target``'s value, with ``names`` bound."""
-    keys = tuple(target.split("."))
-    depth = len(keys) if len(keys) <= 4 else 0
-    make = _factory(depth, body, tuple(sorted(names)))
-    padded = keys + ("",) * (4 - len(keys)) if depth else ("",) * 4
-    return make(*padded, keys[1:], keys[2:], keys[3:], make_getter(target) if depth == 0 else None, **names)
+    """``cond(post, memo)``: ``body`` run on ``target``'s value, with ``names`` bound. The
+    closure's ``inline`` attribute says what it is made of (``Inline``)."""
+    inline = Inline(target, body, names)
+    make = _factory(inline.depth, body, tuple(sorted(names)))
+    cond = make(**inline.bindings())
+    cond.inline = inline
+    return cond
 
 
 @functools.lru_cache(maxsize=None)
 def _factory(depth: int, body: str, names: tuple[str, ...]):
-    parameters = ", ".join(("k0", "k1", "k2", "k3", "rest1", "rest2", "rest3", "get", *names))
-    source = f"def make({parameters}):\n    def cond(post, memo):{_ACCESS[depth]}{body}\n    return cond\n"
+    parameters = ", ".join(("get", *(f"k{i}" for i in range(MAX_UNROLLED)), *(f"rest{i}" for i in range(1, MAX_UNROLLED)), *names))
+    code = textwrap.indent(access(depth) + body + "\nreturn hit", " " * 8)
+    source = f"def make({parameters}):\n    def cond(post, memo):\n{code}\n    return cond\n"
     scope = {"fan_out": fan_out, "flat": flat}
     exec(compile(source, f"<csdl condition, path of {depth or 'many'} keys>", "exec"), scope)  # noqa: S102 - fixed texts only
     return scope["make"]

@@ -9,7 +9,7 @@ from csdl.codes import diagnostic
 from csdl.language import ast
 from csdl.diagnostics import Diagnostic
 
-from csdl.evaluate import conditions
+from csdl.evaluate import conditions, fused
 from csdl.evaluate.conditions import ISSUES
 from csdl.evaluate.tags import TagPlan
 
@@ -160,6 +160,10 @@ class _Compiler:
         # closures instead of building (say) a 100,000-keyword index a second time.
         self.built: dict[int, object] = {}
         self.reuse: dict[int, object] = {}
+        # Every expression's closure and every AND/OR's Junction by node id: what
+        # csdl.evaluate.fused writes one function from.
+        self.closure_of: dict[int, object] = {}
+        self.junction_of: dict[int, Junction] = {}
 
     def count_text_uses(self, filter_ast: ast.Filter) -> None:
         """How many text conditions read each (target, case mode): a text read by one only is
@@ -171,6 +175,11 @@ class _Compiler:
 
     def expression(self, node: ast.Expr, source: str, scope: str):
         """Closures for ``node``."""
+        fn = self._expression(node, source, scope)
+        self.closure_of[id(node)] = fn
+        return fn
+
+    def _expression(self, node: ast.Expr, source: str, scope: str):
         if isinstance(node, ast.Condition):
             return self.condition(node, source, scope)
         if isinstance(node, ast.StreamRef):
@@ -181,6 +190,7 @@ class _Compiler:
         if isinstance(node, (ast.And, ast.Or)):
             junction = Junction(isinstance(node, ast.And), [self.expression(op, source, scope) for op in node.operands])
             self.junctions.append(junction)
+            self.junction_of[id(node)] = junction
             return junction.closure()
         raise TypeError(f"not an expression: {node!r}")
 
@@ -245,7 +255,11 @@ class Matcher:
 
     def __init__(self, filter_ast: ast.Filter, main, tags: TagPlan, infos, warnings, library, profiled: bool):
         self.filter = filter_ast
-        self.main = main if main is not None else _never
+        #: The filter as nested closures, one per condition and per AND/OR.
+        self.closures_main = main if main is not None else _never
+        #: What ``match`` runs: the closures, or the filter fused into one function (csdl.evaluate.fused).
+        self.main = self.closures_main
+        self.fusing = None  # (expression, closures by node id, junctions by node id) when fused
         self.tag_plan = tags
         self.conditions: list[ConditionInfo] = infos
         self.warnings: list[Diagnostic] = warnings
@@ -287,6 +301,14 @@ class Matcher:
         slowest conditions; the runner uses it on a sample of posts only)."""
         return compile_matcher(self.filter, library=self.resolved, _profile=True, _reuse=self.built)
 
+    def fuse(self, node, closure_of: dict, junction_of: dict) -> None:
+        """Run ``node`` (the filter's expression) as one function, written again whenever
+        ``adapt`` changes the order; it stays closures if ``fused.build`` declines."""
+        main = fused.build(node, closure_of, junction_of)
+        if main is not None:
+            self.main = main
+            self.fusing = (node, closure_of, junction_of)
+
     def adapt(self, posts: list, twin: "Matcher | None" = None) -> bool:
         """Reorder this matcher's AND/OR operands (and ``twin``'s, its timed twin, to keep
         measuring the same thing) by their costs and outcomes on ``posts`` (a sample of decoded
@@ -301,6 +323,8 @@ class Matcher:
                 if theirs is not None:
                     theirs.apply(order)
                 changed = True
+        if changed and self.fusing is not None:
+            self.fuse(*self.fusing)
         return changed
 
 
@@ -333,4 +357,6 @@ def compile_matcher(filter_ast: ast.Filter, *, library=None, _profile: bool = Fa
     matcher.junctions = compiler.junctions
     matcher.targets = frozenset(compiler.targets)
     matcher.built = compiler.built
+    if main is not None and not _profile:
+        matcher.fuse(filter_ast.main, compiler.closure_of, compiler.junction_of)
     return matcher

@@ -1,10 +1,10 @@
-"""Plain regular expressions answered by Python's ``re`` on ASCII text, as RE2 would answer them.
+"""Plain regular expressions answered by Python's ``re`` as RE2 would answer them.
 
 Calling RE2 through its Python binding costs about a microsecond before it reads a byte; Python's
 own engine answers a short pattern such as ``[a-z]{4}`` on a post's text in a third of that.
 The two engines differ in general (``$`` before a final newline, ``\\s``, ``\\d`` and ``\\w`` beyond
-ASCII, POSIX classes, ``{,n}``, lone surrogates, and Python's backtracking can take exponential
-time), so Python's is used only where they provably agree:
+ASCII, POSIX classes, ``{,n}``, and Python's backtracking can take exponential time), so
+Python's is used only where they provably agree:
 
 * the pattern has one fixed length: ASCII literals, escaped punctuation, ``.``, ``^``,
   character classes of ASCII letters, digits, ranges between them and plain punctuation,
@@ -13,9 +13,12 @@ time), so Python's is used only where they provably agree:
   position costs at most the pattern's length, as in RE2. A filter's author writes the pattern,
   so a pattern with choices (``a?a?a?…aaa…`` takes exponential time in a backtracking engine)
   always goes to RE2;
-* the text is ASCII (one character is one byte, so RE2's UTF-8 view and Python's agree).
+* on any text: both engines match code points (RE2 decodes its UTF-8, and reads a lone
+  surrogate, which the searcher passes to it as its three-byte form, as one code point too), and
+  such a pattern means nothing that depends on what lies beyond ASCII. The tests check both
+  engines agree on text of one- to four-byte characters and lone surrogates.
 
-Anything else (a non-ASCII text, another pattern) goes to RE2 as before.
+Anything else goes to RE2.
 """
 
 from __future__ import annotations
