@@ -115,12 +115,12 @@ def build(node, closure_of: dict, junction_of: dict):
     except (_TooLarge, RecursionError):
         return None
     reads = [f"{local} = post.get({writer.bind(key, 'key')})" for key, local in shared.items()]
-    code = textwrap.indent("\n".join([*reads, body]), " " * 8)
-    names = list(writer.names)
-    source = f"def make({', '.join(names)}):\n    def main(post, memo):\n{code}\n    return main\n"
-    scope = {"fan_out": fan_out, "flat": flat}
+    code = textwrap.indent("\n".join([*reads, body]), " " * 4)
+    # The bound values are the function's globals, not closure cells: a call copies every cell
+    # of its closure into its frame, and a fused filter reads a hundred of them.
+    scope = {"fan_out": fan_out, "flat": flat, **writer.names}
     try:
-        exec(compile(source, "<csdl filter, fused>", "exec"), scope)  # noqa: S102 - our templates; filter values are bound, never written in
+        exec(compile(f"def main(post, memo):\n{code}\n", "<csdl filter, fused>", "exec"), scope)  # noqa: S102 - our templates; filter values are bound, never written in
     except (SyntaxError, RecursionError, MemoryError):  # nested beyond what the compiler takes
         return None
-    return scope["make"](**writer.names)
+    return scope["main"]

@@ -186,17 +186,14 @@ class BatchRunner:
             if hit:
                 matched += 1
                 source = interaction.get("type") if interaction.__class__ is dict else None
-                source = source if source.__class__ is str else "unknown"
+                if source.__class__ is not str:
+                    source = "unknown"
                 matched_sources[source] = source_count(source, 0) + 1
-                tags, tree = tagger.apply(post, memo) if tagger is not None else (None, None)
-                if tags or tree:
-                    count_tags(tag_counts, tags, tree)
-                if append is None:  # nothing is written: the counts are all that is wanted
-                    pass
-                elif tags or tree:
-                    append(self._tagged(number, line, whole, tags, tree))
-                else:
-                    append(_as_written(line))
+                if tagger is not None:
+                    self._deliver_tagged(tagger, number, line, post, whole, memo, append, tag_counts)
+                elif append is not None:  # None: nothing is written, the counts are all that is wanted
+                    # A line msgspec read has no byte-order mark: written as read when it ends its line.
+                    append(line if whole is None and line[-1:] == b"\n" else _as_written(line))
             if memo and ISSUES in memo:
                 stats.add_bad(wrong_types(number, memo[ISSUES]), True)
         stats.read, stats.matched, stats.timed = read, matched, timed
@@ -217,6 +214,17 @@ class BatchRunner:
         self.batches += 1
         if self.adapt and sampled and (self.batches <= LEARN_FIRST or self.batches % LEARN_EVERY == 0):
             self.matcher.adapt(sampled, self.profiled)
+
+    def _deliver_tagged(self, tagger, number: int, line: bytes, post: dict, whole, memo: dict, append, tag_counts) -> None:
+        """A matching post of a filter with tag rules: its tags counted, and it written (with
+        them, if it got any) unless ``append`` is None."""
+        tags, tree = tagger.apply(post, memo)
+        if tags or tree:
+            count_tags(tag_counts, tags, tree)
+            if append is not None:
+                append(self._tagged(number, line, whole, tags, tree))
+        elif append is not None:
+            append(_as_written(line))
 
     def _tagged(self, number: int, line: bytes, whole, tags, tree) -> bytes:
         """A matching post's line with its tags written into ``interaction`` (the whole post is
