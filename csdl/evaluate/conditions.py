@@ -168,7 +168,7 @@ def _scalar_condition(target: str, test):
     return inlined.condition(target, inlined.ANY_VALUE, test=test)
 
 
-def _fused(target: str, test, on_string: tuple | None):
+def _with_string_test(target: str, test, on_string: tuple | None):
     """Like ``_scalar_condition``, with the common case (one string value) answered without the
     extra calls: ``on_string`` is (a key of ``inlined.STRING_TESTS``, the names it reads)."""
     if on_string is None:
@@ -177,7 +177,7 @@ def _fused(target: str, test, on_string: tuple | None):
     return inlined.condition(target, inlined.on_string_body(kind), general=_any_value(test), **names)
 
 
-def _fused_number(target: str, test, operator: str, bound):
+def _with_number_test(target: str, test, operator: str, bound):
     """The common case of an ordering comparison, a plain JSON number, without extra calls."""
     return inlined.condition(target, inlined.order_body(operator), bound=bound, general=_any_value(test))
 
@@ -343,7 +343,7 @@ def build(condition: ast.Condition, shared: bool = True):
         # Regexes see the value as written; url_in normalises (and lower-cases) by itself.
         return _text_condition(target, test, lower=False)
     if op == "==":
-        return _fused(target, _equals_test(condition, target), _text_equality(condition))
+        return _with_string_test(target, _equals_test(condition, target), _text_equality(condition))
     if op == "!=":
         equals = _equals_test(condition, target)
 
@@ -360,11 +360,11 @@ def build(condition: ast.Condition, shared: bool = True):
         fast = None
         if not isinstance(condition.argument, ast.NumberList):
             fast = "in", {"strings": frozenset(item.lower() for item in _items(condition.argument))}
-        return _fused(target, _in_test(condition, target), fast)
+        return _with_string_test(target, _in_test(condition, target), fast)
     if op in _ORDER:
         if not isinstance(condition.argument, ast.Number):
             raise _error(condition, MALFORMED_ARGUMENT, f"{op} needs a number")
-        return _fused_number(target, _order_test(condition, target), op, condition.argument.value)
+        return _with_number_test(target, _order_test(condition, target), op, condition.argument.value)
     if op in GEO_OPERATORS:
         return _scalar_condition(target, _geo_test(condition, target))
     raise _error(condition, OPERATOR_NOT_EVALUABLE, f"the operator {condition.spelling} cannot be evaluated")
