@@ -39,10 +39,10 @@ def test_fused_answers_as_the_closures_in_any_order(text, batch, rng):
 def test_a_small_filter_is_fused_and_a_large_one_is_not():
     small = compile_matcher(csdl.parse('interaction.content contains "x" AND NOT interaction.sample > 5'))
     assert small.main is not small.closures_main
-    from benchmarks.inputs import conditions_filter
-
-    large = compile_matcher(csdl.parse(conditions_filter(fused.MAX_CONDITIONS + 10)))
+    words = " OR ".join(f'interaction.content contains "w{i}"' for i in range(fused.MAX_CONDITIONS + 1))
+    large = compile_matcher(csdl.parse(words))
     assert large.main is large.closures_main and large.fusing is None
+    assert large.match({"interaction": {"content": f"w{fused.MAX_CONDITIONS}"}})
 
 
 def _chain(levels: int) -> str:
