@@ -20,7 +20,8 @@ def _answers(main, post):
     return bool(main(post, memo)), memo.get(ISSUES)
 
 
-@settings(max_examples=300, deadline=None)
+# Each example compiles a filter (RE2 programs included) and fuses it twice: half the profile's count.
+@settings(max_examples=max(20, settings.default.max_examples // 2), deadline=None)
 @given(filters(), st.lists(posts(), min_size=1, max_size=6), st.randoms(use_true_random=False))
 def test_fused_answers_as_the_closures_in_any_order(text, batch, rng):
     matcher = compile_matcher(csdl.parse(text))
