@@ -66,9 +66,21 @@ elif value.__class__ is list:
 else:
     hit = test(value, memo)"""
 
-#: What a string value is tested with: a call, or one expression written in (``value``: the string).
+def _string_first(on_string: str, otherwise: str) -> str:
+    """A body answering a single string by ``on_string`` (code setting ``hit``, indented by
+    four), an absent value by False and anything else (an array, a number, a wrong type) by
+    ``otherwise(value, memo)``."""
+    return f"""
+if value.__class__ is str:
+    {on_string}
+elif value is None:
+    hit = False
+else:
+    hit = {otherwise}(value, memo)"""
+
+
+#: What a string value is tested with: one expression written in (``value``: the string).
 STRING_TESTS = {
-    "call": "on_string(value)",
     "in": "value.lower() in strings",
     "equals": "value == wanted",
     "equals_lower": "value.lower() == wanted",
@@ -76,15 +88,8 @@ STRING_TESTS = {
 
 
 def on_string_body(test: str) -> str:
-    """A test of a single string answered by ``STRING_TESTS[test]``; anything else (an array,
-    a number, a wrong type) by ``general(value, memo)``."""
-    return f"""
-if value.__class__ is str:
-    hit = {STRING_TESTS[test]}
-elif value is None:
-    hit = False
-else:
-    hit = general(value, memo)"""
+    """A test of a single string answered by ``STRING_TESTS[test]``; anything else by ``general``."""
+    return _string_first(f"hit = {STRING_TESTS[test]}", "general")
 
 
 #: How a text operator reads its text: as written, lower-cased, or lower-cased once per post for
@@ -101,14 +106,7 @@ TEXT_TESTS = {"call": "test(text, memo)", "substring": "needle in text"}
 
 def text_body(read: str, test: str = "call") -> str:
     """A text operator on a string read as ``TEXT_READS[read]``; other values go to ``slow``."""
-    return f"""
-if value.__class__ is str:
-    {TEXT_READS[read]}
-    hit = {TEXT_TESTS[test]}
-elif value is None:
-    hit = False
-else:
-    hit = slow(value, memo)"""
+    return _string_first(f"{TEXT_READS[read]}\n    hit = {TEXT_TESTS[test]}", "slow")
 
 
 #: An ordering comparison of a plain JSON number, with the operator written in (one of these).
