@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, strategies as st
 
 import csdl
 from csdl.evaluate import compile_matcher
+from csdl.evaluate.urls import normalise_url, url_in
 
 
 def matches(filter_text: str, post: dict, **kwargs) -> bool:
@@ -324,6 +326,18 @@ def test_url_in_keeps_other_query_parameters():
     assert matches(f, {"links": {"url": "https://www.google.com/news?utm_campaign=x&id=1"}})
     assert not matches(f, {"links": {"url": "https://www.google.com/news?id=2"}})
     assert not matches(f, {})
+
+
+_URL_PARTS = st.sampled_from(["http://", "HTTPS://", "//", "www.", "WWW.", "Apple.com", "apple.com", "ΑΣ", "İ", "/",
+                                "index.html", "default.ASPX", "?", "&", "utm_source=x", "id=1", "#top", " ", "\n", "news", "é"])
+
+
+@given(st.lists(st.lists(_URL_PARTS, max_size=8).map("".join), max_size=10), st.lists(_URL_PARTS, max_size=10).map("".join))
+@example(["example.com/coffee/index.html\n#y"], "example.com/coffee/index.html\n#x")  # "$" before a final line feed
+def test_url_in_prefilter_agrees_with_normalising_every_url(items, url):
+    # The substring prefilter only rejects URLs that normalising would have rejected too.
+    wanted = {normalise_url(item) for item in items if item.strip()}
+    assert url_in(items)(url) is (normalise_url(url) in wanted)
 
 
 # --- == and != --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from csdl.language import ast
 from csdl.diagnostics import CSDLError
 
 from csdl.evaluate import geomath, inlined, text
-from csdl.evaluate.urls import normalise_url
+from csdl.evaluate.urls import url_in
 from csdl.evaluate.values import as_text, flat, is_number, parse_number
 
 
@@ -141,8 +141,7 @@ def _regex_test(condition: ast.Condition):
 
 
 def _url_test(condition: ast.Condition):
-    wanted = frozenset(normalise_url(item) for item in _items(condition.argument) if item.strip())
-    return lambda value, memo: normalise_url(value) in wanted
+    return url_in(_items(condition.argument))
 
 
 # --- scalar operators -------------------------------------------------------------------------

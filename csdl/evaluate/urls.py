@@ -16,8 +16,15 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 _INDEX_PAGE = re.compile(r"/(?:index\.(?:php|html|htm|aspx|asp)|default\.(?:html|htm|aspx|asp))$")
 
 
+#: Up to this many distinct wanted paths, url_in looks for them as substrings before normalising.
+PREFILTER_PATHS = 8
+
+
 def normalise_url(url: str) -> str:
-    url = url.strip().lower()
+    return _normalise_lowered(url.strip().lower())
+
+
+def _normalise_lowered(url: str) -> str:
     url = _SCHEME.sub("", url, count=1)
     if url.startswith("//"):
         url = url[2:]
@@ -32,3 +39,30 @@ def normalise_url(url: str) -> str:
         kept = [p for p in query.split("&") if p and not p.startswith("utm_")]
         query = "&".join(kept)
     return f"{path}?{query}" if query else path
+
+
+def url_in(items):
+    """``test(url, memo=None)``: whether ``url``, normalised, is one of ``items`` normalised (blank items
+    left out).
+
+    Normalising costs two regex substitutions and a few splits; most posts' URLs are far from a
+    short list. A normalised URL's path (what precedes ``?``) is a slice of the URL stripped and
+    lower-cased: normalising cuts that string, and the ``/`` an index page at its end becomes is
+    then cut too. So a URL none of whose wanted paths occur in that string is rejected with
+    substring tests alone.
+    """
+    wanted = frozenset(normalise_url(item) for item in items if item.strip())
+    # (less a final line feed: Python's ``$`` matches before one, so an index page followed by
+    # "\n#…" becomes "/\n", where only what precedes the line feed is a slice)
+    paths = tuple({w.partition("?")[0].rstrip("\n") for w in wanted})
+    if len(paths) > PREFILTER_PATHS or not all(paths):  # an empty path occurs in every URL
+        return lambda url, memo=None: normalise_url(url) in wanted
+
+    def test(url: str, memo=None) -> bool:
+        lowered = url.strip().lower()
+        for path in paths:
+            if path in lowered:
+                return _normalise_lowered(lowered) in wanted
+        return False
+
+    return test
