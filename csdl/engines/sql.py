@@ -418,9 +418,9 @@ class Compiler:
     def text_test(self, node: ast.Condition):
         op, arg = node.operator, node.argument
         if op == "url_in":
-            from csdl.evaluate.urls import normalise_url
+            from csdl.evaluate.urls import wanted_urls
 
-            wanted = sorted({normalise_url(item) for item in _items(arg) if item.strip()})
+            wanted = sorted(wanted_urls(_items(arg)))
             if not wanted:
                 return (lambda v: FALSE), None
             hint = self._url_hint(wanted)

@@ -41,6 +41,11 @@ def _normalise_lowered(url: str) -> str:
     return f"{path}?{query}" if query else path
 
 
+def wanted_urls(items) -> frozenset:
+    """The items of a url_in list, normalised; blank items are left out."""
+    return frozenset(normalise_url(item) for item in items if item.strip())
+
+
 def url_in(items):
     """``test(url, memo=None)``: whether ``url``, normalised, is one of ``items`` normalised (blank items
     left out).
@@ -51,7 +56,7 @@ def url_in(items):
     then cut too. So a URL none of whose wanted paths occur in that string is rejected with
     substring tests alone.
     """
-    wanted = frozenset(normalise_url(item) for item in items if item.strip())
+    wanted = wanted_urls(items)
     # (less a final line feed: Python's ``$`` matches before one, so an index page followed by
     # "\n#…" becomes "/\n", where only what precedes the line feed is a slice)
     paths = tuple({w.partition("?")[0].rstrip("\n") for w in wanted})
