@@ -1,12 +1,15 @@
 """Entry point for ``spark-submit``: run a filter on a Spark cluster's own session.
 
-    spark-submit --master spark://host:7077 "$(python -m csdl.engines.spark_submit --path)" \\
-        filter.csdl hdfs:///posts/2024/ --output matched.jsonl
+    spark-submit --master spark://host:7077 \\
+        --conf spark.driver.extraJavaOptions=-XX:-DontCompileHugeMethods \\
+        --conf spark.executor.extraJavaOptions=-XX:-DontCompileHugeMethods \\
+        "$(python -m csdl.engines.spark_submit --path)" filter.csdl hdfs:///posts/2024/ --output matched.jsonl
 
 The driver reads the filter and writes the matching posts (JSON Lines) and the summary (the same
 one ``csdl run --format json`` prints) on the driver's machine; the executors need ``csdl``
 installed (``pip install 'datasift-csdl[spark]'``, or ``pip install '.[spark]'`` from a checkout). Exit codes as ``csdl run``: 0 done, 2 a filter that
-cannot run or data that cannot be read.
+cannot run or data that cannot be read. The two ``--conf`` let HotSpot compile the large methods
+Spark generates for a filter, as the sessions csdl starts do (docs/engines.md).
 """
 
 from __future__ import annotations
