@@ -85,6 +85,16 @@ def test_spark_cli_same_posts_and_summary_as_python(spark, tmp_path):
     assert b["engine"]["name"] == "spark"
 
 
+def test_the_jvm_compiles_large_generated_methods(spark):
+    """A filter of ten conditions makes Spark generate a method HotSpot would leave interpreted
+    (over 8,000 bytes of bytecode): the driver JVM runs with that limit off, and executors are
+    asked for it too."""
+    jvm = spark.sparkContext._jvm
+    arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert "-XX:-DontCompileHugeMethods" in arguments
+    assert "-XX:-DontCompileHugeMethods" in spark.sparkContext.getConf().get("spark.executor.extraJavaOptions")
+
+
 def test_spark_without_java_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAVA_HOME", raising=False)
