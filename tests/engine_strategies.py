@@ -30,9 +30,13 @@ def texts(draw) -> str:
     return "".join(w + p for w, p in parts).strip(" ") if draw(st.booleans()) else "".join(w + p for w, p in parts)
 
 
+#: Strings DuckDB's reader writes as it writes a number, a boolean, an object or an array.
+LOOKALIKES = ["5", "-2.5", "1e5", "0.50", "true", "false", '{"t": "tea"}', "[tea]", "{}", "[]", "-", "tea 5", "null", "True"]
+
+
 def _text_value():
     return st.one_of(
-        texts(), texts(), texts(),
+        texts(), texts(), texts(), st.sampled_from(LOOKALIKES),
         st.lists(st.one_of(texts(), st.none()), max_size=3),
         st.integers(-5, 200), st.just(2.5), st.booleans(), st.none(),
         st.just({"nested": "coffee"}),

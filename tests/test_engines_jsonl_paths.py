@@ -108,6 +108,11 @@ def _parsed(filter_text: str):
 @example(filter_text="interaction.content contains \"tea\"", body=[b'{"interaction": {"content": "tea"}}', b'{"interaction": {"content": 5}}',
                                                                     b'{"interaction": {"content": {"t": "tea"}}}', b'{"interaction": [1]}'],
          sample=1, want_posts=True, last_newline=False)
+@example(filter_text='interaction.content contains "5" or interaction.title exists',
+         body=[b'{"interaction": {"content": "tea 5", "title": "t"}}', b'{"interaction": {"content": 5, "title": 5}}',
+               b'{"interaction": {"content": "5", "title": "true"}}', b'{"interaction": {"content": true, "title": [1]}}',
+               b'{"interaction": {"content": "[5]", "title": "{}"}}', b'{"interaction": {"content": {"a": 5}, "title": null}}'],
+         sample=1, want_posts=True, last_newline=True)
 def test_duckdb_json_lines_run_reports_as_python(filter_text, body, sample, want_posts, last_newline):
     tree = _parsed(filter_text)
     assume(tree is not None)

@@ -2,16 +2,20 @@
 
 ``read_json`` with ``columns`` declared from the inferred schema, restricted to the filter's and
 the summary's targets, parses each line once in parallel and skips every other field. Each target
-is declared ``JSON`` (its value's minified JSON text): a declared ``VARCHAR`` or ``BIGINT`` would
-silently turn 5 into '5' or "5" into 5, where the first character of the JSON text tells its
-type (``JsonLinesRelation.fits``), so a post whose types differ from the schema's is still found
-and decided by the Python engine. Objects on the way to a target are declared ``STRUCT``: a
-post with something else there makes the reader fail, and the file is read again line by line
-(``jsonl_query``), as is a file the reader would see differently from our decoder
-(``reader_sees_lines``). Everything else is computed in SQL: the counts and the time span
-(``totals``, grouped by what the summary reports), the rows our parser must time
-(``untimed``), and only the rows that must reach Python (``rows``: the posts the Python engine
-decides, and the matching posts when they are written, each with its line as read).
+is declared ``JSON`` (its value's minified JSON text): a declared ``BIGINT`` would silently turn
+"5" into 5, where the first character of the JSON text tells its type (``JsonLinesRelation.fits``),
+so a post whose types differ from the schema's is still found and decided by the Python engine.
+A target the schema has as text is declared ``VARCHAR`` instead (``JsonReaderRelation.texts``):
+the reader writes the string once, where ``JSON`` wrote it out as JSON text that ``from_json``
+parsed again. The reader writes any other value there as its JSON text (5 as '5', an object as
+'{…}'), so a text that could be one (``_MAYBE_NOT_TEXT``) sends its post to the Python engine.
+Objects on the way to a target are declared ``STRUCT``: a post with something else there makes
+the reader fail, and the file is read again line by line (``jsonl_query``), as is a file the
+reader would see differently from our decoder (``reader_sees_lines``). Everything else is
+computed in SQL: the counts and the time span (``totals``, grouped by what the summary reports),
+the rows our parser must time (``untimed``), and only the rows that must reach Python (``rows``:
+the posts the Python engine decides, and the matching posts when they are written, each with its
+line as read).
 
 Line numbers are the reader's row numbers (``WITH ORDINALITY``, which DuckDB numbers in the
 order of the source): one row per line, since ``reader_sees_lines`` proved that every line
@@ -24,10 +28,17 @@ import json
 from sqlglot import exp
 
 from .jsonl_query import JsonLinesRelation, json_path, text_at, with_suspects
-from .schema import STRUCT, Type
+from .schema import STRUCT, TEXT, Type
 from .sql import DUCKDB, epoch_expression, inline_single_uses, selected
 
 _JSON = None  # a declared leaf: its JSON text
+_TEXT = "VARCHAR"  # a declared leaf the schema has as text: its value as the reader writes it
+#: What the reader writes for a value that is not a string (a number, true, false, an object,
+#: an array): a string that reads the same cannot be told from it, and its post goes to Python.
+_MAYBE_NOT_TEXT = r"(?s)[-0-9][-+.0-9eE]*|true|false|\{.*\}|\[.*\]"
+#: The texts the summary reads as JSON strings (``text_at``): a number there is untimed, or no
+#: data source, where a string that reads the same is parsed; they stay ``JSON``.
+SUMMARY_TEXTS = (("interaction", "created_at"), ("interaction", "type"))
 
 
 class JsonReaderRelation(JsonLinesRelation):
@@ -38,13 +49,18 @@ class JsonReaderRelation(JsonLinesRelation):
     def __init__(self, schema: Type, type_paths, leaf_paths):
         super().__init__(schema, type_paths, leaf_paths)
         self.declared: dict = {}
+        self.texts: set = set()  # the leaves declared VARCHAR
         for keys in leaf_paths:
-            self._declare(keys)
+            self._declare(keys, leaf_paths)
 
-    def _declare(self, keys) -> None:
+    def _declare(self, keys, leaf_paths) -> None:
         node, typ = self.declared, self.schema
         for i, key in enumerate(keys):
             child = typ.fields.get(key) if typ.kind == STRUCT else None
+            if i == len(keys) - 1 and _text_leaf(keys, child, leaf_paths):
+                node[key] = _TEXT
+                self.texts.add(keys)
+                return
             if i == len(keys) - 1 or child is None or child.kind != STRUCT:
                 node[key] = _JSON  # (a target above another one: its JSON holds both)
                 return
@@ -57,11 +73,11 @@ class JsonReaderRelation(JsonLinesRelation):
         return {k: _type_text(v) for k, v in self.declared.items()}
 
     def _declared_depth(self, keys) -> int:
-        """How many of ``keys`` lead to the declared JSON column holding their value."""
+        """How many of ``keys`` lead to the declared column holding their value."""
         node = self.declared
         for depth, key in enumerate(keys, 1):
             node = node.get(key)
-            if node is _JSON:
+            if node is _JSON or node is _TEXT:
                 return depth
         raise AssertionError(f"{keys} is not declared")
 
@@ -78,6 +94,27 @@ class JsonReaderRelation(JsonLinesRelation):
     def raw(self, keys) -> exp.Expression:
         return self._declared_value(keys)
 
+    def leaf(self, keys, typ):
+        if keys in self.texts:
+            return self._declared_value(keys)
+        return super().leaf(keys, typ)
+
+    def type_in(self, keys, allowed) -> exp.Expression:
+        """For a VARCHAR leaf: NULL where it has no value (or null), else whether a string is
+        among ``allowed`` and the text cannot be another value written out."""
+        if keys not in self.texts:
+            return super().type_in(keys, allowed)
+        if not set(allowed) <= {"VARCHAR", "NULL"}:
+            raise AssertionError(f"{keys}: a text leaf is asked only whether it holds text or null")
+        value = self._declared_value(keys)
+        if "VARCHAR" not in allowed:
+            return exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=value, expression=exp.Null())), true=exp.false())])
+        maybe = exp.Anonymous(this="regexp_full_match", expressions=[value.copy(), exp.Literal.string(_MAYBE_NOT_TEXT)])
+        return exp.Not(this=maybe)
+
+    def type_columns(self) -> list[exp.Expression]:
+        return [exp.alias_(self._type_of(keys), f"_t{i}") for keys, i in self.leaves.items() if keys not in self.texts]
+
     def probe(self, keys) -> exp.Expression:
         """JSON text at element [0] of ``keys``: NULL where ``keys`` is a declared STRUCT (the
         reader fails on an array there)."""
@@ -93,9 +130,18 @@ class JsonReaderRelation(JsonLinesRelation):
         return exp.func("to_json", packed, dialect=DUCKDB)
 
 
+def _text_leaf(keys, typ, leaf_paths) -> bool:
+    """Whether the target ``keys`` is declared VARCHAR: text in the schema, not read by the
+    summary as JSON, and no other target below it (whose value ``json_extract`` would read)."""
+    return typ is not None and typ.kind == TEXT and keys not in SUMMARY_TEXTS \
+        and not any(len(p) > len(keys) and p[:len(keys)] == keys for p in leaf_paths)
+
+
 def _type_text(node) -> str:
     if node is _JSON:
         return "JSON"
+    if node is _TEXT:
+        return "VARCHAR"
     return "STRUCT(" + ", ".join(f"{json.dumps(k)} {_type_text(v)}" for k, v in node.items()) + ")"
 
 
@@ -151,8 +197,7 @@ class FastQueries:
         row = exp.select(
             "*", *([exp.alias_(exp.column("ordinality", table=p), "_n")] if numbered else []),
             exp.alias_(exp.Not(this=fitting.copy()), "_special"), exp.alias_(matched, "_matched"),
-            exp.alias_(text_at(relation, ("interaction", "created_at")), "_created"),
-            exp.alias_(text_at(relation, ("interaction", "type")), "_source_"),
+            *[exp.alias_(text_at(relation, path), name) for path, name in zip(SUMMARY_TEXTS, ("_created", "_source_"), strict=True)],
         ).from_(_sub(checked, p))
         # The tag rules tested on the matching posts alone (a rule's regular expressions on every
         # post cost more than the filter), with the lower-cased texts only they read.
