@@ -337,7 +337,11 @@ def _run_range(job):
     return out, stats, len(lines)
 
 
-RANGE_BYTES = 4 << 20
+#: The most a worker reads at once. Each range is a task the pool's threads in the parent pass
+#: and collect (about 1 ms of the parent's CPU each, on the cores the workers use): 200,000 posts
+#: with --jobs 2 took 0.68-0.74 s in 4 MB ranges and 0.66-0.69 s in 16 MB ones, the parent's
+#: CPU 52-76 ms against 24-42 ms. A worker holds its range and its lines: some 35 MB.
+RANGE_BYTES = 16 << 20
 
 
 def _ranges(path: str, pieces: int):
