@@ -13,7 +13,7 @@ peak memory under a memory_limit.
 Posts are the synthetic ~1.1 KB interactions of ``scripts/make_sample.py``, repeated with fresh ids,
 written once as JSON Lines and as Parquet (CSDL_BENCH_ENGINE_POSTS=N sets their number). Our engines
 produce the summary and the forecast (``--format json``: no posts written), the reference queries
-their ids; each figure is the median of interleaved runs (3, or 1 in --quick). The ids are compared
+their ids; each figure is the median of interleaved runs (5, or 1 in --quick). The ids are compared
 in separate, untimed runs in which our engines write the matching posts. Spark runs in a child
 process per master (one SparkContext per JVM); its figure is the median of the runs after a first
 one there (3, or 1 in --quick), the Python engine's beside it the median of runs before, between
@@ -33,6 +33,10 @@ import time
 from .rows import row, standalone_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Interleaved runs per way in the full profile: on a shared 2-vCPU machine the median of three
+#: moved by up to a tenth between runs of the same code.
+ROUNDS = 5
+
 #: DuckDB against the hand-written reference query (its time / ours), and against the Python engine.
 REFERENCE_GOALS = {"parquet": 1 / 1.5, "jsonl": 1 / 2.0}
 PYTHON_GOALS = {"parquet": 4.0, "jsonl": 2.0}  # the 10-condition filter
@@ -168,7 +172,7 @@ def _timed(quick: bool, text: str, stem: str, jsonl: str, parquet: str) -> dict[
             ways[f"duckdb on {fmt}"] = lambda p=path: _duckdb_engine(text, p)
             ways[f"reference on {fmt}"] = lambda p=path, fmt=fmt: _reference(con, stem, p, fmt == "parquet", text)
     times: dict[str, list[float]] = {k: [] for k in ways}
-    for _ in range(1 if quick else 3):
+    for _ in range(1 if quick else ROUNDS):
         for label, go in ways.items():
             times[label].append(go()[0])
     return {k: statistics.median(v) for k, v in times.items()}
