@@ -30,7 +30,7 @@ def texts(draw) -> str:
     return "".join(w + p for w, p in parts).strip(" ") if draw(st.booleans()) else "".join(w + p for w, p in parts)
 
 
-#: Strings DuckDB's reader writes as it writes a number, a boolean, an object or an array.
+#: Strings that read as DuckDB's reader writes a number, a boolean, an object or an array, and near misses.
 LOOKALIKES = ["5", "-2.5", "1e5", "0.50", "true", "false", '{"t": "tea"}', "[tea]", "{}", "[]", "-", "tea 5", "null", "True"]
 
 

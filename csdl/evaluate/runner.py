@@ -338,9 +338,10 @@ def _run_range(job):
 
 
 #: The most a worker reads at once. Each range is a task the pool's threads in the parent pass
-#: and collect (about 1 ms of the parent's CPU each, on the cores the workers use): 200,000 posts
-#: with --jobs 2 took 0.68-0.74 s in 4 MB ranges and 0.66-0.69 s in 16 MB ones, the parent's
-#: CPU 52-76 ms against 24-42 ms. A worker holds its range and its lines: some 35 MB.
+#: and collect (about 1 ms of the parent's CPU each, on the cores the workers use). 200,000 posts
+#: with --jobs 2, medians of four alternating rounds, the 10-condition and 100,000-keyword filters:
+#: 0.675 and 0.735 s in 4 MB ranges, 0.662 and 0.691 s in 16 MB ones; the parent's CPU 52 and
+#: 76 ms against 24 and 42 ms. A worker holds its range and its lines: some 35 MB.
 RANGE_BYTES = 16 << 20
 
 
