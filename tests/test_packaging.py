@@ -94,3 +94,23 @@ def test_release_tag_story():
     assert all("SHA" in rev for rev in revs), revs
     with open(os.path.join(ROOT, "CHANGELOG.md"), encoding="utf-8") as f:
         assert f"## [{csdl.__version__}]" in f.read()
+
+
+def test_duckdb_extra_brings_what_duckdb_udfs_import(wheel):
+    """DuckDB's Python UDFs (the engine registers one for a condition SQL cannot decide exactly)
+    import numpy, which neither duckdb nor pyarrow requires: a fresh ``pip install '.[duckdb]'``
+    failed on such a filter until the extra named it."""
+    pytest.importorskip("duckdb")
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "import duckdb\n"
+            "from duckdb import sqltypes as T\n"
+            "try:\n"
+            "    duckdb.connect().create_function('f', lambda x: x, [T.VARCHAR], T.BOOLEAN, type='arrow')\n"
+            "except duckdb.Error as exc:\n"
+            "    print('numpy' in str(exc))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "True", "DuckDB's UDFs no longer need numpy: " + out.stdout + out.stderr
+    archive = zipfile.ZipFile(wheel)
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    requires = [line for line in archive.read(metadata).decode().splitlines() if line.startswith("Requires-Dist: numpy")]
+    assert any('extra == "duckdb"' in line for line in requires), requires
