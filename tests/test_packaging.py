@@ -23,6 +23,12 @@ def wheel(tmp_path_factory):
     return os.path.join(out, path)
 
 
+def _dist_info(archive: zipfile.ZipFile, name: str) -> str:
+    """The text of the wheel's ``*.dist-info/<name>``."""
+    (path,) = [n for n in archive.namelist() if n.endswith(f".dist-info/{name}")]
+    return archive.read(path).decode()
+
+
 def test_wheel_contains_grammar_and_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "csdl/grammar/csdl.lark" in names
@@ -68,16 +74,14 @@ def test_distribution_name_licence_and_urls(wheel):
     command stay csdl; the wheel carries the LICENSE that the metadata declares."""
     archive = zipfile.ZipFile(wheel)
     assert os.path.basename(wheel).startswith("datasift_csdl-")
-    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-    text = archive.read(metadata).decode()
+    text = _dist_info(archive, "METADATA")
     assert "Name: datasift-csdl" in text
     assert "License: MIT" in text or "License-Expression: MIT" in text
     assert "Project-URL: Changelog," in text and "Project-URL: Issues," in text
     assert any(n.endswith("LICENSE") for n in archive.namelist())
     with open(os.path.join(ROOT, "LICENSE"), encoding="utf-8") as f:
         assert f.read().startswith("MIT License")
-    (entry_points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
-    assert "csdl = csdl.cli:main" in archive.read(entry_points).decode()
+    assert "csdl = csdl.cli:main" in _dist_info(archive, "entry_points.txt")
 
 
 def test_release_tag_story():
@@ -110,7 +114,6 @@ def test_duckdb_extra_brings_what_duckdb_udfs_import(wheel):
             "    print('numpy' in str(exc))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "True", "DuckDB's UDFs no longer need numpy: " + out.stdout + out.stderr
-    archive = zipfile.ZipFile(wheel)
-    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-    requires = [line for line in archive.read(metadata).decode().splitlines() if line.startswith("Requires-Dist: numpy")]
+    metadata = _dist_info(zipfile.ZipFile(wheel), "METADATA")
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist: numpy")]
     assert any('extra == "duckdb"' in line for line in requires), requires

@@ -51,13 +51,13 @@ class JsonReaderRelation(JsonLinesRelation):
         self.declared: dict = {}
         self.texts: set = set()  # the leaves declared VARCHAR
         for keys in leaf_paths:
-            self._declare(keys, leaf_paths)
+            self._declare(keys)
 
-    def _declare(self, keys, leaf_paths) -> None:
+    def _declare(self, keys) -> None:
         node, typ = self.declared, self.schema
         for i, key in enumerate(keys):
             child = typ.fields.get(key) if typ.kind == STRUCT else None
-            if i == len(keys) - 1 and _text_leaf(keys, child, leaf_paths):
+            if i == len(keys) - 1 and self._text_leaf(keys, child):
                 node[key] = _TEXT
                 self.texts.add(keys)
                 return
@@ -91,6 +91,12 @@ class JsonReaderRelation(JsonLinesRelation):
             return expr
         return exp.Anonymous(this="json_extract", expressions=[expr, exp.Literal.string(json_path(rest) + suffix)])
 
+    def _text_leaf(self, keys, typ) -> bool:
+        """Whether the target ``keys`` is declared VARCHAR: text in the schema, not read by the
+        summary as JSON, and no other target below it (``probes``: its value ``json_extract``
+        would read from this one's JSON)."""
+        return typ is not None and typ.kind == TEXT and keys not in SUMMARY_TEXTS and keys not in self.probes
+
     def raw(self, keys) -> exp.Expression:
         return self._declared_value(keys)
 
@@ -109,7 +115,7 @@ class JsonReaderRelation(JsonLinesRelation):
         value = self._declared_value(keys)
         if "VARCHAR" not in allowed:
             return exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=value, expression=exp.Null())), true=exp.false())])
-        maybe = exp.Anonymous(this="regexp_full_match", expressions=[value.copy(), exp.Literal.string(_MAYBE_NOT_TEXT)])
+        maybe = exp.Anonymous(this="regexp_full_match", expressions=[value, exp.Literal.string(_MAYBE_NOT_TEXT)])
         return exp.Not(this=maybe)
 
     def type_columns(self) -> list[exp.Expression]:
@@ -128,13 +134,6 @@ class JsonReaderRelation(JsonLinesRelation):
     def udf_arg(self, key: str) -> exp.Expression:
         packed = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(key, quoted=True), expression=exp.column(key, table=self.alias, quoted=True))])
         return exp.func("to_json", packed, dialect=DUCKDB)
-
-
-def _text_leaf(keys, typ, leaf_paths) -> bool:
-    """Whether the target ``keys`` is declared VARCHAR: text in the schema, not read by the
-    summary as JSON, and no other target below it (whose value ``json_extract`` would read)."""
-    return typ is not None and typ.kind == TEXT and keys not in SUMMARY_TEXTS \
-        and not any(len(p) > len(keys) and p[:len(keys)] == keys for p in leaf_paths)
 
 
 def _type_text(node) -> str:
